@@ -1,0 +1,46 @@
+"""Validation of the 统一社会信用代码 (unified social credit code, GB 32100-2015)."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# The code's alphabet: digits and capital letters without I, O, Z, S and V.
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_character(first17: str) -> str:
+    """Return the 18th (check) character for the first 17 characters of a credit code."""
+    total = sum(
+        CREDIT_CODE_ALPHABET.index(char) * weight
+        for char, weight in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def validate_credit_code(value: str) -> None:
+    """Refuse anything that is not an 18-character credit code with a correct check character."""
+    if len(value) != 18:
+        raise ValidationError(
+            _("统一社会信用代码应为18位，当前为%(length)d位。"),
+            code="credit_code_length",
+            params={"length": len(value)},
+        )
+    bad = sorted({char for char in value if char not in CREDIT_CODE_ALPHABET})
+    if bad:
+        raise ValidationError(
+            _(
+                "统一社会信用代码含有不允许的字符：%(chars)s（只允许数字和除I、O、Z、S、V以外的大写字母）。"
+            ),
+            code="credit_code_alphabet",
+            params={"chars": "".join(bad)},
+        )
+    if not value[2:8].isdigit():
+        raise ValidationError(
+            _("统一社会信用代码第3至8位应为行政区划代码（数字）。"),
+            code="credit_code_division",
+        )
+    if value[17] != credit_code_check_character(value[:17]):
+        raise ValidationError(
+            _("统一社会信用代码校验位不符，请逐位核对。"),
+            code="credit_code_check",
+        )
