@@ -1,0 +1,231 @@
+"""The Django admin, where staff edit the ledger."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import (
+    Company,
+    InvestmentProject,
+    LandParcel,
+    Park,
+    ProjectParcel,
+    Sector,
+    SizeTier,
+)
+
+admin.site.site_header = _("缙云县招商项目台账")
+admin.site.site_title = _("缙云县招商项目台账")
+admin.site.index_title = _("台账管理")
+
+
+class SizeTierListFilter(admin.SimpleListFilter):
+    """Filter projects by size tier, which is derived from the amount, not stored."""
+
+    title = _("投资规模")
+    parameter_name = "size_tier"
+
+    def lookups(self, request, model_admin):
+        return SizeTier.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in SizeTier.values:
+            return queryset.filter(SizeTier.q(self.value()))
+        return queryset
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "sort_order", "project_count"]
+    list_filter = ["group"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(project_count=Count("projects"))
+
+    @admin.display(description=_("项目数"), ordering="project_count")
+    def project_count(self, obj: Sector) -> int:
+        return obj.project_count
+
+
+class ParcelInline(admin.TabularInline):
+    model = LandParcel
+    fields = ["code", "area_m2", "area_mu", "supply_mode", "status"]
+    readonly_fields = ["area_mu"]
+    extra = 0
+    show_change_link = True
+
+    @admin.display(description=_("面积（亩）"))
+    def area_mu(self, obj: LandParcel):
+        return obj.area_mu
+
+
+class SubParkInline(admin.TabularInline):
+    model = Park
+    fk_name = "parent"
+    fields = ["name", "kind", "town"]
+    extra = 0
+    show_change_link = True
+    verbose_name = _("下级园区")
+    verbose_name_plural = _("下级园区（一区多园）")
+
+
+@admin.register(Park)
+class ParkAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "parent",
+        "town",
+        "planned_area_mu",
+        "floor_area_m2",
+        "illustrative",
+    ]
+    list_filter = ["kind", "parent", "illustrative"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "town"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["planned_area_mu"]
+    fields = [
+        "name",
+        "kind",
+        "parent",
+        "town",
+        "planned_area_m2",
+        "planned_area_mu",
+        "floor_area_m2",
+        "description",
+        "illustrative",
+    ]
+    inlines = [SubParkInline, ParcelInline]
+
+    @admin.display(description=_("规划面积（亩）"), ordering="planned_area_m2")
+    def planned_area_mu(self, obj: Park):
+        return obj.planned_area_mu
+
+
+@admin.register(LandParcel)
+class LandParcelAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "park",
+        "area_mu",
+        "area_m2",
+        "land_use",
+        "supply_mode",
+        "status",
+        "price_wan",
+        "illustrative",
+    ]
+    list_filter = ["supply_mode", "status", "land_use", "park", "illustrative"]
+    list_select_related = ["park"]
+    search_fields = ["code", "park__name"]
+    autocomplete_fields = ["park"]
+    readonly_fields = ["area_mu"]
+    fieldsets = [
+        (None, {"fields": ["code", "park", "area_m2", "area_mu", "land_use", "illustrative"]}),
+        (
+            _("供地"),
+            {"fields": ["supply_mode", "status", "term_years", "price_wan"]},
+        ),
+        (_("规划条件"), {"fields": ["plot_ratio_min", "plot_ratio_max"]}),
+        (
+            _("约定日期"),
+            {"fields": ["agreed_handover_date", "agreed_start_date", "agreed_completion_date"]},
+        ),
+        (_("实际日期"), {"fields": ["handover_date", "start_date", "completion_date"]}),
+        (None, {"fields": ["notes"]}),
+    ]
+
+    @admin.display(description=_("面积（亩）"), ordering="area_m2")
+    def area_mu(self, obj: LandParcel):
+        return obj.area_mu
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "credit_code", "home_region", "above_scale", "illustrative"]
+    list_filter = ["above_scale", "illustrative"]
+    search_fields = ["name", "credit_code"]
+
+
+class ProjectParcelInline(admin.TabularInline):
+    model = ProjectParcel
+    autocomplete_fields = ["parcel"]
+    extra = 0
+
+
+@admin.register(InvestmentProject)
+class InvestmentProjectAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "company",
+        "sector",
+        "park",
+        "total_investment_yi",
+        "size_tier",
+        "stage",
+        "landed_date",
+        "leased_manufacturing",
+        "illustrative",
+    ]
+    list_filter = [
+        "sector",
+        SizeTierListFilter,
+        "stage",
+        "source_zone",
+        "park",
+        "leased_manufacturing",
+        "illustrative",
+    ]
+    list_select_related = ["company", "sector", "park"]
+    search_fields = ["name", "company__name", "capacity"]
+    autocomplete_fields = ["company", "sector", "park"]
+    date_hierarchy = "landed_date"
+    readonly_fields = ["total_investment_yi", "size_tier"]
+    inlines = [ProjectParcelInline]
+    fieldsets = [
+        (None, {"fields": ["name", "company", "sector", "park", "illustrative"]}),
+        (
+            _("投资"),
+            {
+                "fields": [
+                    "total_investment_wan",
+                    "total_investment_yi",
+                    "size_tier",
+                    "fixed_investment_wan",
+                    "source_zone",
+                    "leased_manufacturing",
+                ]
+            },
+        ),
+        (
+            _("阶段"),
+            {
+                "fields": [
+                    "stage",
+                    "signed_date",
+                    "landed_date",
+                    "land_supplied_date",
+                    "started_date",
+                    "completed_date",
+                    "production_date",
+                    "terminated_date",
+                ]
+            },
+        ),
+        (
+            _("产能与效益"),
+            {"fields": ["capacity", "expected_output_wan", "expected_tax_wan", "expected_jobs"]},
+        ),
+        (_("管理"), {"fields": ["responsible", "notes"]}),
+    ]
+
+    @admin.display(description=_("总投资（亿元）"), ordering="total_investment_wan")
+    def total_investment_yi(self, obj: InvestmentProject):
+        return obj.total_investment_yi
+
+    @admin.display(description=_("投资规模"), ordering="total_investment_wan")
+    def size_tier(self, obj: InvestmentProject):
+        tier = obj.size_tier
+        return tier.label if tier else None
