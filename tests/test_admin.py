@@ -1,0 +1,71 @@
+"""The admin: every page renders, amounts read in 亿元, protected deletes are refused clearly."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from projects.models import InvestmentProject, LandParcel, Park
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def ledger_models():
+    return [model for model in admin.site._registry if model._meta.app_label == "projects"]
+
+
+def test_every_changelist_add_and_change_page_renders(demo, staff_client):
+    assert len(ledger_models()) == 5
+    for model in ledger_models():
+        assert staff_client.get(admin_url(model, "changelist")).status_code == 200, model
+        assert staff_client.get(admin_url(model, "add")).status_code == 200, model
+        instance = model.objects.order_by("pk").first()
+        response = staff_client.get(admin_url(model, "change", instance.pk))
+        assert response.status_code == 200, model
+
+
+def test_project_changelist_shows_amounts_in_yi_and_filters_by_tier(demo, staff_client):
+    url = admin_url(InvestmentProject, "changelist")
+    response = staff_client.get(url, {"size_tier": "10yi", "q": "涵禧"})
+    assert response.status_code == 200
+    assert "涵禧科技汽车零部件及新材料项目" in response.text
+    assert "15.00" in response.text
+    assert "10亿元以上" in response.text
+    small = staff_client.get(url, {"size_tier": "below_1yi", "q": "涵禧"})
+    assert "涵禧科技汽车零部件及新材料项目" not in small.text
+
+
+def test_parcel_admin_shows_area_in_mu(demo, staff_client):
+    parcel = LandParcel.objects.exclude(area_m2=None).first()
+    response = staff_client.get(admin_url(LandParcel, "change", parcel.pk))
+    assert str(parcel.area_mu) in response.text
+
+
+def test_deleting_a_park_in_use_is_refused_with_a_clear_page(demo, staff_client):
+    park = Park.objects.get(name="缙云经济开发区")
+    url = admin_url(Park, "delete", park.pk)
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    assert "缙云经济开发区2025-1号" in page.text  # the protected parcel is named
+    response = staff_client.post(url, {"post": "yes"})
+    assert response.status_code in (200, 403)
+    assert Park.objects.filter(pk=park.pk).exists()
+
+
+def test_deleting_a_parcel_in_use_is_refused(demo, staff_client):
+    parcel = LandParcel.objects.get(code="缙云经济开发区2025-1号")
+    response = staff_client.post(admin_url(LandParcel, "delete", parcel.pk), {"post": "yes"})
+    assert response.status_code in (200, 403)
+    assert LandParcel.objects.filter(pk=parcel.pk).exists()
+
+
+def test_bad_credit_code_is_shown_next_to_the_field(demo, staff_client):
+    response = staff_client.post(
+        admin_url(InvestmentProject._meta.get_field("company").related_model, "add"),
+        {"name": "新企业有限公司", "credit_code": "12345"},
+    )
+    assert response.status_code == 200
+    assert "统一社会信用代码应为18位" in response.text
