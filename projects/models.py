@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -131,6 +132,37 @@ class Sector(models.Model):
         return (self.name,)
 
 
+class ParkTree:
+    """The parks as a tree (一区多园), built from one query over (id, name, parent id)."""
+
+    def __init__(self, rows) -> None:
+        self.names = {pk: name for pk, name, _parent in rows}
+        self.children: dict[int | None, list[int]] = {}
+        for pk, _name, parent in sorted(rows, key=lambda row: row[1]):
+            self.children.setdefault(parent, []).append(pk)
+
+    def walk(self, root: int | None = None, depth: int = 0):
+        """Yield (id, depth) for every park under ``root``, each parent before its sub-parks."""
+        for pk in self.children.get(root, []):
+            yield pk, depth
+            yield from self.walk(pk, depth + 1)
+
+    def subtree(self, pk: int) -> list[int]:
+        """The park and all its sub-parks, at any depth."""
+        return [pk, *(child for child, _depth in self.walk(pk))]
+
+    def choices(self) -> list[tuple[int, str]]:
+        """Choices for a select box, sub-parks indented under their parent."""
+        return [(pk, "\u3000" * depth + self.names[pk]) for pk, depth in self.walk()]
+
+
+class ParkManager(NaturalKeyManager):
+    """Looks parks up by name, and reads them as a tree."""
+
+    def tree(self) -> ParkTree:
+        return ParkTree(list(self.values_list("pk", "name", "parent_id")))
+
+
 class Park(models.Model):
     """A park or platform (园区) where projects land; sub-parks name their parent (一区多园)."""
 
@@ -158,7 +190,7 @@ class Park(models.Model):
     description = models.TextField(_("说明"), blank=True)
     illustrative = illustrative_flag()
 
-    objects = NaturalKeyManager()
+    objects = ParkManager()
 
     class Meta:
         verbose_name = _("园区")
@@ -172,6 +204,9 @@ class Park(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:park", args=[self.pk])
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
@@ -273,6 +308,9 @@ class LandParcel(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def get_absolute_url(self) -> str:
+        return reverse("projects:parcel", args=[self.pk])
+
     def natural_key(self) -> tuple[str]:
         return (self.code,)
 
@@ -330,6 +368,9 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:company", args=[self.pk])
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
@@ -540,6 +581,9 @@ class InvestmentProject(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("projects:project", args=[self.pk])
+
     def natural_key(self) -> tuple[str]:
         return (self.name,)
 
@@ -559,6 +603,15 @@ class InvestmentProject(models.Model):
     def fixed_investment_yi(self) -> Decimal | None:
         """Fixed-asset investment in 亿元, two decimals."""
         return wan_to_yi(self.fixed_investment_wan)
+
+    def stage_timeline(self) -> list[tuple[str, object]]:
+        """Each pipeline stage with the date it was reached (None if not yet), in order."""
+        timeline = [
+            (stage.label, getattr(self, field)) for stage, field in self.STAGE_DATES.items()
+        ]
+        if self.stage == self.Stage.TERMINATED:
+            timeline.append((self.Stage.TERMINATED.label, self.terminated_date))
+        return timeline
 
     def clean(self) -> None:
         """Check the stage dates: in order, the current stage dated, later stages not yet."""
