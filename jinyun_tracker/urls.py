@@ -3,14 +3,15 @@
 from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from projects.forms import LoginForm
+from projects.views import HomeView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    path("", HomeView.as_view(), name="home"),
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("projects.urls")),
 ]

@@ -1,0 +1,109 @@
+"""How every list page works: filter, sort, paginate, summarise and export.
+
+Each list view subclasses ``ObjectListView`` and names its queryset, filter set and
+table; everything else is shared here.
+"""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin, TableExport
+
+PAGE_SIZES = (25, 50, 100)
+EXPORT_ROW_LIMIT = 50_000
+
+
+class LedgerPaginator(Paginator):
+    """A paginator that accepts only the offered page sizes and never fails on a page number.
+
+    A page size other than 25, 50 or 100 falls back to 25; a page number below 1 or past
+    the end shows the first or last page, so a hand-edited URL never gives an error page.
+    """
+
+    def __init__(self, object_list, per_page, *args, **kwargs) -> None:
+        if per_page not in PAGE_SIZES:
+            per_page = PAGE_SIZES[0]
+        super().__init__(object_list, per_page, *args, **kwargs)
+
+    def validate_number(self, number) -> int:
+        try:
+            return super().validate_number(number)
+        except PageNotAnInteger:
+            return 1
+        except EmptyPage:
+            return self.num_pages if int(number) > 1 else 1
+
+
+class LedgerExport(TableExport):
+    """CSV and XLSX exports; the CSV starts with a byte-order mark so Excel reads Chinese."""
+
+    def export(self):
+        content = super().export()
+        if self.format == self.CSV:
+            return "\ufeff" + content
+        return content
+
+
+class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
+    """A filterable, sortable, paginated and exportable list of one model.
+
+    Subclasses set ``queryset``, ``filterset_class`` and ``table_class``, and may set
+    ``total`` to (field, conversion to display units, label) for the summary line.
+    """
+
+    template_name = "projects/object_list.html"
+    paginator_class = LedgerPaginator
+    table_pagination = {"per_page": PAGE_SIZES[0]}
+    export_class = LedgerExport
+    export_formats = (TableExport.CSV, TableExport.XLSX)
+    total = None
+
+    def get_export_filename(self, export_format: str) -> str:
+        model = self.table_class._meta.model._meta.model_name
+        return f"{model}-{timezone.localdate().isoformat()}.{export_format}"
+
+    def filter_is_invalid(self) -> bool:
+        return self.filterset.is_bound and not self.filterset.is_valid()
+
+    def get_summary(self, table) -> dict:
+        """Count and total of the whole filtered set, not just the page shown."""
+        summary = {"count": table.paginator.count}
+        if self.total is not None:
+            field, to_display, label = self.total
+            amount = self.object_list.aggregate(total=Sum(field))["total"]
+            summary.update(total=to_display(amount or 0), total_label=label)
+        return summary
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        table = context["table"]
+        params = self.request.GET.copy()
+        for name in ("page", "sort", "per_page", self.export_trigger_param):
+            params.pop(name, None)
+        context.update(
+            title=self.table_class._meta.model._meta.verbose_name_plural,
+            summary=self.get_summary(table),
+            filter_invalid=self.filter_is_invalid(),
+            filter_active=any(value for value in params.values()),
+            page_sizes=PAGE_SIZES,
+            per_page=table.paginator.per_page,
+            export_formats=self.export_formats,
+            export_row_limit=EXPORT_ROW_LIMIT,
+        )
+        return context
+
+    def render_to_response(self, context, **kwargs):
+        export_format = self.request.GET.get(self.export_trigger_param)
+        if self.export_class.is_valid_format(export_format):
+            if self.filter_is_invalid():
+                context["export_error"] = _("筛选条件有误，无法导出。请先更正下面标出的条件。")
+                return super(ExportMixin, self).render_to_response(context, **kwargs)
+            if context["summary"]["count"] > EXPORT_ROW_LIMIT:
+                context["export_error"] = _(
+                    "符合条件的记录有%(count)d条，超过一次导出的上限%(limit)d条。请缩小筛选范围后再导出。"
+                ) % {"count": context["summary"]["count"], "limit": EXPORT_ROW_LIMIT}
+                return super(ExportMixin, self).render_to_response(context, **kwargs)
+        return super().render_to_response(context, **kwargs)

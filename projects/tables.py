@@ -1,0 +1,220 @@
+"""Tables of the list pages: what each list shows, exports and sorts by.
+
+Every sortable column sorts by a stored field with the primary key as the last key, so
+pages never skip or repeat rows; derived values (亿元, 亩, size tier) sort by the stored
+amount or area they come from.
+"""
+
+import django_tables2 as tables
+from django.db.models import Case, IntegerField, Value, When
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Company, InvestmentProject, LandParcel, Park
+from projects.units import m2_to_mu, wan_to_yi
+
+NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
+NOWRAP = {"td": {"class": "text-nowrap"}}
+
+
+def stable(*fields: str) -> tuple[str, ...]:
+    """Sort keys that end with the primary key."""
+    return (*fields, "pk")
+
+
+class NameColumn(tables.Column):
+    """The record's name, linked to its page and marked when the record is illustrative."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("linkify", True)
+        super().__init__(*args, **kwargs)
+
+    def render(self, record, value):
+        if getattr(record, "illustrative", False):
+            return format_html(
+                '{} <span class="badge text-bg-warning" title="{}">{}</span>',
+                value,
+                _("演示用的示例记录，并非真实台账。"),
+                _("示例"),
+            )
+        return value
+
+    def value(self, value):
+        return value
+
+
+class YiColumn(tables.Column):
+    """An amount stored in 万元, shown and exported in 亿元 with two decimals."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return wan_to_yi(value)
+
+    def value(self, value):
+        return wan_to_yi(value)
+
+
+class MuColumn(tables.Column):
+    """An area stored in m², shown and exported in 亩 with two decimals."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return m2_to_mu(value)
+
+    def value(self, value):
+        return m2_to_mu(value)
+
+
+class YesNoColumn(tables.Column):
+    """A flag shown and exported as 是 / 否."""
+
+    def render(self, value):
+        return _("是") if value else _("否")
+
+    def value(self, value):
+        return str(self.render(value))
+
+
+class IsoDateColumn(tables.DateColumn):
+    """A date in ISO form (2025-03-05), whatever the language."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("format", "Y-m-d")
+        kwargs.setdefault("attrs", NOWRAP)
+        super().__init__(*args, **kwargs)
+
+
+class LedgerTable(tables.Table):
+    """Common look of the ledger's tables."""
+
+    class Meta:
+        template_name = "django_tables2/bootstrap5-responsive.html"
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        empty_text = _("没有符合条件的记录。")
+
+
+class ProjectTable(LedgerTable):
+    name = NameColumn(order_by=stable("name"))
+    company = tables.Column(linkify=True, order_by=stable("company__name"))
+    sector = tables.Column(order_by=stable("sector__sort_order"))
+    park = tables.Column(linkify=True, order_by=stable("park__name"))
+    total_investment_wan = YiColumn(
+        verbose_name=_("总投资（亿元）"), order_by=stable("total_investment_wan")
+    )
+    fixed_investment_wan = YiColumn(
+        verbose_name=_("固定资产投资（亿元）"),
+        order_by=stable("fixed_investment_wan"),
+        visible=False,
+    )
+    size_tier = tables.Column(
+        verbose_name=_("投资规模"),
+        accessor="size_tier",
+        order_by=stable("total_investment_wan"),
+        attrs=NOWRAP,
+    )
+    stage = tables.Column(attrs=NOWRAP)
+    source_zone = tables.Column(orderable=False, attrs=NOWRAP)
+    signed_date = IsoDateColumn(order_by=stable("signed_date"))
+    landed_date = IsoDateColumn(order_by=stable("landed_date"))
+    leased_manufacturing = YesNoColumn(
+        verbose_name=_("租赁制造"), order_by=stable("leased_manufacturing"), attrs=NOWRAP
+    )
+    capacity = tables.Column(visible=False, orderable=False)
+    illustrative = YesNoColumn(visible=False, orderable=False)
+
+    class Meta(LedgerTable.Meta):
+        model = InvestmentProject
+        fields = []
+        empty_text = _("没有符合条件的项目。")
+
+    def render_size_tier(self, value):
+        return value.label
+
+    def value_size_tier(self, value):
+        return str(value.label)
+
+    def order_stage(self, queryset, is_descending):
+        """Sort by position in the pipeline (在谈 first), not by the stage's spelling."""
+        stages = list(InvestmentProject.Stage)
+        rank = Case(
+            *(When(stage=stage, then=Value(index)) for index, stage in enumerate(stages)),
+            output_field=IntegerField(),
+        )
+        direction = "-" if is_descending else ""
+        ordered = queryset.annotate(stage_rank=rank).order_by(
+            f"{direction}stage_rank", f"{direction}pk"
+        )
+        return ordered, True
+
+
+class ParcelTable(LedgerTable):
+    code = NameColumn(order_by=stable("code"))
+    park = tables.Column(linkify=True, order_by=stable("park__name"))
+    area_mu = MuColumn(verbose_name=_("面积（亩）"), accessor="area_m2", order_by=stable("area_m2"))
+    area_m2 = tables.Column(attrs=NUMBER, order_by=stable("area_m2"))
+    land_use = tables.Column(orderable=False)
+    supply_mode = tables.Column(orderable=False)
+    status = tables.Column(orderable=False)
+    term_years = tables.Column(attrs=NUMBER, order_by=stable("term_years"))
+    price_wan = tables.Column(attrs=NUMBER, order_by=stable("price_wan"))
+    handover_date = IsoDateColumn(order_by=stable("handover_date"))
+    projects = tables.ManyToManyColumn(linkify_item=True, verbose_name=_("项目"))
+    illustrative = YesNoColumn(visible=False, orderable=False)
+
+    class Meta(LedgerTable.Meta):
+        model = LandParcel
+        fields = []
+        empty_text = _("没有符合条件的地块。")
+
+    def value_projects(self, record):
+        return "；".join(project.name for project in record.projects.all())
+
+
+class ParkTable(LedgerTable):
+    name = NameColumn(order_by=stable("name"))
+    kind = tables.Column(orderable=False)
+    parent = tables.Column(linkify=True, order_by=stable("parent__name"))
+    town = tables.Column(order_by=stable("town"))
+    planned_area_mu = MuColumn(
+        verbose_name=_("规划面积（亩）"),
+        accessor="planned_area_m2",
+        order_by=stable("planned_area_m2"),
+    )
+    floor_area_m2 = tables.Column(attrs=NUMBER, order_by=stable("floor_area_m2"))
+    parcel_count = tables.Column(
+        verbose_name=_("地块数"), attrs=NUMBER, order_by=stable("parcel_count")
+    )
+    project_count = tables.Column(
+        verbose_name=_("项目数"), attrs=NUMBER, order_by=stable("project_count")
+    )
+    illustrative = YesNoColumn(visible=False, orderable=False)
+
+    class Meta(LedgerTable.Meta):
+        model = Park
+        fields = []
+        empty_text = _("没有符合条件的园区。")
+
+
+class CompanyTable(LedgerTable):
+    name = NameColumn(order_by=stable("name"))
+    credit_code = tables.Column(order_by=stable("credit_code"))
+    home_region = tables.Column(order_by=stable("home_region"))
+    above_scale = YesNoColumn(order_by=stable("above_scale"))
+    project_count = tables.Column(
+        verbose_name=_("项目数"), attrs=NUMBER, order_by=stable("project_count")
+    )
+    investment_wan = YiColumn(
+        verbose_name=_("总投资（亿元）"), order_by=stable("investment_wan"), default=None
+    )
+    illustrative = YesNoColumn(visible=False, orderable=False)
+
+    class Meta(LedgerTable.Meta):
+        model = Company
+        fields = []
+        empty_text = _("没有符合条件的企业。")

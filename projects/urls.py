@@ -1,0 +1,18 @@
+"""URLs of the ledger's pages."""
+
+from django.urls import path
+
+from projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("projects/", views.ProjectListView.as_view(), name="project_list"),
+    path("projects/<int:pk>/", views.ProjectDetailView.as_view(), name="project"),
+    path("parks/", views.ParkListView.as_view(), name="park_list"),
+    path("parks/<int:pk>/", views.ParkDetailView.as_view(), name="park"),
+    path("parcels/", views.ParcelListView.as_view(), name="parcel_list"),
+    path("parcels/<int:pk>/", views.ParcelDetailView.as_view(), name="parcel"),
+    path("companies/", views.CompanyListView.as_view(), name="company_list"),
+    path("companies/<int:pk>/", views.CompanyDetailView.as_view(), name="company"),
+]
