@@ -1,15 +1,35 @@
 """Shared test fixtures: the demo ledger and users."""
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from projects.management.commands.load_demo import DEMO_FIXTURES
+from projects.models import InvestmentProject, Park
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the demo ledger once; each test runs in a transaction that is rolled back."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
 
 
 @pytest.fixture
 def demo(db):
-    """The demo ledger from fixtures/, loaded into the test database."""
-    call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
+    """The demo ledger from fixtures/, reloaded if a transactional test flushed it."""
+    if not InvestmentProject.objects.exists():
+        call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
+
+
+@pytest.fixture
+def empty_ledger(db):
+    """Delete the whole ledger (inside the test's transaction), sub-parks before parents."""
+    Park.objects.update(parent=None)
+    for model in reversed(list(apps.get_app_config("projects").get_models())):
+        model.objects.all().delete()
 
 
 @pytest.fixture
@@ -17,3 +37,11 @@ def staff_client(client, admin_user):
     """A client logged in as a superuser with staff access."""
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start every test in Chinese: a request in English leaves English active in the thread."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

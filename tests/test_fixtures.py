@@ -56,15 +56,13 @@ def test_loading_twice_changes_nothing(demo):
     assert dump_ledger() == before
 
 
-def test_natural_keys_round_trip_through_dumpdata_and_loaddata(demo, tmp_path):
+def test_natural_keys_round_trip_through_dumpdata_and_loaddata(demo, tmp_path, request):
     before = dump_ledger()
     backup = tmp_path / "ledger.json"
     call_command(
         "dumpdata", "projects", natural_foreign=True, natural_primary=True, output=str(backup)
     )
-    Park.objects.update(parent=None)
-    for model in reversed(list(apps.get_app_config("projects").get_models())):
-        model.objects.all().delete()
+    request.getfixturevalue("empty_ledger")
     assert InvestmentProject.objects.count() == 0
     call_command("loaddata", str(backup), verbosity=0)
     assert dump_ledger() == before

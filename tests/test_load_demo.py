@@ -17,7 +17,9 @@ def run_load_demo() -> str:
     return out.getvalue()
 
 
-def test_loads_an_empty_ledger_and_creates_a_superuser_with_a_printed_password(monkeypatch):
+def test_loads_an_empty_ledger_and_creates_a_superuser_with_a_printed_password(
+    empty_ledger, monkeypatch
+):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     output = run_load_demo()
     assert InvestmentProject.objects.count() > 100

@@ -1,0 +1,331 @@
+"""The list pages: summary, sorting, pages, exports, bad input and query counts."""
+
+import csv
+import io
+import re
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from projects import listing
+from projects.models import InvestmentProject, LandParcel, Park
+
+pytestmark = pytest.mark.django_db
+
+LISTS = ["/projects/", "/parks/", "/parcels/", "/companies/"]
+JAN_APR_2025 = {"size": "1yi", "landed_after": "2025-01-01", "landed_before": "2025-04-30"}
+
+
+def page_names(response) -> list[str]:
+    return [str(row.record) for row in response.context["table"].page.object_list]
+
+
+class TestArticleQuestions:
+    """The questions leaders ask, answered by filtering alone."""
+
+    def test_projects_of_at_least_1yi_landed_january_to_april_2025(self, demo, staff_client):
+        response = staff_client.get("/projects/", JAN_APR_2025)
+        assert response.context["summary"]["count"] == 10
+        assert response.context["summary"]["total"] == Decimal("45.32")
+        assert "45.32" in response.text
+
+    def test_projects_of_at_least_10yi_landed_january_to_april_2025(self, demo, staff_client):
+        response = staff_client.get("/projects/", {**JAN_APR_2025, "size": "10yi"})
+        assert response.context["summary"]["count"] == 3
+        assert "涵禧科技汽车零部件及新材料项目" in response.text
+
+    def test_projects_in_short_distance_transport(self, demo, staff_client):
+        sector = InvestmentProject.objects.filter(sector__name="短途交通").first().sector
+        response = staff_client.get("/projects/", {"sector": sector.pk})
+        expected = InvestmentProject.objects.filter(sector=sector).count()
+        assert response.context["summary"]["count"] == expected > 10
+
+    def test_lease_first_parcels_in_the_development_zone(self, demo, staff_client):
+        zone = Park.objects.get(name="缙云经济开发区")
+        response = staff_client.get(
+            "/parcels/", {"supply_mode": "lease_first", "park": zone.pk, "per_page": 100}
+        )
+        assert "缙云经济开发区2025-1号" in page_names(response)
+        assert all(
+            parcel.supply_mode == LandParcel.SupplyMode.LEASE_FIRST
+            for parcel in response.context["object_list"]
+        )
+
+
+class TestSummary:
+    def test_summary_counts_the_whole_filtered_set_not_the_page(self, demo, staff_client):
+        response = staff_client.get("/projects/", {"per_page": 25})
+        assert len(page_names(response)) == 25
+        assert response.context["summary"]["count"] == InvestmentProject.objects.count()
+
+    def test_parcel_summary_totals_area_in_mu(self, demo, staff_client):
+        response = staff_client.get("/parcels/", {"supply_mode": "lease_first"})
+        parcels = LandParcel.objects.filter(supply_mode="lease_first")
+        total_mu = sum(parcel.area_m2 for parcel in parcels) * 15 / 10000
+        assert abs(response.context["summary"]["total"] - total_mu) < Decimal("0.01")
+
+    def test_empty_result_says_nothing_matches(self, demo, staff_client):
+        response = staff_client.get("/projects/", {"q": "没有这样的项目"})
+        assert response.context["summary"]["count"] == 0
+        assert "没有符合条件的项目" in response.text
+
+
+class TestSortingAndPages:
+    @pytest.mark.parametrize(
+        "sort",
+        [
+            "-total_investment_wan",
+            "total_investment_wan",
+            "landed_date",
+            "-signed_date",
+            "stage",
+            "-stage",
+            "park",
+            "sector",
+            "size_tier",
+            "leased_manufacturing",
+        ],
+    )
+    def test_pages_neither_skip_nor_repeat_rows(self, demo, staff_client, sort):
+        seen = []
+        pages = -(-InvestmentProject.objects.count() // 25)
+        for page in range(1, pages + 1):
+            response = staff_client.get("/projects/", {"sort": sort, "page": page, "per_page": 25})
+            seen += page_names(response)
+        assert len(seen) == len(set(seen)) == InvestmentProject.objects.count()
+
+    def test_sorting_by_investment_descending(self, demo, staff_client):
+        response = staff_client.get("/projects/", {"sort": "-total_investment_wan"})
+        amounts = [
+            row.record.total_investment_wan for row in response.context["table"].page.object_list
+        ]
+        assert amounts == sorted(amounts, reverse=True)
+        assert amounts[0] == max(
+            InvestmentProject.objects.values_list("total_investment_wan", flat=True)
+        )
+
+    def test_sorting_by_stage_follows_the_pipeline(self, demo, staff_client):
+        response = staff_client.get("/projects/", {"sort": "stage", "per_page": 100})
+        order = list(InvestmentProject.Stage)
+        ranks = [
+            order.index(row.record.stage) for row in response.context["table"].page.object_list
+        ]
+        assert ranks == sorted(ranks)
+
+    @pytest.mark.parametrize("per_page", [25, 50, 100])
+    def test_user_chooses_the_page_size(self, demo, staff_client, per_page):
+        response = staff_client.get("/projects/", {"per_page": per_page})
+        assert len(page_names(response)) == per_page
+
+    def test_filter_form_keeps_its_values_across_pages_and_sorting(self, demo, staff_client):
+        params = {"size": "1yi", "sort": "-total_investment_wan", "page": 2}
+        response = staff_client.get("/projects/", params)
+        assert response.context["filter"].form["size"].value() == "1yi"
+        assert 'name="sort" value="-total_investment_wan"' in response.text
+        page_links = re.findall(r'href="(\?[^"]*page=3[^"]*)"', response.text)
+        assert page_links, "a link to the next page"
+        assert all(
+            "size=1yi" in link and "sort=-total_investment_wan" in link for link in page_links
+        )
+        sort_links = re.findall(r'href="(\?[^"]*sort=[^"]*)"', response.text)
+        assert sort_links and all("size=1yi" in link for link in sort_links)
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        "params, field",
+        [
+            ({"investment_min": "abc"}, "investment_min"),
+            ({"investment_max": "-5"}, "investment_max"),
+            ({"landed_after": "2025-13-01"}, "landed_after"),
+            ({"signed_before": "yesterday"}, "signed_before"),
+            ({"sector": "999999"}, "sector"),
+            ({"park": "999999"}, "park"),
+            ({"stage": "finished"}, "stage"),
+            ({"size": "huge"}, "size"),
+        ],
+    )
+    def test_bad_filter_is_shown_next_to_the_field_and_lists_nothing(
+        self, demo, staff_client, params, field
+    ):
+        response = staff_client.get("/projects/", params)
+        assert response.status_code == 200
+        assert response.context["filter_invalid"]
+        assert field in response.context["filter"].form.errors
+        assert response.context["summary"]["count"] == 0
+        assert "筛选条件有误" in response.text
+        assert "invalid-feedback" in response.text
+
+    @pytest.mark.parametrize("page", ["-1", "0", "abc", "99999"])
+    def test_out_of_range_page_shows_a_real_page(self, demo, staff_client, page):
+        response = staff_client.get("/projects/", {"page": page})
+        assert response.status_code == 200
+        assert len(page_names(response)) > 0
+
+    @pytest.mark.parametrize("per_page", ["1000000", "-3", "7", "abc"])
+    def test_odd_page_size_falls_back_to_25(self, demo, staff_client, per_page):
+        response = staff_client.get("/projects/", {"per_page": per_page})
+        assert response.status_code == 200
+        assert len(page_names(response)) == 25
+
+    def test_unknown_sort_key_is_ignored(self, demo, staff_client):
+        response = staff_client.get("/projects/", {"sort": "password"})
+        assert response.status_code == 200
+
+
+class TestExport:
+    def test_csv_has_a_bom_chinese_headers_and_exactly_the_filtered_rows(self, demo, staff_client):
+        response = staff_client.get("/projects/", {**JAN_APR_2025, "_export": "csv"})
+        assert response["Content-Type"].startswith("text/csv")
+        assert "attachment" in response["Content-Disposition"]
+        content = response.content.decode("utf-8")
+        assert content.startswith("\ufeff")
+        rows = list(csv.DictReader(io.StringIO(content.lstrip("\ufeff"))))
+        expected = InvestmentProject.objects.landed_between("2025-01-01", "2025-04-30").filter(
+            total_investment_wan__gte=10000
+        )
+        assert {row["项目名称"] for row in rows} == set(expected.values_list("name", flat=True))
+        assert sum(Decimal(row["总投资（亿元）"]) for row in rows) == Decimal("45.32")
+
+    def test_export_follows_the_chosen_sort(self, demo, staff_client):
+        response = staff_client.get(
+            "/projects/", {"size": "10yi", "sort": "-total_investment_wan", "_export": "csv"}
+        )
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
+        amounts = [Decimal(row["总投资（亿元）"]) for row in rows]
+        assert amounts == sorted(amounts, reverse=True)
+
+    def test_xlsx_has_amounts_as_numbers(self, demo, staff_client):
+        response = staff_client.get(
+            "/projects/", {**JAN_APR_2025, "size": "10yi", "_export": "xlsx"}
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        rows = list(sheet.iter_rows(values_only=True))
+        header, body = rows[0], rows[1:]
+        column = header.index("总投资（亿元）")
+        assert len(body) == 3
+        assert sorted(row[column] for row in body) == [10, 11.5, 15]
+
+    @pytest.mark.parametrize("path", LISTS)
+    def test_every_list_exports_both_formats(self, demo, staff_client, path):
+        for export_format in ("csv", "xlsx"):
+            response = staff_client.get(path, {"_export": export_format})
+            assert response.status_code == 200
+            assert "attachment" in response["Content-Disposition"]
+
+    def test_parcel_export_names_projects_without_markup(self, demo, staff_client):
+        response = staff_client.get("/parcels/", {"q": "2025-1号", "_export": "csv"})
+        content = response.content.decode("utf-8")
+        assert "江苏永久摩托车（缙云）工厂项目" in content
+        assert "<a " not in content
+
+    def test_export_above_the_cap_is_refused_with_a_message(self, demo, staff_client, monkeypatch):
+        monkeypatch.setattr(listing, "EXPORT_ROW_LIMIT", 50)
+        response = staff_client.get("/projects/", {"_export": "csv"})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        assert "请缩小筛选范围" in response.text
+        narrowed = staff_client.get("/projects/", {"_export": "csv", "size": "10yi"})
+        assert narrowed["Content-Type"].startswith("text/csv")
+
+    def test_export_with_a_bad_filter_is_refused(self, demo, staff_client):
+        response = staff_client.get("/projects/", {"_export": "csv", "investment_min": "abc"})
+        assert response["Content-Type"].startswith("text/html")
+        assert "无法导出" in response.text
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("per_page", [25, 100])
+def test_list_query_count_is_bounded(
+    demo, staff_client, django_assert_max_num_queries, path, per_page
+):
+    params = {"per_page": per_page}
+    if path == "/projects/":
+        params.update(size="1yi", park=Park.objects.get(name="缙云经济开发区").pk, sort="-park")
+    with django_assert_max_num_queries(8):
+        response = staff_client.get(path, params)
+    assert response.status_code == 200
+
+
+class TestDetailPages:
+    def test_project_links_to_company_park_and_parcels(self, demo, staff_client):
+        project = InvestmentProject.objects.get(name="江苏永久摩托车（缙云）工厂项目")
+        response = staff_client.get(project.get_absolute_url())
+        assert response.status_code == 200
+        parcel = project.parcels.get()
+        for url in (
+            project.company.get_absolute_url(),
+            project.park.get_absolute_url(),
+            parcel.get_absolute_url(),
+        ):
+            assert f'href="{url}"' in response.text
+        assert "2025-05-16" in response.text  # the date land was supplied, on the timeline
+        assert (
+            reverse("admin:projects_investmentproject_change", args=[project.pk]) in response.text
+        )
+
+    def test_park_shows_sub_parks_parcels_and_projects(self, demo, staff_client):
+        park = Park.objects.get(name="缙云经济开发区")
+        response = staff_client.get(park.get_absolute_url())
+        assert response.status_code == 200
+        for child in park.children.all():
+            assert child.get_absolute_url() in response.text
+        assert "缙云经济开发区2025-1号" in response.text
+        assert f"/projects/?park={park.pk}" in response.text
+        assert (
+            InvestmentProject.objects.get(name="涵禧科技汽车零部件及新材料项目").get_absolute_url()
+            in response.text
+        )
+
+    def test_parcel_shows_its_projects(self, demo, staff_client):
+        parcel = LandParcel.objects.get(code="缙云经济开发区2025-1号")
+        response = staff_client.get(parcel.get_absolute_url())
+        assert parcel.park.get_absolute_url() in response.text
+        assert parcel.projects.get().get_absolute_url() in response.text
+
+    def test_company_shows_its_projects(self, demo, staff_client):
+        project = InvestmentProject.objects.get(name="江苏永久摩托车（缙云）工厂项目")
+        response = staff_client.get(project.company.get_absolute_url())
+        assert project.get_absolute_url() in response.text
+
+    def test_user_without_change_permission_sees_no_edit_link(
+        self, demo, client, django_user_model
+    ):
+        reader = django_user_model.objects.create_user("reader", password="x")
+        client.force_login(reader)
+        project = InvestmentProject.objects.first()
+        response = client.get(project.get_absolute_url())
+        assert response.status_code == 200
+        assert "/admin/" not in response.text
+
+    def test_unknown_record_is_404(self, demo, staff_client):
+        assert staff_client.get("/projects/999999/").status_code == 404
+
+    @pytest.mark.parametrize("model", [InvestmentProject, Park, LandParcel])
+    def test_detail_query_count_is_bounded(
+        self, demo, staff_client, django_assert_max_num_queries, model
+    ):
+        record = model.objects.order_by("pk").first()
+        with django_assert_max_num_queries(10):
+            assert staff_client.get(record.get_absolute_url()).status_code == 200
+
+
+class TestLanguagesAndAccess:
+    @pytest.mark.parametrize(
+        "path", ["/", *LISTS, "/projects/1/", "/parks/1/", "/parcels/1/", "/companies/1/"]
+    )
+    def test_anonymous_user_gets_the_login_page(self, client, path):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+    def test_chinese_by_default_and_english_on_request(self, demo, staff_client):
+        chinese = staff_client.get("/projects/")
+        assert "总投资（亿元）" in chinese.text
+        staff_client.post(reverse("set_language"), {"language": "en", "next": "/projects/"})
+        english = staff_client.get("/projects/")
+        assert "Total investment (100M CNY)" in english.text
+        assert 'lang="en"' in english.text
+        assert english.context["summary"] == chinese.context["summary"]
