@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
 PO_FILES := $(wildcard projects/locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: demo test lint messages makemessages clean
+.PHONY: demo test test-fast screenshots lint messages makemessages clean
 
 # The virtualenv is rebuilt whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -22,6 +23,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 messages: $(MO_FILES)
 
+# Browser tests drive Debian's Chromium; a browser cannot be downloaded at test time.
+# The CJK fonts make Chinese text render (and measure) as it does for users.
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk
+
 makemessages: $(VENV)/.installed
 	cd projects && ../$(PY) ../manage.py makemessages --locale en --no-obsolete --add-location file
 
@@ -30,8 +37,16 @@ demo: $(VENV)/.installed messages
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed messages
-	$(VENV)/bin/pytest
+# The browser suite runs in its own pytest process: Playwright's event loop needs
+# DJANGO_ALLOW_ASYNC_UNSAFE, which the rest of the suite should not have.
+test: test-fast $(CHROMIUM)
+	$(VENV)/bin/pytest tests/e2e
+
+test-fast: $(VENV)/.installed messages
+	$(VENV)/bin/pytest tests --ignore=tests/e2e
+
+screenshots: $(VENV)/.installed messages $(CHROMIUM)
+	$(VENV)/bin/pytest tests/e2e/screenshots.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

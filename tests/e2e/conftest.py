@@ -1,0 +1,88 @@
+"""Browser tests: Debian's Chromium driven by Playwright against Django's live server.
+
+Playwright's sync API runs an event loop in the test thread, so Django must allow its
+synchronous ORM calls there. No browser is downloaded: the tests use /usr/bin/chromium
+(override with CHROMIUM), which the Makefile installs with apt-get when it is missing.
+"""
+
+import os
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import sync_playwright
+
+from projects.management.commands.load_demo import DEMO_FIXTURES
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Chromium on a closed network: no background connections, no sandbox as root.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "a-long-test-passphrase"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_ledger(transactional_db):
+    """The demo ledger; the live server's database is flushed after every test."""
+    call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
+
+
+@pytest.fixture
+def staff_user(django_user_model, transactional_db):
+    return django_user_model.objects.create_superuser("staff", password=PASSWORD)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab on the live server that fails the test on any console error
+    or failed request, which also shows that nothing is fetched from outside."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 900}
+    )
+    tab = context.new_page()
+    problems = []
+    tab.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    tab.on(
+        "requestfailed",
+        # A navigation cancels the loads still pending on the page it leaves: not a failure.
+        lambda request: (
+            request.failure != "net::ERR_ABORTED"
+            and problems.append(f"{request.failure}: {request.url}")
+        ),
+    )
+    tab.on(
+        "response",
+        lambda response: (
+            response.status >= 500 and problems.append(f"{response.status}: {response.url}")
+        ),
+    )
+    yield tab
+    context.close()
+    assert problems == []
+
+
+@pytest.fixture
+def logged_in_page(page, staff_user):
+    """A tab where the staff user has logged in through the login form."""
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(staff_user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/")
+    return page
