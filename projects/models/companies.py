@@ -1,0 +1,50 @@
+"""Companies (企业) that invest in the county."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from projects.models.fields import NaturalKeyManager, illustrative_flag
+from projects.validators import validate_credit_code
+
+
+class Company(models.Model):
+    """A firm (企业) that invests in the county, identified by name and credit code."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    credit_code = models.CharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+        help_text=_("18位，含校验位（GB 32100-2015）；未知可留空。"),
+    )
+    home_region = models.CharField(_("所在地区"), max_length=50, blank=True)
+    above_scale = models.BooleanField(_("规上企业"), default=False)
+    illustrative = illustrative_flag()
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = pgettext_lazy("plural", "企业")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="company_credit_code_unique",
+                violation_error_message=_("已有企业使用该统一社会信用代码。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:company", args=[self.pk])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)

@@ -1,0 +1,84 @@
+"""Building blocks shared by the ledger's models: fields, constraints and natural keys."""
+
+from decimal import Decimal
+from itertools import combinations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+NON_NEGATIVE = MinValueValidator(Decimal(0), message=_("不能为负数。"))
+
+
+def quantity_field(verbose_name, *, max_digits: int = 14, required: bool = False, **options):
+    """A non-negative decimal with two places: an amount in 万元, an area in m² or a ratio.
+
+    Optional unless ``required``; the database backs the sign with a check constraint.
+    """
+    return models.DecimalField(
+        verbose_name,
+        max_digits=max_digits,
+        decimal_places=2,
+        null=not required,
+        blank=not required,
+        validators=[NON_NEGATIVE],
+        **options,
+    )
+
+
+def illustrative_flag() -> models.BooleanField:
+    """The flag that marks demo rows, so nobody mistakes them for real records."""
+    return models.BooleanField(
+        _("示例数据"), default=False, help_text=_("演示用的示例记录，并非真实台账。")
+    )
+
+
+def dates_in_order_constraints(model_name: str, date_fields: tuple[str, ...]) -> list:
+    """Database checks that every pair of the given dates, when both are set, is in order."""
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{earlier}__isnull": True})
+            | Q(**{f"{later}__isnull": True})
+            | Q(**{f"{earlier}__lte": F(later)}),
+            name=f"{model_name}_{earlier}_not_after_{later}",
+        )
+        for earlier, later in combinations(date_fields, 2)
+    ]
+
+
+def dates_in_order_errors(instance: models.Model, date_fields: tuple[str, ...]) -> dict:
+    """Field errors for dates that come before an earlier step's date, for ``clean()``."""
+    errors = {}
+    for earlier, later in combinations(date_fields, 2):
+        earlier_value = getattr(instance, earlier)
+        later_value = getattr(instance, later)
+        if earlier_value and later_value and later_value < earlier_value and later not in errors:
+            errors[later] = ValidationError(
+                _("%(later)s不能早于%(earlier)s（%(date)s）。"),
+                code="dates_out_of_order",
+                params={
+                    "later": instance._meta.get_field(later).verbose_name,
+                    "earlier": instance._meta.get_field(earlier).verbose_name,
+                    "date": earlier_value.isoformat(),
+                },
+            )
+    return errors
+
+
+def non_negative_constraint(model_name: str, field: str) -> models.CheckConstraint:
+    """A database check that a nullable amount or area is not negative."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}),
+        name=f"{model_name}_{field}_non_negative",
+    )
+
+
+class NaturalKeyManager(models.Manager):
+    """Looks objects up by the unique fields of their natural key (by default the name)."""
+
+    key_fields: tuple[str, ...] = ("name",)
+
+    def get_by_natural_key(self, *key) -> models.Model:
+        return self.get(**dict(zip(self.key_fields, key, strict=True)))
