@@ -1,14 +1,30 @@
 """The ledger's models, one module per concern."""
 
 from projects.models.companies import Company
+from projects.models.leases import (
+    Assessment,
+    Decision,
+    Direction,
+    Indicator,
+    IndicatorResult,
+    LeaseAgreement,
+    LeaseTarget,
+)
 from projects.models.parks import LandParcel, Park, ParkTree
 from projects.models.projects import InvestmentProject, ProjectParcel, SizeTier
 from projects.models.sectors import Sector
 
 __all__ = [
+    "Assessment",
     "Company",
+    "Decision",
+    "Direction",
+    "Indicator",
+    "IndicatorResult",
     "InvestmentProject",
     "LandParcel",
+    "LeaseAgreement",
+    "LeaseTarget",
     "Park",
     "ParkTree",
     "ProjectParcel",

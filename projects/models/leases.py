@@ -1,0 +1,523 @@
+"""先租后供: lease agreements, their target indicators, assessments and decisions.
+
+Industrial land is first leased to a firm (typically for five years). The firm is assessed
+against the targets it signed; a pass converts the lease into a transfer (转为出让), a fail
+leads to remediation with a new deadline (整改延期) or the land is taken back (收回).
+Targets are data on each agreement: no single Zhejiang rule fixes them.
+"""
+
+import calendar
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from projects.models.fields import (
+    NaturalKeyManager,
+    dates_in_order_constraints,
+    dates_in_order_errors,
+    illustrative_flag,
+    non_negative_constraint,
+    quantity_field,
+)
+from projects.models.parks import LandParcel
+from projects.models.projects import InvestmentProject
+from projects.units import M2_PER_MU, TWO_PLACES
+
+
+def add_years(start: date, years: int) -> date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    year = start.year + years
+    day = min(start.day, calendar.monthrange(year, start.month)[1])
+    return start.replace(year=year, day=day)
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (0 if ``end`` is not after ``start``)."""
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    return max(months, 0)
+
+
+class Indicator(models.TextChoices):
+    """The indicators a lease can set targets for, each computed from an assessment's
+    reported figures and the parcel's area (see ``Assessment.actual_value``)."""
+
+    INVESTMENT_INTENSITY = "investment_intensity", _("投资强度（万元/亩）")
+    TAX_PER_MU = "tax_per_mu", _("亩均税收（万元/亩）")
+    OUTPUT_PER_MU = "output_per_mu", _("亩均产值（万元/亩）")
+    PLOT_RATIO = "plot_ratio", _("容积率")
+    RD_SHARE = "rd_share", _("研发投入占产值比（%）")
+    ENERGY_PER_OUTPUT = "energy_per_output", _("单位产值能耗（吨标准煤/万元）")
+
+
+class Direction(models.TextChoices):
+    AT_LEAST = "at_least", _("不低于")
+    AT_MOST = "at_most", _("不高于")
+
+    def passes(self, actual: Decimal, target: Decimal) -> bool:
+        """Whether an actual value meets the target; reaching it exactly passes."""
+        return actual >= target if self == Direction.AT_LEAST else actual <= target
+
+
+class LeaseQuerySet(models.QuerySet):
+    """The questions land staff ask about leases."""
+
+    def active(self) -> "LeaseQuerySet":
+        """Leases not yet converted or reclaimed."""
+        return self.filter(status__in=LeaseAgreement.ACTIVE_STATUSES)
+
+    def deadline_conditions(self, before: date, after: date | None = None) -> Q:
+        """Active leases with a date to meet in (after, before] that is not met yet.
+
+        The dates: the end of the term, the 开工 / 竣工 / 投产 deadlines while the project
+        has not reached that stage, and a remediation deadline while in remediation.
+        """
+
+        def within(field: str) -> Q:
+            condition = Q(**{f"{field}__lte": before})
+            if after is not None:
+                condition &= Q(**{f"{field}__gt": after})
+            return condition
+
+        return (
+            within("end_date")
+            | (within("start_deadline") & Q(project__started_date__isnull=True))
+            | (within("completion_deadline") & Q(project__completed_date__isnull=True))
+            | (within("production_deadline") & Q(project__production_date__isnull=True))
+            | (within("remediation_deadline") & Q(status=LeaseAgreement.Status.REMEDIATION))
+        )
+
+    def due_within(self, days: int, today: date) -> "LeaseQuerySet":
+        """Active leases with a date to meet from today to ``days`` days ahead, both included."""
+        return self.active().filter(
+            self.deadline_conditions(today + timedelta(days=days), after=today - timedelta(days=1))
+        )
+
+    def overdue(self, today: date) -> "LeaseQuerySet":
+        """Active leases with a date that passed before today and was not met."""
+        return self.active().filter(self.deadline_conditions(today - timedelta(days=1)))
+
+
+class LeaseManager(NaturalKeyManager.from_queryset(LeaseQuerySet)):
+    """Looks a lease up by its parcel's code and its start date."""
+
+    key_fields = ("parcel__code", "start_date")
+
+
+class LeaseAgreement(models.Model):
+    """A 先租后供 agreement: a parcel leased for a project, with deadlines and targets."""
+
+    class Status(models.TextChoices):
+        LEASING = "leasing", _("租赁中")
+        ASSESSING = "assessing", _("考核中")
+        CONVERTED = "converted", _("已转出让")
+        REMEDIATION = "remediation", _("整改延期")
+        RECLAIMED = "reclaimed", _("已收回")
+
+    ACTIVE_STATUSES = (Status.LEASING, Status.ASSESSING, Status.REMEDIATION)
+
+    parcel = models.ForeignKey(
+        LandParcel, verbose_name=_("地块"), on_delete=models.PROTECT, related_name="leases"
+    )
+    project = models.ForeignKey(
+        InvestmentProject,
+        verbose_name=_("招引项目"),
+        on_delete=models.PROTECT,
+        related_name="leases",
+    )
+    start_date = models.DateField(_("租赁起始日期"))
+    term_years = models.PositiveSmallIntegerField(_("租期（年）"), default=5)
+    end_date = models.DateField(
+        _("租赁到期日期"), editable=False, help_text=_("由起始日期和租期算出。")
+    )
+    annual_rent_wan = quantity_field(_("年租金（万元）"), required=True)
+    rent_deductible = models.BooleanField(
+        _("租金可抵扣出让价款"), default=True, help_text=_("转为出让时，已缴租金从出让价款中抵扣。")
+    )
+    start_deadline = models.DateField(_("约定开工期限"), null=True, blank=True)
+    completion_deadline = models.DateField(_("约定竣工期限"), null=True, blank=True)
+    production_deadline = models.DateField(_("约定投产期限"), null=True, blank=True)
+    remediation_deadline = models.DateField(
+        _("整改期限"), null=True, blank=True, editable=False, help_text=_("由整改延期决定设定。")
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.LEASING, editable=False
+    )
+    notes = models.TextField(_("备注"), blank=True)
+    illustrative = illustrative_flag()
+
+    objects = LeaseManager()
+
+    class Meta:
+        verbose_name = _("先租后供协议")
+        verbose_name_plural = pgettext_lazy("plural", "先租后供协议")
+        ordering = ["end_date", "pk"]
+        permissions = [("decide_lease", _("可作出先租后供考核决定"))]
+        indexes = [models.Index(fields=["status", "end_date"], name="lease_status_end_idx")]
+        constraints = [
+            non_negative_constraint("lease", "annual_rent_wan"),
+            models.CheckConstraint(condition=Q(term_years__gt=0), name="lease_term_positive"),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")), name="lease_ends_after_start"
+            ),
+            *dates_in_order_constraints(
+                "lease",
+                ("start_date", "start_deadline", "completion_deadline", "production_deadline"),
+            ),
+            models.UniqueConstraint(
+                fields=["parcel"],
+                condition=Q(status__in=["leasing", "assessing", "remediation"]),
+                name="lease_one_active_per_parcel",
+                violation_error_message=_("该地块已有一份有效的先租后供协议。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parcel} · {self.start_date:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.end_date = add_years(self.start_date, self.term_years)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:lease", args=[self.pk])
+
+    def natural_key(self) -> tuple:
+        return (self.parcel.code, self.start_date.isoformat())
+
+    natural_key.dependencies = ["projects.landparcel", "projects.investmentproject"]
+
+    @property
+    def company(self):
+        """The leaseholder: the company of the project."""
+        return self.project.company
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    def upcoming_dates(self) -> list[tuple[str, date]]:
+        """The dates still to be met, soonest first, as (what, date)."""
+        project = self.project
+        candidates = [
+            (_("租期届满"), self.end_date, True),
+            (_("开工期限"), self.start_deadline, project.started_date is None),
+            (_("竣工期限"), self.completion_deadline, project.completed_date is None),
+            (_("投产期限"), self.production_deadline, project.production_date is None),
+            (
+                _("整改期限"),
+                self.remediation_deadline,
+                self.status == self.Status.REMEDIATION,
+            ),
+        ]
+        if not self.is_active:
+            return []
+        return sorted(
+            ((label, when) for label, when, pending in candidates if when and pending),
+            key=lambda item: item[1],
+        )
+
+    def rent_paid_wan(self, until: date) -> Decimal:
+        """Rent paid from the start to ``until``, by whole months, at most the full term."""
+        months = min(months_between(self.start_date, until), self.term_years * 12)
+        return (self.annual_rent_wan * months / 12).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+    def clean(self) -> None:
+        errors = dates_in_order_errors(
+            self, ("start_date", "start_deadline", "completion_deadline", "production_deadline")
+        )
+        if self.parcel_id and self.parcel.supply_mode not in (
+            LandParcel.SupplyMode.LEASE_FIRST,
+            LandParcel.SupplyMode.LEASE_AND_TRANSFER,
+        ):
+            errors.setdefault(
+                "parcel",
+                ValidationError(
+                    _("该地块的供地方式是“%(mode)s”，不是先租后供或租让结合。"),
+                    params={"mode": self.parcel.get_supply_mode_display()},
+                    code="not_lease_first",
+                ),
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class TargetManager(NaturalKeyManager):
+    key_fields = ("lease__parcel__code", "lease__start_date", "indicator")
+
+
+class LeaseTarget(models.Model):
+    """One target indicator the leaseholder signed up to, with its direction."""
+
+    lease = models.ForeignKey(
+        LeaseAgreement,
+        verbose_name=_("先租后供协议"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+    )
+    indicator = models.CharField(_("指标"), max_length=30, choices=Indicator.choices)
+    direction = models.CharField(
+        _("要求"), max_length=10, choices=Direction.choices, default=Direction.AT_LEAST
+    )
+    target_value = models.DecimalField(_("目标值"), max_digits=12, decimal_places=2)
+
+    objects = TargetManager()
+
+    class Meta:
+        verbose_name = _("考核指标")
+        verbose_name_plural = pgettext_lazy("plural", "考核指标")
+        ordering = ["lease", "indicator"]
+        constraints = [
+            models.UniqueConstraint(fields=["lease", "indicator"], name="lease_target_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_indicator_display()} {self.get_direction_display()} {self.target_value}"
+
+    def natural_key(self) -> tuple:
+        return (*self.lease.natural_key(), self.indicator)
+
+    natural_key.dependencies = ["projects.leaseagreement"]
+
+
+class AssessmentManager(NaturalKeyManager):
+    key_fields = ("lease__parcel__code", "lease__start_date", "kind", "assessed_on")
+
+
+class Assessment(models.Model):
+    """An assessment (考核) of a lease from the figures the firm reported.
+
+    Each target's actual value is computed from these figures and the parcel's area when
+    the assessment is recorded, and kept with its verdict in ``IndicatorResult``: later
+    changes to the targets or the parcel do not rewrite a past assessment.
+    """
+
+    class Kind(models.TextChoices):
+        START_CHECK = "start_check", _("开工核查")
+        COMPLETION_CHECK = "completion_check", _("竣工核查")
+        TERM_END = "term_end", _("期满达产考核")
+        ANNUAL = "annual", _("年度亩均评价")
+
+    lease = models.ForeignKey(
+        LeaseAgreement,
+        verbose_name=_("先租后供协议"),
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    kind = models.CharField(_("考核类型"), max_length=20, choices=Kind.choices)
+    assessed_on = models.DateField(_("考核日期"))
+    assessor = models.CharField(_("考核单位或人员"), max_length=100)
+    fixed_investment_wan = quantity_field(_("累计固定资产投资（万元）"))
+    tax_wan = quantity_field(_("年度税收（万元）"))
+    output_wan = quantity_field(_("年度产值（万元）"))
+    floor_area_m2 = quantity_field(_("总建筑面积（m²）"))
+    rd_expense_wan = quantity_field(_("研发投入（万元）"))
+    energy_tce = quantity_field(_("年综合能耗（吨标准煤）"))
+    area_m2 = quantity_field(_("考核时地块面积（m²）"), help_text=_("记录考核时所用的地块面积。"))
+    notes = models.TextField(_("备注"), blank=True)
+
+    objects = AssessmentManager()
+
+    class Meta:
+        verbose_name = _("考核")
+        verbose_name_plural = pgettext_lazy("plural", "考核")
+        ordering = ["lease", "assessed_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lease", "kind", "assessed_on"], name="assessment_unique_per_day"
+            ),
+            *(
+                non_negative_constraint("assessment", field)
+                for field in (
+                    "fixed_investment_wan",
+                    "tax_wan",
+                    "output_wan",
+                    "floor_area_m2",
+                    "rd_expense_wan",
+                    "energy_tce",
+                    "area_m2",
+                )
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lease} · {self.get_kind_display()} {self.assessed_on:%Y-%m-%d}"
+
+    def natural_key(self) -> tuple:
+        return (*self.lease.natural_key(), self.kind, self.assessed_on.isoformat())
+
+    natural_key.dependencies = ["projects.leaseagreement"]
+
+    def actual_value(self, indicator: str) -> Decimal | None:
+        """The indicator's value from the reported figures and the parcel area in 亩.
+
+        None when a figure the indicator needs was not reported.
+        """
+        if not self.area_m2:
+            return None
+        area_mu = self.area_m2 / M2_PER_MU
+        numerator, denominator = {
+            Indicator.INVESTMENT_INTENSITY: (self.fixed_investment_wan, area_mu),
+            Indicator.TAX_PER_MU: (self.tax_wan, area_mu),
+            Indicator.OUTPUT_PER_MU: (self.output_wan, area_mu),
+            Indicator.PLOT_RATIO: (self.floor_area_m2, self.area_m2),
+            Indicator.RD_SHARE: (
+                None if self.rd_expense_wan is None else self.rd_expense_wan * 100,
+                self.output_wan,
+            ),
+            Indicator.ENERGY_PER_OUTPUT: (self.energy_tce, self.output_wan),
+        }[indicator]
+        if numerator is None or not denominator:
+            return None
+        return (numerator / denominator).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+    @property
+    def passed(self) -> bool:
+        """The overall result: every target met."""
+        results = list(self.results.all())
+        return bool(results) and all(result.passed for result in results)
+
+
+class ResultManager(NaturalKeyManager):
+    key_fields = (
+        "assessment__lease__parcel__code",
+        "assessment__lease__start_date",
+        "assessment__kind",
+        "assessment__assessed_on",
+        "indicator",
+    )
+
+
+class IndicatorResult(models.Model):
+    """One target judged in one assessment: the target as it stood, the actual, the verdict."""
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("考核"), on_delete=models.CASCADE, related_name="results"
+    )
+    indicator = models.CharField(_("指标"), max_length=30, choices=Indicator.choices)
+    direction = models.CharField(_("要求"), max_length=10, choices=Direction.choices)
+    target_value = models.DecimalField(_("目标值"), max_digits=12, decimal_places=2)
+    actual_value = models.DecimalField(
+        _("实际值"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    passed = models.BooleanField(_("达标"))
+
+    objects = ResultManager()
+
+    class Meta:
+        verbose_name = _("指标考核结果")
+        verbose_name_plural = pgettext_lazy("plural", "指标考核结果")
+        ordering = ["assessment", "indicator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "indicator"], name="indicator_result_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_indicator_display()}: {self.actual_value} / {self.target_value}"
+
+    def natural_key(self) -> tuple:
+        return (*self.assessment.natural_key(), self.indicator)
+
+    natural_key.dependencies = ["projects.assessment"]
+
+    @property
+    def margin(self) -> Decimal | None:
+        """How far the actual value is on the good side of the target (negative: short of it)."""
+        if self.actual_value is None:
+            return None
+        difference = self.actual_value - self.target_value
+        return difference if self.direction == Direction.AT_LEAST else -difference
+
+
+class DecisionManager(NaturalKeyManager):
+    key_fields = (
+        "assessment__lease__parcel__code",
+        "assessment__lease__start_date",
+        "assessment__kind",
+        "assessment__assessed_on",
+    )
+
+
+class Decision(models.Model):
+    """What was decided on an assessment: convert to a transfer, remediate, or reclaim."""
+
+    class Kind(models.TextChoices):
+        CONVERT = "convert", _("转为出让")
+        REMEDIATE = "remediate", _("整改延期")
+        RECLAIM = "reclaim", _("收回")
+
+    assessment = models.OneToOneField(
+        Assessment, verbose_name=_("考核"), on_delete=models.PROTECT, related_name="decision"
+    )
+    kind = models.CharField(_("决定"), max_length=10, choices=Kind.choices)
+    decided_on = models.DateField(_("决定日期"))
+    reason = models.TextField(_("理由"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("决定人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    transfer_price_wan = quantity_field(_("出让价款（万元）"))
+    rent_deduction_wan = quantity_field(_("抵扣租金（万元）"))
+    new_deadline = models.DateField(_("整改期限"), null=True, blank=True)
+
+    objects = DecisionManager()
+
+    class Meta:
+        verbose_name = _("考核决定")
+        verbose_name_plural = pgettext_lazy("plural", "考核决定")
+        ordering = ["decided_on", "pk"]
+        constraints = [
+            non_negative_constraint("decision", "transfer_price_wan"),
+            non_negative_constraint("decision", "rent_deduction_wan"),
+            models.CheckConstraint(
+                condition=~Q(kind="convert") | Q(transfer_price_wan__isnull=False),
+                name="decision_convert_has_price",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="remediate") | Q(new_deadline__isnull=False),
+                name="decision_remediate_has_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} → {self.get_kind_display()}"
+
+    def natural_key(self) -> tuple:
+        return self.assessment.natural_key()
+
+    natural_key.dependencies = ["projects.assessment"]
+
+    @property
+    def extension_months(self) -> int | None:
+        """The length of a remediation, in whole months from the decision to the new deadline."""
+        if self.new_deadline is None:
+            return None
+        return months_between(self.decided_on, self.new_deadline)
+
+    @property
+    def payable_wan(self) -> Decimal | None:
+        """The transfer price still to pay after the rent deducted."""
+        if self.transfer_price_wan is None:
+            return None
+        return max(self.transfer_price_wan - (self.rent_deduction_wan or 0), Decimal(0))
+
+
+def land_reclaimed() -> Exists:
+    """An expression telling whether a project's leased land was taken back, for annotations."""
+    return Exists(
+        LeaseAgreement.objects.filter(
+            project=OuterRef("pk"), status=LeaseAgreement.Status.RECLAIMED
+        )
+    )
