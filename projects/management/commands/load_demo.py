@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from projects.models import InvestmentProject
 
 # Fixture files in fixtures/, in the order their natural keys depend on each other.
-DEMO_FIXTURES = ["sectors", "parks", "companies", "parcels", "projects"]
+DEMO_FIXTURES = ["sectors", "parks", "companies", "parcels", "projects", "leases"]
 DEMO_USERNAME = "demo"
 
 
