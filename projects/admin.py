@@ -5,9 +5,14 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import (
+    Assessment,
     Company,
+    Decision,
+    IndicatorResult,
     InvestmentProject,
     LandParcel,
+    LeaseAgreement,
+    LeaseTarget,
     Park,
     ProjectParcel,
     Sector,
@@ -229,3 +234,87 @@ class InvestmentProjectAdmin(admin.ModelAdmin):
     def size_tier(self, obj: InvestmentProject):
         tier = obj.size_tier
         return tier.label if tier else None
+
+
+class LeaseTargetInline(admin.TabularInline):
+    model = LeaseTarget
+    extra = 0
+
+
+class AssessmentInline(admin.TabularInline):
+    """Past assessments, read-only: they are recorded on the lease's page, which judges them."""
+
+    model = Assessment
+    fields = ["kind", "assessed_on", "assessor", "overall"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("考核结果"))
+    def overall(self, obj: Assessment):
+        return _("达标") if obj.passed else _("未达标")
+
+
+@admin.register(LeaseAgreement)
+class LeaseAgreementAdmin(admin.ModelAdmin):
+    list_display = [
+        "parcel",
+        "project",
+        "start_date",
+        "end_date",
+        "status",
+        "annual_rent_wan",
+        "illustrative",
+    ]
+    list_filter = ["status", "parcel__park", "rent_deductible", "illustrative"]
+    list_select_related = ["parcel", "project"]
+    search_fields = ["parcel__code", "project__name", "project__company__name"]
+    autocomplete_fields = ["parcel", "project"]
+    readonly_fields = ["end_date", "status", "remediation_deadline"]
+    date_hierarchy = "end_date"
+    inlines = [LeaseTargetInline, AssessmentInline]
+
+
+class IndicatorResultInline(admin.TabularInline):
+    model = IndicatorResult
+    fields = ["indicator", "direction", "target_value", "actual_value", "passed"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only through the lease's page, where the rules are checked."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["lease", "kind", "assessed_on", "assessor"]
+    list_filter = ["kind"]
+    list_select_related = ["lease__parcel"]
+    search_fields = ["lease__parcel__code", "lease__project__name"]
+    inlines = [IndicatorResultInline]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "kind", "decided_on", "decided_by"]
+    list_filter = ["kind"]
+    list_select_related = ["assessment__lease__parcel", "decided_by"]
+    search_fields = ["assessment__lease__parcel__code", "reason"]

@@ -3,10 +3,19 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.forms import FilterForm
-from projects.models import Company, InvestmentProject, LandParcel, Park, Sector, SizeTier
+from projects.models import (
+    Company,
+    InvestmentProject,
+    LandParcel,
+    LeaseAgreement,
+    Park,
+    Sector,
+    SizeTier,
+)
 from projects.units import mu_to_m2, yi_to_wan
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -209,3 +218,54 @@ class CompanyFilterSet(LedgerFilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(credit_code__icontains=value))
+
+
+class LeaseFilterSet(LedgerFilterSet):
+    """Find 先租后供 leases by status, park, end of term and the dates they must meet."""
+
+    q = django_filters.CharFilter(method="search", label=_("地块、项目或企业"))
+    status = django_filters.MultipleChoiceFilter(
+        choices=LeaseAgreement.Status.choices,
+        label=_("状态"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    park = ParkFilter(
+        field_name="parcel__park", label=_("园区（含下级园区）"), empty_label=_("全部")
+    )
+    end_after = django_filters.DateFilter(
+        field_name="end_date", lookup_expr="gte", label=_("到期日期自"), widget=DATE_INPUT
+    )
+    end_before = django_filters.DateFilter(
+        field_name="end_date", lookup_expr="lte", label=_("到期日期至"), widget=DATE_INPUT
+    )
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within",
+        label=_("今后N天内有到期或期限"),
+        min_value=0,
+        max_value=3650,
+        decimal_places=0,
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("已逾期"), widget=YesNoWidget
+    )
+    illustrative = yes_no_filter("illustrative", _("示例数据"))
+
+    class Meta(LedgerFilterSet.Meta):
+        model = LeaseAgreement
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(parcel__code__icontains=value)
+            | Q(project__name__icontains=value)
+            | Q(project__company__name__icontains=value)
+        )
+
+    def filter_due_within(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=LeaseAgreement.objects.due_within(int(value), timezone.localdate()).values("pk")
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = LeaseAgreement.objects.overdue(timezone.localdate()).values("pk")
+        return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)

@@ -2,6 +2,10 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Assessment, Decision
+from projects.services import ASSESSMENT_FIGURES
 
 # Widgets that render a list of choices themselves and take no single CSS class.
 CHOICE_LISTS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
@@ -35,3 +39,44 @@ class FilterForm(BootstrapForm, forms.Form):
 
 class LoginForm(BootstrapForm, AuthenticationForm):
     """Django's login form."""
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker that sends ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class AssessmentForm(BootstrapForm, forms.ModelForm):
+    """The figures a firm reports for an assessment; the verdicts are computed from them."""
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "kind",
+            "assessed_on",
+            "assessor",
+            *ASSESSMENT_FIGURES,
+            "notes",
+        ]
+        widgets = {"assessed_on": DateInput, "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class DecisionForm(BootstrapForm, forms.ModelForm):
+    """A decision on the latest assessment of a lease."""
+
+    class Meta:
+        model = Decision
+        fields = ["kind", "decided_on", "reason", "transfer_price_wan", "new_deadline"]
+        widgets = {
+            "decided_on": DateInput,
+            "new_deadline": DateInput,
+            "reason": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "transfer_price_wan": _("转为出让时填写；已缴租金按协议自动抵扣。"),
+            "new_deadline": _("整改延期时填写。"),
+        }

@@ -4,6 +4,8 @@ Each list view subclasses ``ObjectListView`` and names its queryset, filter set 
 table; everything else is shared here.
 """
 
+from decimal import Decimal
+
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Sum
 from django.utils import timezone
@@ -11,6 +13,8 @@ from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin, TableExport
+
+from projects.units import TWO_PLACES
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_ROW_LIMIT = 50_000
@@ -51,7 +55,8 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
     """A filterable, sortable, paginated and exportable list of one model.
 
     Subclasses set ``queryset``, ``filterset_class`` and ``table_class``, and may set
-    ``total`` to (field, conversion to display units, label) for the summary line.
+    ``total`` to (field, label) or (field, label, conversion to display units) for the
+    summary line.
     """
 
     template_name = "projects/object_list.html"
@@ -72,9 +77,11 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
         """Count and total of the whole filtered set, not just the page shown."""
         summary = {"count": table.paginator.count}
         if self.total is not None:
-            field, to_display, label = self.total
-            amount = self.object_list.aggregate(total=Sum(field))["total"]
-            summary.update(total=to_display(amount or 0), total_label=label)
+            field, label, *conversion = self.total
+            amount = Decimal(self.object_list.aggregate(total=Sum(field))["total"] or 0)
+            for convert in conversion:
+                amount = convert(amount)
+            summary.update(total=amount.quantize(TWO_PLACES), total_label=label)
         return summary
 
     def get_context_data(self, **kwargs) -> dict:

@@ -10,7 +10,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Company, InvestmentProject, LandParcel, Park
+from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
 from projects.units import m2_to_mu, wan_to_yi
 
 NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
@@ -218,3 +218,39 @@ class CompanyTable(LedgerTable):
         model = Company
         fields = []
         empty_text = _("没有符合条件的企业。")
+
+
+class LeaseTable(LedgerTable):
+    parcel = tables.Column(
+        verbose_name=_("地块"),
+        linkify=lambda record: record.get_absolute_url(),
+        order_by=stable("parcel__code"),
+    )
+    project = tables.Column(linkify=True, order_by=stable("project__name"))
+    company = tables.Column(
+        verbose_name=_("企业"),
+        accessor="project__company",
+        linkify=True,
+        order_by=stable("project__company__name"),
+    )
+    start_date = IsoDateColumn(order_by=stable("start_date"))
+    end_date = IsoDateColumn(order_by=stable("end_date"))
+    status = tables.Column(attrs=NOWRAP, order_by=stable("status"))
+    annual_rent_wan = tables.Column(attrs=NUMBER, order_by=stable("annual_rent_wan"))
+    next_date = tables.Column(verbose_name=_("下一个期限"), empty_values=(), orderable=False)
+    illustrative = YesNoColumn(visible=False, orderable=False)
+
+    class Meta(LedgerTable.Meta):
+        model = LeaseAgreement
+        fields = []
+        empty_text = _("没有符合条件的先租后供协议。")
+
+    def render_next_date(self, record):
+        upcoming = record.upcoming_dates()
+        if not upcoming:
+            return "—"
+        label, when = upcoming[0]
+        return f"{when:%Y-%m-%d} {label}"
+
+    def value_next_date(self, record):
+        return self.render_next_date(record)

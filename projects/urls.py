@@ -15,4 +15,6 @@ urlpatterns = [
     path("parcels/<int:pk>/", views.ParcelDetailView.as_view(), name="parcel"),
     path("companies/", views.CompanyListView.as_view(), name="company_list"),
     path("companies/<int:pk>/", views.CompanyDetailView.as_view(), name="company"),
+    path("leases/", views.LeaseListView.as_view(), name="lease_list"),
+    path("leases/<int:pk>/", views.LeaseDetailView.as_view(), name="lease"),
 ]

@@ -1,15 +1,39 @@
 """Pages for finding and reading the ledger: home, lists and detail pages."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Prefetch, Sum
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
-from projects.filters import CompanyFilterSet, ParcelFilterSet, ParkFilterSet, ProjectFilterSet
+from projects import services
+from projects.filters import (
+    CompanyFilterSet,
+    LeaseFilterSet,
+    ParcelFilterSet,
+    ParkFilterSet,
+    ProjectFilterSet,
+)
+from projects.forms import AssessmentForm, DecisionForm
 from projects.listing import ObjectListView
-from projects.models import Company, InvestmentProject, LandParcel, Park, SizeTier
-from projects.tables import CompanyTable, ParcelTable, ParkTable, ProjectTable
+from projects.models import (
+    Company,
+    InvestmentProject,
+    LandParcel,
+    LeaseAgreement,
+    Park,
+    SizeTier,
+)
+from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import m2_to_mu, wan_to_yi
+
+# How far ahead the home page looks for lease dates to meet.
+DUE_SOON_DAYS = 90
 
 # How many related rows a detail page lists before pointing to the filtered list.
 DETAIL_ROWS = 20
@@ -42,7 +66,14 @@ class HomeView(TemplateView):
             at_least_1yi=Count("pk", filter=SizeTier.at_least_q(SizeTier.FROM_100M)),
             total=Sum("total_investment_wan"),
         )
+        today = timezone.localdate()
+        leases = LeaseAgreement.objects.select_related("parcel", "project")
         context.update(
+            due_soon=leases.due_within(DUE_SOON_DAYS, today).order_by("end_date", "pk")[
+                :DETAIL_ROWS
+            ],
+            overdue=leases.overdue(today).order_by("end_date", "pk")[:DETAIL_ROWS],
+            due_soon_days=DUE_SOON_DAYS,
             project_count=projects["count"],
             project_at_least_1yi=projects["at_least_1yi"],
             project_total_yi=wan_to_yi(projects["total"] or 0),
@@ -59,7 +90,7 @@ class ProjectListView(ObjectListView):
     )
     filterset_class = ProjectFilterSet
     table_class = ProjectTable
-    total = ("total_investment_wan", wan_to_yi, _("总投资（亿元）"))
+    total = ("total_investment_wan", _("总投资（亿元）"), wan_to_yi)
 
 
 class ParcelListView(ObjectListView):
@@ -70,7 +101,7 @@ class ParcelListView(ObjectListView):
     )
     filterset_class = ParcelFilterSet
     table_class = ParcelTable
-    total = ("area_m2", m2_to_mu, _("总面积（亩）"))
+    total = ("area_m2", _("总面积（亩）"), m2_to_mu)
 
 
 class ParkListView(ObjectListView):
@@ -94,6 +125,15 @@ class CompanyListView(ObjectListView):
     table_class = CompanyTable
 
 
+class LeaseListView(ObjectListView):
+    queryset = LeaseAgreement.objects.select_related("parcel", "project__company").order_by(
+        "end_date", "pk"
+    )
+    filterset_class = LeaseFilterSet
+    table_class = LeaseTable
+    total = ("annual_rent_wan", _("年租金合计（万元）"))
+
+
 class ProjectDetailView(RecordView):
     queryset = InvestmentProject.objects.select_related("company", "sector", "park__parent")
     template_name = "projects/project_detail.html"
@@ -102,6 +142,7 @@ class ProjectDetailView(RecordView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         context["parcels"] = self.object.parcels.select_related("park")
+        context["leases"] = self.object.leases.select_related("parcel")
         return context
 
 
@@ -138,6 +179,7 @@ class ParcelDetailView(RecordView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         context["projects"] = self.object.projects.select_related("company")
+        context["leases"] = self.object.leases.select_related("project")
         return context
 
 
@@ -152,3 +194,100 @@ class CompanyDetailView(RecordView):
             F("landed_date").desc(nulls_last=True), "pk"
         )
         return context
+
+
+class LeaseDetailView(RecordView):
+    """A lease: its parcel, its targets beside the latest actuals, its history, and the
+    forms to record an assessment and decide on it, for users allowed to."""
+
+    queryset = LeaseAgreement.objects.select_related("parcel__park", "project__company")
+    template_name = "projects/lease_detail.html"
+    context_object_name = "lease"
+
+    # Each form posted to this page: the permission it needs and what it does.
+    actions = {
+        "assess": ("projects.add_assessment", AssessmentForm),
+        "decide": ("projects.decide_lease", DecisionForm),
+    }
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        lease = self.object
+        user = self.request.user
+        assessments = list(
+            lease.assessments.select_related("decision__decided_by").prefetch_related("results")
+        )
+        latest = assessments[-1] if assessments else None
+        latest_results = (
+            {result.indicator: result for result in latest.results.all()} if latest else {}
+        )
+        undecided = latest is not None and not hasattr(latest, "decision")
+        context.update(
+            targets=[
+                (target, latest_results.get(target.indicator)) for target in lease.targets.all()
+            ],
+            assessments=assessments[::-1],
+            latest=latest,
+            rent_paid=lease.rent_paid_wan(timezone.localdate()),
+            can_assess=lease.is_active and user.has_perm("projects.add_assessment"),
+            can_decide=lease.is_active and undecided and user.has_perm("projects.decide_lease"),
+        )
+        context.setdefault(
+            "assess_form", AssessmentForm(initial={"assessed_on": timezone.localdate()})
+        )
+        context.setdefault(
+            "decide_form", DecisionForm(initial={"decided_on": timezone.localdate()})
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        action = request.POST.get("action")
+        if action not in self.actions:
+            return HttpResponseBadRequest(gettext("未知的操作。"))
+        permission, form_class = self.actions[action]
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                self.perform(action, form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(self.object)
+        return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
+
+    def perform(self, action: str, data: dict) -> None:
+        lease = self.object
+        if action == "assess":
+            figures = {name: data[name] for name in services.ASSESSMENT_FIGURES}
+            assessment = services.record_assessment(
+                lease,
+                kind=data["kind"],
+                assessed_on=data["assessed_on"],
+                assessor=data["assessor"],
+                notes=data["notes"],
+                **figures,
+            )
+            verdict = gettext("全部达标") if assessment.passed else gettext("未全部达标")
+            messages.success(
+                self.request, gettext("考核已记录：%(verdict)s。") % {"verdict": verdict}
+            )
+        else:
+            latest = lease.assessments.order_by("-assessed_on", "-pk").first()
+            if latest is None:
+                raise ValidationError(gettext("尚无考核，不能作出决定。"))
+            decision = services.decide(
+                latest,
+                kind=data["kind"],
+                decided_on=data["decided_on"],
+                reason=data["reason"],
+                user=self.request.user,
+                transfer_price_wan=data["transfer_price_wan"],
+                new_deadline=data["new_deadline"],
+            )
+            messages.success(
+                self.request,
+                gettext("已作出决定：%(decision)s。") % {"decision": decision.get_kind_display()},
+            )
