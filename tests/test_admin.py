@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from projects.models import InvestmentProject, LandParcel, Park
+from projects.models import Assessment, Decision, InvestmentProject, LandParcel, Park
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +17,28 @@ def ledger_models():
     return [model for model in admin.site._registry if model._meta.app_label == "projects"]
 
 
+# Assessments and decisions are written only on the lease's page, where the rules are checked.
+RECORDED_ON_THE_LEASE_PAGE = {Assessment, Decision}
+
+
 def test_every_changelist_add_and_change_page_renders(demo, staff_client):
-    assert len(ledger_models()) == 5
+    assert len(ledger_models()) == 8
     for model in ledger_models():
         assert staff_client.get(admin_url(model, "changelist")).status_code == 200, model
-        assert staff_client.get(admin_url(model, "add")).status_code == 200, model
+        add = staff_client.get(admin_url(model, "add")).status_code
+        assert add == (403 if model in RECORDED_ON_THE_LEASE_PAGE else 200), model
         instance = model.objects.order_by("pk").first()
         response = staff_client.get(admin_url(model, "change", instance.pk))
         assert response.status_code == 200, model
+
+
+def test_assessments_cannot_be_edited_or_deleted_in_the_admin(demo, staff_client):
+    assessment = Assessment.objects.first()
+    page = staff_client.get(admin_url(Assessment, "change", assessment.pk))
+    assert 'name="_save"' not in page.text
+    response = staff_client.post(admin_url(Assessment, "delete", assessment.pk), {"post": "yes"})
+    assert response.status_code == 403
+    assert Assessment.objects.filter(pk=assessment.pk).exists()
 
 
 def test_project_changelist_shows_amounts_in_yi_and_filters_by_tier(demo, staff_client):

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.serializers.base import DeserializationError
 from django.db.models import Sum
 
+from projects.management.commands.load_demo import DEMO_FIXTURES
 from projects.models import Company, InvestmentProject, LandParcel, Park, SizeTier
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_every_fixture_object_passes_full_validation(demo):
 
 def test_loading_twice_changes_nothing(demo):
     before = dump_ledger()
-    call_command("loaddata", "sectors", "parks", "companies", "parcels", "projects", verbosity=0)
+    call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
     assert dump_ledger() == before
 
 
@@ -69,7 +70,7 @@ def test_natural_keys_round_trip_through_dumpdata_and_loaddata(demo, tmp_path, r
 
 
 def test_fixtures_reference_by_natural_key_not_by_id():
-    for name in ["sectors", "parks", "companies", "parcels", "projects"]:
+    for name in DEMO_FIXTURES:
         with open(f"fixtures/{name}.json", encoding="utf-8") as fixture:
             for row in json.load(fixture):
                 assert "pk" not in row, f"{name}.json uses a primary key: {row}"

@@ -21,3 +21,11 @@ def test_projects_list_filtered(demo_ledger, logged_in_page):
     page.goto("/projects/?size=1yi&landed_after=2025-01-01&landed_before=2025-04-30")
     expect(page.locator(".summary")).to_contain_text("45.32")
     shoot(page, "projects-list")
+
+
+def test_lease_detail(demo_ledger, logged_in_page):
+    page = logged_in_page
+    page.goto("/leases/?status=converted")
+    page.locator("tbody tr td a").first.click()
+    expect(page.locator("h1")).to_contain_text("已转出让")
+    shoot(page, "lease-detail")
