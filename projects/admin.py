@@ -35,7 +35,7 @@ class SizeTierListFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in SizeTier.values:
-            return queryset.filter(SizeTier.q(self.value()))
+            return queryset.filter(SizeTier.counted_q(self.value()))
         return queryset
 
 
@@ -59,10 +59,6 @@ class ParcelInline(admin.TabularInline):
     readonly_fields = ["area_mu"]
     extra = 0
     show_change_link = True
-
-    @admin.display(description=_("面积（亩）"))
-    def area_mu(self, obj: LandParcel):
-        return obj.area_mu
 
 
 class SubParkInline(admin.TabularInline):
@@ -104,10 +100,6 @@ class ParkAdmin(admin.ModelAdmin):
     ]
     inlines = [SubParkInline, ParcelInline]
 
-    @admin.display(description=_("规划面积（亩）"), ordering="planned_area_m2")
-    def planned_area_mu(self, obj: Park):
-        return obj.planned_area_mu
-
 
 @admin.register(LandParcel)
 class LandParcelAdmin(admin.ModelAdmin):
@@ -141,10 +133,6 @@ class LandParcelAdmin(admin.ModelAdmin):
         (_("实际日期"), {"fields": ["handover_date", "start_date", "completion_date"]}),
         (None, {"fields": ["notes"]}),
     ]
-
-    @admin.display(description=_("面积（亩）"), ordering="area_m2")
-    def area_mu(self, obj: LandParcel):
-        return obj.area_mu
 
 
 @admin.register(Company)
@@ -225,10 +213,6 @@ class InvestmentProjectAdmin(admin.ModelAdmin):
         ),
         (_("管理"), {"fields": ["responsible", "notes"]}),
     ]
-
-    @admin.display(description=_("总投资（亿元）"), ordering="total_investment_wan")
-    def total_investment_yi(self, obj: InvestmentProject):
-        return obj.total_investment_yi
 
     @admin.display(description=_("投资规模"), ordering="total_investment_wan")
     def size_tier(self, obj: InvestmentProject):

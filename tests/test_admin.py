@@ -52,6 +52,14 @@ def test_project_changelist_shows_amounts_in_yi_and_filters_by_tier(demo, staff_
     assert "涵禧科技汽车零部件及新材料项目" not in small.text
 
 
+def test_admin_counts_tiers_as_the_lists_do(demo, staff_client):
+    """亿元以上 includes 10亿元以上 in the admin as on the projects list."""
+    params = {"size_tier": "1yi", "landed_date__gte": "2025-01-01"}
+    params["landed_date__lte"] = "2025-04-30"
+    admin_page = staff_client.get(admin_url(InvestmentProject, "changelist"), params)
+    assert admin_page.context["cl"].result_count == 10
+
+
 def test_parcel_admin_shows_area_in_mu(demo, staff_client):
     parcel = LandParcel.objects.exclude(area_m2=None).first()
     response = staff_client.get(admin_url(LandParcel, "change", parcel.pk))

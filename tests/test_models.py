@@ -292,3 +292,35 @@ class TestUnits:
 
     def test_project_shows_amount_in_yi(self, project):
         assert project.total_investment_yi == Decimal("2.00")
+
+
+class TestMoreRules:
+    def test_termination_date_needs_the_terminated_stage(self, project):
+        project.terminated_date = date(2025, 6, 1)
+        with pytest.raises(ValidationError) as error:
+            project.full_clean()
+        assert "terminated_date" in error.value.message_dict
+
+    def test_termination_before_signing_is_refused_next_to_the_field(self, project):
+        project.stage = InvestmentProject.Stage.TERMINATED
+        project.landed_date = None
+        project.terminated_date = date(2024, 1, 1)
+        with pytest.raises(ValidationError) as error:
+            project.full_clean()
+        assert "签约日期" in error.value.message_dict["terminated_date"][0]
+
+    def test_parcel_term_of_zero_years_is_refused_next_to_the_field(self, park):
+        parcel = LandParcel(code="P-20", park=park, supply_mode="auction", term_years=0)
+        with pytest.raises(ValidationError) as error:
+            parcel.full_clean()
+        assert "term_years" in error.value.message_dict
+
+    def test_park_tree_survives_a_loop_written_behind_its_back(self, park):
+        child = Park.objects.create(name="子园区", kind=Park.Kind.INDUSTRIAL_PARK, parent=park)
+        Park.objects.filter(pk=park.pk).update(parent=child)
+        tree = Park.objects.tree()
+        assert tree.subtree(park.pk) == [park.pk, child.pk]
+        park.refresh_from_db()
+        park.name = "改名"
+        with pytest.raises(ValidationError):
+            park.full_clean()

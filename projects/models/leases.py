@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
@@ -132,7 +133,9 @@ class LeaseAgreement(models.Model):
         related_name="leases",
     )
     start_date = models.DateField(_("租赁起始日期"))
-    term_years = models.PositiveSmallIntegerField(_("租期（年）"), default=5)
+    term_years = models.PositiveSmallIntegerField(
+        _("租期（年）"), default=5, validators=[MinValueValidator(1)]
+    )
     end_date = models.DateField(
         _("租赁到期日期"), editable=False, help_text=_("由起始日期和租期算出。")
     )

@@ -5,7 +5,9 @@ Areas are stored in m²; 亩 is derived through ``projects.units``.
 
 from decimal import Decimal
 
+from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -38,15 +40,22 @@ class ParkTree:
         for pk, _name, parent in sorted(rows, key=lambda row: row[1]):
             self.children.setdefault(parent, []).append(pk)
 
-    def walk(self, root: int | None = None, depth: int = 0):
-        """Yield (id, depth) for every park under ``root``, each parent before its sub-parks."""
+    def walk(self, root: int | None = None, depth: int = 0, seen: set | None = None):
+        """Yield (id, depth) for every park under ``root``, each parent before its sub-parks.
+
+        A loop of parents, which only a raw database write could make, is walked once.
+        """
+        seen = set() if seen is None else seen
         for pk in self.children.get(root, []):
+            if pk in seen:
+                continue
+            seen.add(pk)
             yield pk, depth
-            yield from self.walk(pk, depth + 1)
+            yield from self.walk(pk, depth + 1, seen)
 
     def subtree(self, pk: int) -> list[int]:
         """The park and all its sub-parks, at any depth."""
-        return [pk, *(child for child, _depth in self.walk(pk))]
+        return [pk, *(child for child, _depth in self.walk(pk, seen={pk}))]
 
     def choices(self) -> list[tuple[int, str]]:
         """Choices for a select box, sub-parks indented under their parent."""
@@ -109,16 +118,19 @@ class Park(models.Model):
         return (self.name,)
 
     @property
+    @admin.display(description=_("规划面积（亩）"), ordering="planned_area_m2")
     def planned_area_mu(self) -> Decimal | None:
         """Planned area in 亩."""
         return m2_to_mu(self.planned_area_m2)
 
     def clean(self) -> None:
         """Refuse a parent chain that leads back to this park."""
+        seen = set()
         ancestor = self.parent
-        while ancestor is not None:
-            if ancestor.pk is not None and ancestor.pk == self.pk:
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
                 raise ValidationError({"parent": _("上级园区不能是本园区或其下级园区。")})
+            seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
 
@@ -166,7 +178,9 @@ class LandParcel(models.Model):
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.RESERVE
     )
-    term_years = models.PositiveSmallIntegerField(_("年期（年）"), null=True, blank=True)
+    term_years = models.PositiveSmallIntegerField(
+        _("年期（年）"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     price_wan = quantity_field(_("价格（万元）"))
     agreed_handover_date = models.DateField(_("约定交地日期"), null=True, blank=True)
     agreed_start_date = models.DateField(_("约定开工日期"), null=True, blank=True)
@@ -214,6 +228,7 @@ class LandParcel(models.Model):
     natural_key.dependencies = ["projects.park"]
 
     @property
+    @admin.display(description=_("面积（亩）"), ordering="area_m2")
     def area_mu(self) -> Decimal | None:
         """Area in 亩."""
         return m2_to_mu(self.area_m2)

@@ -6,6 +6,7 @@ project is derived from its amount by ``SizeTier`` and never stored.
 
 from decimal import Decimal
 
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -68,6 +69,17 @@ class SizeTier(models.TextChoices):
         """A filter for the projects in this tier or above (亿元以上 includes 10亿元以上)."""
         lower, _upper = cls.bounds_wan()[tier]
         return Q(**{f"{field}__gte": lower}) if lower is not None else Q()
+
+    @classmethod
+    def counted_q(cls, tier: str, field: str = "total_investment_wan") -> Q:
+        """The projects counted under a tier the way the county's reports count them.
+
+        "亿元以上项目10个，含10亿元以上项目3个": 亿元以上 includes 10亿元以上, while
+        1亿元以下 is only its own band.
+        """
+        if tier == cls.BELOW_100M:
+            return cls.q(tier, field)
+        return cls.at_least_q(tier, field)
 
     @classmethod
     def expression(cls, field: str = "total_investment_wan") -> Case:
@@ -209,7 +221,7 @@ class InvestmentProject(models.Model):
     class Meta:
         verbose_name = _("招引项目")
         verbose_name_plural = pgettext_lazy("plural", "招引项目")
-        ordering = ["-landed_date", "name"]
+        ordering = [F("landed_date").desc(nulls_last=True), "name"]
         indexes = [
             models.Index(fields=["landed_date"], name="project_landed_date_idx"),
             models.Index(fields=["signed_date"], name="project_signed_date_idx"),
@@ -252,6 +264,7 @@ class InvestmentProject(models.Model):
         return SizeTier.for_amount(self.total_investment_wan)
 
     @property
+    @admin.display(description=_("总投资（亿元）"), ordering="total_investment_wan")
     def total_investment_yi(self) -> Decimal | None:
         """Total investment in 亿元, two decimals."""
         return wan_to_yi(self.total_investment_wan)
@@ -300,6 +313,20 @@ class InvestmentProject(models.Model):
                             "field": self._meta.get_field(field).verbose_name,
                         },
                     ),
+                )
+        if self.terminated_date:
+            if self.stage != self.Stage.TERMINATED:
+                errors.setdefault(
+                    "terminated_date",
+                    ValidationError(
+                        _("项目未终止，终止日期应留空，或把阶段改为“终止”。"),
+                        code="stage_date_ahead",
+                    ),
+                )
+            elif self.signed_date and self.terminated_date < self.signed_date:
+                errors.setdefault(
+                    "terminated_date",
+                    ValidationError(_("终止日期不能早于签约日期。"), code="dates_out_of_order"),
                 )
         stages = list(self.STAGE_DATES)
         reached = stages.index(self.stage) if self.stage in self.STAGE_DATES else -1
