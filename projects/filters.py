@@ -1,12 +1,20 @@
-"""Filters of the list pages, read from GET parameters so every filtered list is a URL."""
+"""Filters of the list pages, read from GET parameters so every filtered list is a URL.
+
+Every value is validated: one that makes no sense is reported next to its field and the
+list shows nothing, rather than being ignored and passing for a filtered answer.
+"""
+
+from collections.abc import Callable
+from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
-from projects.forms import FilterForm
+from projects.forms import DateInput, FilterForm
 from projects.models import (
     Company,
     InvestmentProject,
@@ -18,19 +26,59 @@ from projects.models import (
 )
 from projects.units import mu_to_m2, yi_to_wan
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Free text longer than this is refused: nobody types it, and SQLite's LIKE chokes on it.
+TEXT_MAX_LENGTH = 100
 
 
-class YesNoWidget(django_filters.widgets.BooleanWidget):
-    """A yes/no select whose empty choice means "all", not "unknown"."""
+class SearchFilter(django_filters.CharFilter):
+    """Text found, ignoring case, in any of the given fields."""
 
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs)
-        self.choices = (("", _("全部")), ("true", _("是")), ("false", _("否")))
+    def __init__(self, *, fields: tuple[str, ...], **kwargs) -> None:
+        kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+        super().__init__(**kwargs)
+        self.fields = fields
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        condition = Q()
+        for field in self.fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return qs.filter(condition)
 
 
-def yes_no_filter(field_name: str, label) -> django_filters.BooleanFilter:
-    return django_filters.BooleanFilter(field_name=field_name, label=label, widget=YesNoWidget)
+class BoundFilter(django_filters.NumberFilter):
+    """A lower or upper bound typed in display units (亿元, 亩), applied to the stored
+    field (万元, m²); both ends are included."""
+
+    def __init__(self, *, to_stored: Callable[[Decimal], Decimal], **kwargs) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 4)
+        super().__init__(**kwargs)
+        self.to_stored = to_stored
+
+    def filter(self, qs: QuerySet, value: Decimal | None) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        return super().filter(qs, self.to_stored(value))
+
+
+def yes_no_filter(field_name: str, label, **kwargs) -> django_filters.TypedChoiceFilter:
+    """A 是 / 否 choice; anything else in the URL is an error, not "all"."""
+    return django_filters.TypedChoiceFilter(
+        field_name=field_name,
+        label=label,
+        choices=(("", _("全部")), ("true", _("是")), ("false", _("否"))),
+        coerce=lambda value: value == "true",
+        **kwargs,
+    )
+
+
+def date_filter(field_name: str, lookup_expr: str, label) -> django_filters.DateFilter:
+    return django_filters.DateFilter(
+        field_name=field_name, lookup_expr=lookup_expr, label=label, widget=DateInput
+    )
 
 
 class ParkFilter(django_filters.ChoiceFilter):
@@ -42,8 +90,8 @@ class ParkFilter(django_filters.ChoiceFilter):
 
     tree = None
 
-    def filter(self, qs, value):
-        if value in django_filters.constants.EMPTY_VALUES:
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value in EMPTY_VALUES:
             return qs
         return qs.filter(**{f"{self.field_name}__in": self.tree.subtree(int(value))})
 
@@ -78,57 +126,42 @@ class LedgerFilterSet(django_filters.FilterSet):
         form = FilterForm
 
 
+def checkboxes(choices, label, field_name=None) -> django_filters.MultipleChoiceFilter:
+    """Several values of a choice field, offered as checkboxes."""
+    return django_filters.MultipleChoiceFilter(
+        field_name=field_name, choices=choices, label=label, widget=forms.CheckboxSelectMultiple
+    )
+
+
 class ProjectFilterSet(LedgerFilterSet):
     """Find projects the way leaders count them: by size, industry, park, stage and period."""
 
-    q = django_filters.CharFilter(method="search", label=_("关键词"))
+    q = SearchFilter(fields=("name", "company__name", "capacity"), label=_("关键词"))
     size = django_filters.ChoiceFilter(
         method="filter_size", choices=SizeTier.choices, label=_("投资规模"), empty_label=_("全部")
     )
-    investment_min = django_filters.NumberFilter(
-        method="filter_investment", label=_("总投资不低于（亿元）"), min_value=0
+    investment_min = BoundFilter(
+        field_name="total_investment_wan",
+        lookup_expr="gte",
+        to_stored=yi_to_wan,
+        label=_("总投资不低于（亿元）"),
     )
-    investment_max = django_filters.NumberFilter(
-        method="filter_investment", label=_("总投资不高于（亿元）"), min_value=0
+    investment_max = BoundFilter(
+        field_name="total_investment_wan",
+        lookup_expr="lte",
+        to_stored=yi_to_wan,
+        label=_("总投资不高于（亿元）"),
     )
     sector = SectorFilter(field_name="sector", label=_("产业"), widget=forms.CheckboxSelectMultiple)
-    sector_group = django_filters.MultipleChoiceFilter(
-        field_name="sector__group",
-        choices=Sector.Group.choices,
-        label=_("产业类别"),
-        widget=forms.CheckboxSelectMultiple,
-    )
+    sector_group = checkboxes(Sector.Group.choices, _("产业类别"), field_name="sector__group")
     park = ParkFilter(field_name="park", label=_("园区（含下级园区）"), empty_label=_("全部"))
-    stage = django_filters.MultipleChoiceFilter(
-        choices=InvestmentProject.Stage.choices,
-        label=_("阶段"),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    zone = django_filters.MultipleChoiceFilter(
-        field_name="source_zone",
-        choices=InvestmentProject.Zone.choices,
-        label=_("来源区域"),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    landed_after = django_filters.DateFilter(
-        field_name="landed_date", lookup_expr="gte", label=_("落地日期自"), widget=DATE_INPUT
-    )
-    landed_before = django_filters.DateFilter(
-        field_name="landed_date", lookup_expr="lte", label=_("落地日期至"), widget=DATE_INPUT
-    )
-    signed_after = django_filters.DateFilter(
-        field_name="signed_date", lookup_expr="gte", label=_("签约日期自"), widget=DATE_INPUT
-    )
-    signed_before = django_filters.DateFilter(
-        field_name="signed_date", lookup_expr="lte", label=_("签约日期至"), widget=DATE_INPUT
-    )
-    landed = django_filters.BooleanFilter(
-        field_name="landed_date",
-        lookup_expr="isnull",
-        exclude=True,
-        label=_("已落地"),
-        widget=YesNoWidget,
-    )
+    stage = checkboxes(InvestmentProject.Stage.choices, _("阶段"))
+    zone = checkboxes(InvestmentProject.Zone.choices, _("来源区域"), field_name="source_zone")
+    landed_after = date_filter("landed_date", "gte", _("落地日期自"))
+    landed_before = date_filter("landed_date", "lte", _("落地日期至"))
+    signed_after = date_filter("signed_date", "gte", _("签约日期自"))
+    signed_before = date_filter("signed_date", "lte", _("签约日期至"))
+    landed = yes_no_filter("landed_date", _("已落地"), lookup_expr="isnull", exclude=True)
     leased = yes_no_filter("leased_manufacturing", _("租赁制造业项目"))
     illustrative = yes_no_filter("illustrative", _("示例数据"))
 
@@ -136,42 +169,22 @@ class ProjectFilterSet(LedgerFilterSet):
         model = InvestmentProject
         fields = []
 
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(company__name__icontains=value)
-            | Q(capacity__icontains=value)
-        )
-
-    def filter_size(self, queryset, name, value):
-        """亿元以上 counts 10亿元以上 too, as the county's reports do; 1亿元以下 is its own tier."""
-        if value == SizeTier.BELOW_100M:
-            return queryset.filter(SizeTier.q(value))
-        return queryset.at_least(value)
-
-    def filter_investment(self, queryset, name, value):
-        lookup = "gte" if name == "investment_min" else "lte"
-        return queryset.filter(**{f"total_investment_wan__{lookup}": yi_to_wan(value)})
+    def filter_size(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(SizeTier.counted_q(value))
 
 
 class ParcelFilterSet(LedgerFilterSet):
     """Find land by park, supply mode, status and size."""
 
-    q = django_filters.CharFilter(field_name="code", lookup_expr="icontains", label=_("地块编号"))
+    q = SearchFilter(fields=("code",), label=_("地块编号"))
     park = ParkFilter(field_name="park", label=_("园区（含下级园区）"), empty_label=_("全部"))
-    supply_mode = django_filters.MultipleChoiceFilter(
-        choices=LandParcel.SupplyMode.choices,
-        label=_("供地方式"),
-        widget=forms.CheckboxSelectMultiple,
+    supply_mode = checkboxes(LandParcel.SupplyMode.choices, _("供地方式"))
+    status = checkboxes(LandParcel.Status.choices, _("状态"))
+    area_min = BoundFilter(
+        field_name="area_m2", lookup_expr="gte", to_stored=mu_to_m2, label=_("面积不小于（亩）")
     )
-    status = django_filters.MultipleChoiceFilter(
-        choices=LandParcel.Status.choices, label=_("状态"), widget=forms.CheckboxSelectMultiple
-    )
-    area_min = django_filters.NumberFilter(
-        method="filter_area", label=_("面积不小于（亩）"), min_value=0
-    )
-    area_max = django_filters.NumberFilter(
-        method="filter_area", label=_("面积不大于（亩）"), min_value=0
+    area_max = BoundFilter(
+        field_name="area_m2", lookup_expr="lte", to_stored=mu_to_m2, label=_("面积不大于（亩）")
     )
     illustrative = yes_no_filter("illustrative", _("示例数据"))
 
@@ -179,18 +192,12 @@ class ParcelFilterSet(LedgerFilterSet):
         model = LandParcel
         fields = []
 
-    def filter_area(self, queryset, name, value):
-        lookup = "gte" if name == "area_min" else "lte"
-        return queryset.filter(**{f"area_m2__{lookup}": mu_to_m2(value)})
-
 
 class ParkFilterSet(LedgerFilterSet):
     """Find parks by kind, parent and name."""
 
-    q = django_filters.CharFilter(method="search", label=_("关键词"))
-    kind = django_filters.MultipleChoiceFilter(
-        choices=Park.Kind.choices, label=_("类型"), widget=forms.CheckboxSelectMultiple
-    )
+    q = SearchFilter(fields=("name", "town"), label=_("关键词"))
+    kind = checkboxes(Park.Kind.choices, _("类型"))
     parent = ParkFilter(
         field_name="parent", label=_("上级园区（含各级下级）"), empty_label=_("全部")
     )
@@ -200,15 +207,12 @@ class ParkFilterSet(LedgerFilterSet):
         model = Park
         fields = []
 
-    def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(town__icontains=value))
-
 
 class CompanyFilterSet(LedgerFilterSet):
     """Find companies by name, credit code and region."""
 
-    q = django_filters.CharFilter(method="search", label=_("名称或信用代码"))
-    home_region = django_filters.CharFilter(lookup_expr="icontains", label=_("所在地区"))
+    q = SearchFilter(fields=("name", "credit_code"), label=_("名称或信用代码"))
+    home_region = SearchFilter(fields=("home_region",), label=_("所在地区"))
     above_scale = yes_no_filter("above_scale", _("规上企业"))
     illustrative = yes_no_filter("illustrative", _("示例数据"))
 
@@ -216,28 +220,20 @@ class CompanyFilterSet(LedgerFilterSet):
         model = Company
         fields = []
 
-    def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(credit_code__icontains=value))
-
 
 class LeaseFilterSet(LedgerFilterSet):
     """Find 先租后供 leases by status, park, end of term and the dates they must meet."""
 
-    q = django_filters.CharFilter(method="search", label=_("地块、项目或企业"))
-    status = django_filters.MultipleChoiceFilter(
-        choices=LeaseAgreement.Status.choices,
-        label=_("状态"),
-        widget=forms.CheckboxSelectMultiple,
+    q = SearchFilter(
+        fields=("parcel__code", "project__name", "project__company__name"),
+        label=_("地块、项目或企业"),
     )
+    status = checkboxes(LeaseAgreement.Status.choices, _("状态"))
     park = ParkFilter(
         field_name="parcel__park", label=_("园区（含下级园区）"), empty_label=_("全部")
     )
-    end_after = django_filters.DateFilter(
-        field_name="end_date", lookup_expr="gte", label=_("到期日期自"), widget=DATE_INPUT
-    )
-    end_before = django_filters.DateFilter(
-        field_name="end_date", lookup_expr="lte", label=_("到期日期至"), widget=DATE_INPUT
-    )
+    end_after = date_filter("end_date", "gte", _("到期日期自"))
+    end_before = date_filter("end_date", "lte", _("到期日期至"))
     due_within = django_filters.NumberFilter(
         method="filter_due_within",
         label=_("今后N天内有到期或期限"),
@@ -245,27 +241,17 @@ class LeaseFilterSet(LedgerFilterSet):
         max_value=3650,
         decimal_places=0,
     )
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label=_("已逾期"), widget=YesNoWidget
-    )
+    overdue = yes_no_filter(None, _("已逾期"), method="filter_overdue")
     illustrative = yes_no_filter("illustrative", _("示例数据"))
 
     class Meta(LedgerFilterSet.Meta):
         model = LeaseAgreement
         fields = []
 
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(parcel__code__icontains=value)
-            | Q(project__name__icontains=value)
-            | Q(project__company__name__icontains=value)
-        )
+    def filter_due_within(self, queryset: QuerySet, name: str, value: Decimal) -> QuerySet:
+        due = LeaseAgreement.objects.due_within(int(value), timezone.localdate())
+        return queryset.filter(pk__in=due.values("pk"))
 
-    def filter_due_within(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=LeaseAgreement.objects.due_within(int(value), timezone.localdate()).values("pk")
-        )
-
-    def filter_overdue(self, queryset, name, value):
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         overdue = LeaseAgreement.objects.overdue(timezone.localdate()).values("pk")
         return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)

@@ -34,7 +34,25 @@ class BootstrapForm:
 
 
 class FilterForm(BootstrapForm, forms.Form):
-    """The form behind every filter panel."""
+    """The form behind every filter panel.
+
+    A range given by a pair of fields named ``…_min`` / ``…_max`` or ``…_after`` /
+    ``…_before`` must not end before it starts.
+    """
+
+    RANGE_ENDS = (("_min", "_max"), ("_after", "_before"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for low_suffix, high_suffix in self.RANGE_ENDS:
+            for low in self.fields:
+                if not low.endswith(low_suffix):
+                    continue
+                high = low.removesuffix(low_suffix) + high_suffix
+                low_value, high_value = cleaned.get(low), cleaned.get(high)
+                if low_value is not None and high_value is not None and low_value > high_value:
+                    self.add_error(high, _("不能小于“%(low)s”。") % {"low": self.fields[low].label})
+        return cleaned
 
 
 class LoginForm(BootstrapForm, AuthenticationForm):

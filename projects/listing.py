@@ -5,14 +5,18 @@ table; everything else is shared here.
 """
 
 from decimal import Decimal
+from io import BytesIO
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin, TableExport
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from projects.units import TWO_PLACES
 
@@ -32,31 +36,61 @@ class LedgerPaginator(Paginator):
             per_page = PAGE_SIZES[0]
         super().__init__(object_list, per_page, *args, **kwargs)
 
-    def validate_number(self, number) -> int:
+    def validate_number(self, number: int) -> int:
         try:
             return super().validate_number(number)
-        except PageNotAnInteger:
-            return 1
         except EmptyPage:
-            return self.num_pages if int(number) > 1 else 1
+            return self.num_pages if number > 1 else 1
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class LedgerExport(TableExport):
-    """CSV and XLSX exports; the CSV starts with a byte-order mark so Excel reads Chinese."""
+    """CSV and XLSX exports that open safely in Excel.
 
-    def export(self):
+    The CSV starts with a byte-order mark so Excel reads Chinese, and text that a
+    spreadsheet would run as a formula (a name typed as "=HYPERLINK(…)") is kept as text:
+    prefixed with an apostrophe in the CSV, stored as a text cell in the XLSX.
+    """
+
+    def export(self) -> str | bytes:
+        if self.format == self.XLSX:
+            return self.xlsx()
+        for index, row in enumerate(self.dataset):
+            self.dataset[index] = [
+                f"'{value}"
+                if isinstance(value, str) and value.startswith(FORMULA_STARTS)
+                else value
+                for value in row
+            ]
         content = super().export()
-        if self.format == self.CSV:
-            return "\ufeff" + content
-        return content
+        return "\ufeff" + content if self.format == self.CSV else content
+
+    def xlsx(self) -> bytes:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=str(self.dataset.title)[:31])
+        sheet.append(self.dataset.headers)
+        for row in self.dataset:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
+        buffer = BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
 
 
-class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
+class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
     """A filterable, sortable, paginated and exportable list of one model.
 
     Subclasses set ``queryset``, ``filterset_class`` and ``table_class``, and may set
     ``total`` to (field, label) or (field, label, conversion to display units) for the
-    summary line.
+    summary line. Seeing the list needs the model's view permission.
     """
 
     template_name = "projects/object_list.html"
@@ -65,6 +99,10 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
     export_class = LedgerExport
     export_formats = (TableExport.CSV, TableExport.XLSX)
     total = None
+
+    def get_permission_required(self) -> tuple[str]:
+        opts = self.table_class._meta.model._meta
+        return (f"{opts.app_label}.view_{opts.model_name}",)
 
     def get_export_filename(self, export_format: str) -> str:
         model = self.table_class._meta.model._meta.model_name
@@ -87,18 +125,15 @@ class ObjectListView(ExportMixin, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         table = context["table"]
-        params = self.request.GET.copy()
-        for name in ("page", "sort", "per_page", self.export_trigger_param):
-            params.pop(name, None)
+        filtering = [name for name in self.filterset.filters if self.request.GET.get(name)]
         context.update(
             title=self.table_class._meta.model._meta.verbose_name_plural,
             summary=self.get_summary(table),
             filter_invalid=self.filter_is_invalid(),
-            filter_active=any(value for value in params.values()),
+            filter_active=bool(filtering),
             page_sizes=PAGE_SIZES,
             per_page=table.paginator.per_page,
             export_formats=self.export_formats,
-            export_row_limit=EXPORT_ROW_LIMIT,
         )
         return context
 

@@ -5,8 +5,12 @@ pages never skip or repeat rows; derived values (亿元, 亩, size tier) sort by
 amount or area they come from.
 """
 
+from collections.abc import Callable
+from decimal import Decimal
+
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, Value, When
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -29,46 +33,27 @@ class NameColumn(tables.Column):
         kwargs.setdefault("linkify", True)
         super().__init__(*args, **kwargs)
 
-    def render(self, record, value):
-        if getattr(record, "illustrative", False):
-            return format_html(
-                '{} <span class="badge text-bg-warning" title="{}">{}</span>',
-                value,
-                _("演示用的示例记录，并非真实台账。"),
-                _("示例"),
-            )
-        return value
+    def render(self, record, value) -> str:
+        badge = render_to_string("projects/_badge.html", {"record": record})  # escaped, safe
+        return format_html("{} {}", value, badge)
 
-    def value(self, value):
+    def value(self, value) -> str:
         return value
 
 
-class YiColumn(tables.Column):
-    """An amount stored in 万元, shown and exported in 亿元 with two decimals."""
+class UnitColumn(tables.Column):
+    """A stored quantity shown and exported in display units (万元 → 亿元, m² → 亩)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, convert: Callable[[Decimal], Decimal], **kwargs) -> None:
         kwargs.setdefault("attrs", NUMBER)
         super().__init__(*args, **kwargs)
+        self.convert = convert
 
-    def render(self, value):
-        return wan_to_yi(value)
+    def render(self, value: Decimal) -> Decimal:
+        return self.convert(value)
 
-    def value(self, value):
-        return wan_to_yi(value)
-
-
-class MuColumn(tables.Column):
-    """An area stored in m², shown and exported in 亩 with two decimals."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("attrs", NUMBER)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return m2_to_mu(value)
-
-    def value(self, value):
-        return m2_to_mu(value)
+    def value(self, value: Decimal) -> Decimal:
+        return self.convert(value)
 
 
 class YesNoColumn(tables.Column):
@@ -104,10 +89,11 @@ class ProjectTable(LedgerTable):
     company = tables.Column(linkify=True, order_by=stable("company__name"))
     sector = tables.Column(order_by=stable("sector__sort_order"))
     park = tables.Column(linkify=True, order_by=stable("park__name"))
-    total_investment_wan = YiColumn(
-        verbose_name=_("总投资（亿元）"), order_by=stable("total_investment_wan")
+    total_investment_wan = UnitColumn(
+        convert=wan_to_yi, verbose_name=_("总投资（亿元）"), order_by=stable("total_investment_wan")
     )
-    fixed_investment_wan = YiColumn(
+    fixed_investment_wan = UnitColumn(
+        convert=wan_to_yi,
         verbose_name=_("固定资产投资（亿元）"),
         order_by=stable("fixed_investment_wan"),
         visible=False,
@@ -156,7 +142,12 @@ class ProjectTable(LedgerTable):
 class ParcelTable(LedgerTable):
     code = NameColumn(order_by=stable("code"))
     park = tables.Column(linkify=True, order_by=stable("park__name"))
-    area_mu = MuColumn(verbose_name=_("面积（亩）"), accessor="area_m2", order_by=stable("area_m2"))
+    area_mu = UnitColumn(
+        convert=m2_to_mu,
+        verbose_name=_("面积（亩）"),
+        accessor="area_m2",
+        order_by=stable("area_m2"),
+    )
     area_m2 = tables.Column(attrs=NUMBER, order_by=stable("area_m2"))
     land_use = tables.Column(orderable=False)
     supply_mode = tables.Column(orderable=False)
@@ -181,17 +172,18 @@ class ParkTable(LedgerTable):
     kind = tables.Column(orderable=False)
     parent = tables.Column(linkify=True, order_by=stable("parent__name"))
     town = tables.Column(order_by=stable("town"))
-    planned_area_mu = MuColumn(
+    planned_area_mu = UnitColumn(
+        convert=m2_to_mu,
         verbose_name=_("规划面积（亩）"),
         accessor="planned_area_m2",
         order_by=stable("planned_area_m2"),
     )
     floor_area_m2 = tables.Column(attrs=NUMBER, order_by=stable("floor_area_m2"))
     parcel_count = tables.Column(
-        verbose_name=_("地块数"), attrs=NUMBER, order_by=stable("parcel_count")
+        verbose_name=_("直属地块数"), attrs=NUMBER, order_by=stable("parcel_count")
     )
     project_count = tables.Column(
-        verbose_name=_("项目数"), attrs=NUMBER, order_by=stable("project_count")
+        verbose_name=_("直属项目数"), attrs=NUMBER, order_by=stable("project_count")
     )
     illustrative = YesNoColumn(visible=False, orderable=False)
 
@@ -209,8 +201,11 @@ class CompanyTable(LedgerTable):
     project_count = tables.Column(
         verbose_name=_("项目数"), attrs=NUMBER, order_by=stable("project_count")
     )
-    investment_wan = YiColumn(
-        verbose_name=_("总投资（亿元）"), order_by=stable("investment_wan"), default=None
+    investment_wan = UnitColumn(
+        convert=wan_to_yi,
+        verbose_name=_("总投资（亿元）"),
+        order_by=stable("investment_wan"),
+        default=None,
     )
     illustrative = YesNoColumn(visible=False, orderable=False)
 

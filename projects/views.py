@@ -1,6 +1,7 @@
 """Pages for finding and reading the ledger: home, lists and detail pages."""
 
 from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Prefetch, Sum
 from django.http import HttpResponseBadRequest
@@ -39,13 +40,19 @@ DUE_SOON_DAYS = 90
 DETAIL_ROWS = 20
 
 
-class RecordView(DetailView):
-    """A record's page, linking to its admin change page for users who may edit it."""
+class RecordView(PermissionRequiredMixin, DetailView):
+    """A record's page, for users who may view the model, linking to its admin change page
+    for staff who may edit it."""
+
+    def get_permission_required(self) -> tuple[str]:
+        opts = self.get_queryset().model._meta
+        return (f"{opts.app_label}.view_{opts.model_name}",)
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         opts = self.object._meta
-        context["can_change"] = self.request.user.has_perm(
+        user = self.request.user
+        context["can_change"] = user.is_staff and user.has_perm(
             f"{opts.app_label}.change_{opts.model_name}"
         )
         context["admin_url"] = reverse(
@@ -54,10 +61,11 @@ class RecordView(DetailView):
         return context
 
 
-class HomeView(TemplateView):
+class HomeView(PermissionRequiredMixin, TemplateView):
     """A short overview of the ledger with a way into every list."""
 
     template_name = "projects/home.html"
+    permission_required = ("projects.view_investmentproject", "projects.view_leaseagreement")
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
@@ -157,10 +165,11 @@ class ParkDetailView(RecordView):
         subtree = Park.objects.tree().subtree(park.pk)
         projects = InvestmentProject.objects.filter(park__in=subtree)
         summary = projects.aggregate(count=Count("pk"), total=Sum("total_investment_wan"))
+        parcels = LandParcel.objects.filter(park__in=subtree).select_related("park")
         context.update(
             children=park.children.all(),
-            parcels=park.parcels.all()[:DETAIL_ROWS],
-            parcel_count=park.parcels.count(),
+            parcels=parcels.order_by("code", "pk")[:DETAIL_ROWS],
+            parcel_count=parcels.count(),
             projects=projects.select_related("company", "park").order_by(
                 "-total_investment_wan", "pk"
             )[:DETAIL_ROWS],

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from projects import listing
-from projects.models import InvestmentProject, LandParcel, Park
+from projects.models import Company, InvestmentProject, LandParcel, Park
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +146,12 @@ class TestBadInput:
             ({"park": "999999"}, "park"),
             ({"stage": "finished"}, "stage"),
             ({"size": "huge"}, "size"),
+            ({"leased": "maybe"}, "leased"),
+            ({"landed": "yes"}, "landed"),
+            ({"investment_min": "5", "investment_max": "1"}, "investment_max"),
+            ({"landed_after": "2025-05-01", "landed_before": "2025-04-01"}, "landed_before"),
+            ({"q": "长" * 5000}, "q"),
+            ({"investment_min": "1e30"}, "investment_min"),
         ],
     )
     def test_bad_filter_is_shown_next_to_the_field_and_lists_nothing(
@@ -230,6 +237,16 @@ class TestExport:
         narrowed = staff_client.get("/projects/", {"_export": "csv", "size": "10yi"})
         assert narrowed["Content-Type"].startswith("text/csv")
 
+    def test_text_that_looks_like_a_formula_stays_text(self, demo, staff_client):
+        Company.objects.filter(name="湖南触米").update(name='=HYPERLINK("http://x","点我")')
+        params = {"q": "触摸屏"}
+        csv_text = staff_client.get("/projects/", {**params, "_export": "csv"}).content.decode()
+        assert "'=HYPERLINK" in csv_text
+        xlsx = staff_client.get("/projects/", {**params, "_export": "xlsx"}).content
+        sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+        cell = next(c for row in sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value))
+        assert cell.data_type == "s"
+
     def test_export_with_a_bad_filter_is_refused(self, demo, staff_client):
         response = staff_client.get("/projects/", {"_export": "csv", "investment_min": "abc"})
         assert response["Content-Type"].startswith("text/html")
@@ -272,8 +289,15 @@ class TestDetailPages:
         assert response.status_code == 200
         for child in park.children.all():
             assert child.get_absolute_url() in response.text
-        assert "缙云经济开发区2025-1号" in response.text
+        subtree = Park.objects.tree().subtree(park.pk)
+        parcels = LandParcel.objects.filter(park__in=subtree)
+        assert response.context["parcel_count"] == parcels.count() > 20
+        assert (
+            response.context["project_count"]
+            == InvestmentProject.objects.filter(park__in=subtree).count()
+        )
         assert f"/projects/?park={park.pk}" in response.text
+        assert f"/parcels/?park={park.pk}" in response.text
         assert (
             InvestmentProject.objects.get(name="涵禧科技汽车零部件及新材料项目").get_absolute_url()
             in response.text
@@ -290,15 +314,29 @@ class TestDetailPages:
         response = staff_client.get(project.company.get_absolute_url())
         assert project.get_absolute_url() in response.text
 
-    def test_user_without_change_permission_sees_no_edit_link(
-        self, demo, client, django_user_model
-    ):
+    def test_reader_sees_no_edit_link(self, demo, client, django_user_model):
         reader = django_user_model.objects.create_user("reader", password="x")
+        reader.user_permissions.add(Permission.objects.get(codename="view_investmentproject"))
         client.force_login(reader)
         project = InvestmentProject.objects.first()
         response = client.get(project.get_absolute_url())
         assert response.status_code == 200
         assert "/admin/" not in response.text
+
+    def test_staff_without_change_permission_sees_no_edit_link(
+        self, demo, client, django_user_model
+    ):
+        staff = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
+        staff.user_permissions.add(Permission.objects.get(codename="view_investmentproject"))
+        client.force_login(staff)
+        response = client.get(InvestmentProject.objects.first().get_absolute_url())
+        assert "在管理后台编辑" not in response.text
+
+    @pytest.mark.parametrize("path", [*LISTS, "/leases/", "/projects/1/", "/parks/1/", "/"])
+    def test_user_without_view_permission_is_refused(self, demo, client, django_user_model, path):
+        client.force_login(django_user_model.objects.create_user("nobody", password="x"))
+        assert client.get(path).status_code == 403
+        assert client.get(path, {"_export": "csv"}).status_code == 403
 
     def test_unknown_record_is_404(self, demo, staff_client):
         assert staff_client.get("/projects/999999/").status_code == 404
@@ -320,6 +358,13 @@ class TestLanguagesAndAccess:
         response = client.get(path)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+    def test_language_can_be_chosen_before_logging_in(self, client):
+        response = client.post(
+            reverse("set_language"), {"language": "en", "next": "/accounts/login/"}
+        )
+        assert response.status_code == 302
+        assert "Log in" in client.get(reverse("login")).text
 
     def test_chinese_by_default_and_english_on_request(self, demo, staff_client):
         chinese = staff_client.get("/projects/")
