@@ -5,19 +5,18 @@ table; everything else is shared here.
 """
 
 from decimal import Decimal
-from io import BytesIO
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Sum
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin, TableExport
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
+from projects.spreadsheets import Sheet, download
 from projects.units import TWO_PLACES
 
 PAGE_SIZES = (25, 50, 100)
@@ -43,46 +42,13 @@ class LedgerPaginator(Paginator):
             return self.num_pages if number > 1 else 1
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 class LedgerExport(TableExport):
-    """CSV and XLSX exports that open safely in Excel.
+    """The table's filtered, sorted rows as a CSV or XLSX file that opens safely in Excel."""
 
-    The CSV starts with a byte-order mark so Excel reads Chinese, and text that a
-    spreadsheet would run as a formula (a name typed as "=HYPERLINK(…)") is kept as text:
-    prefixed with an apostrophe in the CSV, stored as a text cell in the XLSX.
-    """
-
-    def export(self) -> str | bytes:
-        if self.format == self.XLSX:
-            return self.xlsx()
-        for index, row in enumerate(self.dataset):
-            self.dataset[index] = [
-                f"'{value}"
-                if isinstance(value, str) and value.startswith(FORMULA_STARTS)
-                else value
-                for value in row
-            ]
-        content = super().export()
-        return "\ufeff" + content if self.format == self.CSV else content
-
-    def xlsx(self) -> bytes:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=str(self.dataset.title)[:31])
-        sheet.append(self.dataset.headers)
-        for row in self.dataset:
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"
-                cells.append(cell)
-            sheet.append(cells)
-        buffer = BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+    def response(self, filename: str | None = None) -> HttpResponse:
+        rows = list(self.dataset)
+        sheet = Sheet(self.dataset.title, self.dataset.headers, rows)
+        return download(self.format, [sheet], filename)
 
 
 class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
