@@ -76,8 +76,9 @@ class LeaseQuerySet(models.QuerySet):
     def deadline_conditions(self, before: date, after: date | None = None) -> Q:
         """Active leases with a date to meet in (after, before] that is not met yet.
 
-        The dates: the end of the term, the 开工 / 竣工 / 投产 deadlines while the project
-        has not reached that stage, and a remediation deadline while in remediation.
+        The dates: the end of the term (superseded by the new deadline while in
+        remediation), the 开工 / 竣工 / 投产 deadlines while the project has not reached
+        that stage, and a remediation deadline while in remediation.
         """
 
         def within(field: str) -> Q:
@@ -87,7 +88,7 @@ class LeaseQuerySet(models.QuerySet):
             return condition
 
         return (
-            within("end_date")
+            (within("end_date") & ~Q(status=LeaseAgreement.Status.REMEDIATION))
             | (within("start_deadline") & Q(project__started_date__isnull=True))
             | (within("completion_deadline") & Q(project__completed_date__isnull=True))
             | (within("production_deadline") & Q(project__production_date__isnull=True))
@@ -209,7 +210,7 @@ class LeaseAgreement(models.Model):
         """The dates still to be met, soonest first, as (what, date)."""
         project = self.project
         candidates = [
-            (_("租期届满"), self.end_date, True),
+            (_("租期届满"), self.end_date, self.status != self.Status.REMEDIATION),
             (_("开工期限"), self.start_deadline, project.started_date is None),
             (_("竣工期限"), self.completion_deadline, project.completed_date is None),
             (_("投产期限"), self.production_deadline, project.production_date is None),
