@@ -7,10 +7,10 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from projects.forms import LoginForm
-from projects.views import HomeView
+from projects.views import DashboardView
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
+    path("", DashboardView.as_view(), name="home"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

@@ -82,17 +82,31 @@ def date_filter(field_name: str, lookup_expr: str, label) -> django_filters.Date
 
 
 class ParkFilter(django_filters.ChoiceFilter):
-    """A park, including its sub-parks at any depth (一区多园).
+    """A park, including its sub-parks at any depth (一区多园), or with ``allow_none``
+    the records that have no park yet (``none``).
 
     Its choices and the sub-park lookup both come from one query of the park tree,
     which the filter set loads once per request.
     """
 
+    NONE = "none"
     tree = None
+
+    def __init__(self, *args, allow_none: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.allow_none = allow_none
+
+    def park_choices(self) -> list[tuple[str, str]]:
+        choices = [(str(pk), label) for pk, label in self.tree.choices()]
+        if self.allow_none:
+            choices.append((self.NONE, _("未定园区")))
+        return choices
 
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
         if value in EMPTY_VALUES:
             return qs
+        if value == self.NONE:
+            return qs.filter(**{f"{self.field_name}__isnull": True})
         return qs.filter(**{f"{self.field_name}__in": self.tree.subtree(int(value))})
 
 
@@ -100,27 +114,31 @@ class SectorFilter(django_filters.MultipleChoiceFilter):
     """One or several sectors, offered grouped as 主导 / 新兴 / 未来."""
 
 
-def sector_choices() -> list:
-    """Sector choices grouped by industry group, from one query."""
+def sector_choices(sectors) -> list:
+    """Sector choices grouped by industry group."""
     groups = {value: [] for value in Sector.Group.values}
-    for pk, name, group in Sector.objects.values_list("pk", "name", "group"):
-        groups[group].append((str(pk), name))
-    return [(Sector.Group(group).label, sectors) for group, sectors in groups.items() if sectors]
+    for sector in sectors:
+        groups[sector.group].append((str(sector.pk), sector.name))
+    return [(Sector.Group(group).label, members) for group, members in groups.items() if members]
 
 
 class LedgerFilterSet(django_filters.FilterSet):
-    """A filter set with Bootstrap widgets and its choice lists read once per request."""
+    """A filter set with Bootstrap widgets and its choice lists read once per request.
 
-    def __init__(self, *args, **kwargs) -> None:
+    A caller that builds many filter sets (the dashboard) passes the park tree and the
+    sectors it has already read, so they are not read again for each.
+    """
+
+    def __init__(self, *args, park_tree=None, sectors=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        tree = None
         for filter_ in self.filters.values():
             if isinstance(filter_, ParkFilter):
-                tree = tree or Park.objects.tree()
-                filter_.tree = tree
-                filter_.extra["choices"] = tree.choices()
+                park_tree = park_tree or Park.objects.tree()
+                filter_.tree = park_tree
+                filter_.extra["choices"] = filter_.park_choices()
             elif isinstance(filter_, SectorFilter):
-                filter_.extra["choices"] = sector_choices()
+                sectors = Sector.objects.all() if sectors is None else sectors
+                filter_.extra["choices"] = sector_choices(sectors)
 
     class Meta:
         form = FilterForm
@@ -154,7 +172,9 @@ class ProjectFilterSet(LedgerFilterSet):
     )
     sector = SectorFilter(field_name="sector", label=_("产业"), widget=forms.CheckboxSelectMultiple)
     sector_group = checkboxes(Sector.Group.choices, _("产业类别"), field_name="sector__group")
-    park = ParkFilter(field_name="park", label=_("园区（含下级园区）"), empty_label=_("全部"))
+    park = ParkFilter(
+        field_name="park", label=_("园区（含下级园区）"), empty_label=_("全部"), allow_none=True
+    )
     stage = checkboxes(InvestmentProject.Stage.choices, _("阶段"))
     zone = checkboxes(InvestmentProject.Zone.choices, _("来源区域"), field_name="source_zone")
     landed_after = date_filter("landed_date", "gte", _("落地日期自"))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
-from projects import services
+from projects import dashboard, services
 from projects.filters import (
     CompanyFilterSet,
     LeaseFilterSet,
@@ -22,14 +22,8 @@ from projects.filters import (
 )
 from projects.forms import AssessmentForm, DecisionForm
 from projects.listing import ObjectListView
-from projects.models import (
-    Company,
-    InvestmentProject,
-    LandParcel,
-    LeaseAgreement,
-    Park,
-    SizeTier,
-)
+from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
+from projects.spreadsheets import download
 from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import m2_to_mu, wan_to_yi
 
@@ -61,33 +55,50 @@ class RecordView(PermissionRequiredMixin, DetailView):
         return context
 
 
-class HomeView(PermissionRequiredMixin, TemplateView):
-    """A short overview of the ledger with a way into every list."""
+class DashboardView(PermissionRequiredMixin, TemplateView):
+    """The leaders' figures for a period, each linked to the projects behind it, and the
+    先租后供 leases with dates to meet."""
 
-    template_name = "projects/home.html"
+    template_name = "projects/dashboard.html"
     permission_required = ("projects.view_investmentproject", "projects.view_leaseagreement")
+    export_formats = ("csv", "xlsx")
+
+    def get(self, request, *args, **kwargs):
+        form = dashboard.PeriodForm(request.GET)
+        context = self.get_context_data(form=form)
+        if form.is_valid():
+            period = form.period()
+            board = dashboard.Dashboard(period, form.breakdown_size())
+            context.update(
+                period=period,
+                cards=board.headline(),
+                tables=board.breakdowns(),
+                size_label=form.breakdown_size_label(),
+            )
+            export_format = request.GET.get("_export")
+            if export_format in self.export_formats:
+                sheets = dashboard.sheets(period, context["cards"], context["tables"])
+                filename = f"dashboard-{period.start}-{period.end}.{export_format}"
+                return download(export_format, sheets, filename)
+        return self.render_to_response(context)
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        projects = InvestmentProject.objects.aggregate(
-            count=Count("pk"),
-            at_least_1yi=Count("pk", filter=SizeTier.at_least_q(SizeTier.FROM_100M)),
-            total=Sum("total_investment_wan"),
-        )
         today = timezone.localdate()
+        query = self.request.GET.copy()
+        preset_links = []
+        for label, dates in dashboard.presets(today):
+            query.update({name: value.isoformat() for name, value in dates.items()})
+            preset_links.append((label, f"?{query.urlencode()}"))
         leases = LeaseAgreement.objects.select_related("parcel", "project")
         context.update(
+            presets=preset_links,
+            export_formats=self.export_formats,
             due_soon=leases.due_within(DUE_SOON_DAYS, today).order_by("end_date", "pk")[
                 :DETAIL_ROWS
             ],
             overdue=leases.overdue(today).order_by("end_date", "pk")[:DETAIL_ROWS],
             due_soon_days=DUE_SOON_DAYS,
-            project_count=projects["count"],
-            project_at_least_1yi=projects["at_least_1yi"],
-            project_total_yi=wan_to_yi(projects["total"] or 0),
-            park_count=Park.objects.count(),
-            parcel_count=LandParcel.objects.count(),
-            company_count=Company.objects.count(),
         )
         return context
 

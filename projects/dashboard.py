@@ -1,0 +1,303 @@
+"""The leaders' figures: projects by period, tier, industry, park, zone, stage and month.
+
+Every figure is computed by running the projects list's own filter set on the same GET
+parameters its link carries, so the dashboard and the list cannot disagree: a figure's
+link opens exactly the rows it counts.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.filters import ParkFilter, ProjectFilterSet
+from projects.forms import BootstrapForm, DateInput
+from projects.models import InvestmentProject, Park, Sector, SizeTier
+from projects.models.leases import add_years
+from projects.spreadsheets import Sheet
+from projects.units import wan_to_yi
+
+ALL_SIZES = "all"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of days, both included, counted by the landed or the signed date."""
+
+    start: date
+    end: date
+    basis: str = "landed"
+
+    BASES = (("landed", _("落地日期")), ("signed", _("签约日期")))
+
+    def params(self) -> dict[str, str]:
+        """The projects list's parameters for this period."""
+        return {
+            f"{self.basis}_after": self.start.isoformat(),
+            f"{self.basis}_before": self.end.isoformat(),
+        }
+
+    def year_earlier(self) -> "Period":
+        return Period(add_years(self.start, -1), add_years(self.end, -1), self.basis)
+
+
+def list_url(params: dict) -> str:
+    return f"{reverse('projects:project_list')}?{urlencode(params, doseq=True)}"
+
+
+@dataclass
+class Figure:
+    """A number on the dashboard and the list that shows the rows behind it."""
+
+    label: str
+    count: int
+    total_yi: Decimal
+    url: str
+
+
+@dataclass
+class Breakdown:
+    """One table of the dashboard, also drawn as a bar chart."""
+
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+
+    @property
+    def largest(self) -> int:
+        """The largest count, which the chart's longest bar stands for."""
+        return max((figure.count for figure in self.figures), default=0)
+
+
+def figure(label, row: dict, params: dict) -> Figure:
+    return Figure(str(label), row["count"], wan_to_yi(row["total"] or 0), list_url(params))
+
+
+class Dashboard:
+    """The figures of one period, read with the projects list's filter set."""
+
+    def __init__(self, period: Period, size: str) -> None:
+        self.period = period
+        self.size = size
+        self.tree = Park.objects.tree()
+        self.sectors = {sector.pk: sector for sector in Sector.objects.all()}
+
+    def matching(self, params: dict) -> QuerySet:
+        """The projects the list shows for these parameters."""
+        filterset = ProjectFilterSet(
+            params,
+            queryset=InvestmentProject.objects.all(),
+            park_tree=self.tree,
+            sectors=self.sectors.values(),
+        )
+        if not filterset.is_valid():
+            raise ValueError(f"dashboard parameters rejected: {filterset.errors.as_json()}")
+        return filterset.qs
+
+    def headline(self) -> dict:
+        """The cards: 亿元以上 projects in the period, those of 10亿元以上, their total, the
+        same a year earlier, and the leased manufacturing projects of 亿元以上 landed so far."""
+        figures = {}
+        for key, when in (("current", self.period), ("previous", self.period.year_earlier())):
+            params = {**when.params(), "size": SizeTier.FROM_100M}
+            counted = self.matching(params).aggregate(
+                count=Count("pk"),
+                count_1b=Count("pk", filter=SizeTier.counted_q(SizeTier.FROM_1B)),
+                total=Sum("total_investment_wan"),
+            )
+            figures[key] = {
+                "count": counted["count"],
+                "count_1b": counted["count_1b"],
+                "total_yi": wan_to_yi(counted["total"] or 0),
+                "url": list_url(params),
+                "url_1b": list_url({**params, "size": SizeTier.FROM_1B}),
+            }
+        leased = {"size": SizeTier.FROM_100M, "leased": "true", "landed": "true"}
+        figures["leased"] = {"count": self.matching(leased).count(), "url": list_url(leased)}
+        current, previous = figures["current"], figures["previous"]
+        figures["change"] = {
+            name: current[name] - previous[name] for name in ("count", "count_1b", "total_yi")
+        }
+        return figures
+
+    def grouped(self, params: dict, key) -> list[dict]:
+        """Count and total of the matching projects per value of ``key``, in one query."""
+        expression = F(key) if isinstance(key, str) else key
+        return list(
+            self.matching(params)
+            .values(group=expression)
+            .annotate(count=Count("pk"), total=Sum("total_investment_wan"))
+            .order_by("group")
+        )
+
+    def breakdowns(self) -> list[Breakdown]:
+        """The period's projects by sector, sector group, park, zone, stage and month."""
+        period = self.period
+        base = {**period.params(), **({"size": self.size} if self.size else {})}
+
+        by_sector = sorted(
+            self.grouped(base, "sector"), key=lambda row: self.sectors[row["group"]].sort_order
+        )
+        by_group = {row["group"]: row for row in self.grouped(base, "sector__group")}
+
+        # Each park counts under its top-level park (一区多园), whose filter includes it.
+        top_level = {}
+        for root, depth in self.tree.walk():
+            if depth == 0:
+                top_level.update(dict.fromkeys(self.tree.subtree(root), root))
+        parks: dict = {}
+        for row in self.grouped(base, "park"):
+            root = top_level.get(row["group"], ParkFilter.NONE)
+            total = parks.setdefault(root, {"count": 0, "total": 0})
+            total["count"] += row["count"]
+            total["total"] += row["total"] or 0
+
+        by_zone = {row["group"]: row for row in self.grouped(base, "source_zone")}
+        by_stage = {row["group"]: row for row in self.grouped(base, "stage")}
+
+        months = []
+        for row in self.grouped(base, TruncMonth(f"{period.basis}_date")):
+            month = row["group"]
+            next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+            span = Period(
+                max(month, period.start),
+                min(next_month - timedelta(days=1), period.end),
+                period.basis,
+            )
+            months.append(figure(f"{month:%Y-%m}", row, {**base, **span.params()}))
+
+        def choices_table(title, choices, rows: dict, parameter: str) -> Breakdown:
+            return Breakdown(
+                title,
+                [
+                    figure(label, rows[value], {**base, parameter: value})
+                    for value, label in choices
+                    if value in rows
+                ],
+            )
+
+        return [
+            Breakdown(
+                _("按产业"),
+                [
+                    figure(self.sectors[row["group"]].name, row, {**base, "sector": row["group"]})
+                    for row in by_sector
+                ],
+            ),
+            choices_table(_("按产业类别"), Sector.Group.choices, by_group, "sector_group"),
+            Breakdown(
+                _("按园区（含下级园区）"),
+                [
+                    figure(
+                        self.tree.names[root] if root != ParkFilter.NONE else _("未定园区"),
+                        parks[root],
+                        {**base, "park": root},
+                    )
+                    for root in sorted(parks, key=lambda root: -parks[root]["count"])
+                ],
+            ),
+            choices_table(
+                _("按来源区域（招商战区）"), InvestmentProject.Zone.choices, by_zone, "zone"
+            ),
+            choices_table(_("按阶段"), InvestmentProject.Stage.choices, by_stage, "stage"),
+            Breakdown(_("按月份"), months),
+        ]
+
+
+class PeriodForm(BootstrapForm, forms.Form):
+    """The period the dashboard counts, read from GET parameters; this year to date if empty."""
+
+    start = forms.DateField(label=_("自"), required=False, widget=DateInput)
+    end = forms.DateField(label=_("至"), required=False, widget=DateInput)
+    basis = forms.ChoiceField(label=_("按"), choices=Period.BASES, required=False)
+    size = forms.ChoiceField(
+        label=_("分项统计"),
+        required=False,
+        choices=[
+            (SizeTier.FROM_100M, _("亿元以上项目")),
+            (SizeTier.FROM_1B, _("10亿元以上项目")),
+            (ALL_SIZES, _("全部项目")),
+        ],
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        today = timezone.localdate()
+        cleaned["start"] = cleaned.get("start") or today.replace(month=1, day=1)
+        cleaned["end"] = cleaned.get("end") or today
+        cleaned["basis"] = cleaned.get("basis") or Period.BASES[0][0]
+        cleaned["size"] = cleaned.get("size") or SizeTier.FROM_100M
+        if cleaned["start"] > cleaned["end"] and "end" not in self.errors:
+            self.add_error("end", _("结束日期不能早于开始日期。"))
+        return cleaned
+
+    def period(self) -> Period:
+        data = self.cleaned_data
+        return Period(data["start"], data["end"], data["basis"])
+
+    def breakdown_size_label(self) -> str:
+        return dict(self.fields["size"].choices)[self.cleaned_data["size"]]
+
+    def breakdown_size(self) -> str:
+        """The size filter of the breakdowns; empty for all projects."""
+        size = self.cleaned_data["size"]
+        return "" if size == ALL_SIZES else size
+
+
+def presets(today: date) -> list[tuple[str, dict]]:
+    """Quick periods: this year to date, the last twelve months and the two years before."""
+    year = today.year
+    return [
+        (_("今年以来"), {"start": date(year, 1, 1), "end": today}),
+        (_("最近12个月"), {"start": add_years(today, -1) + timedelta(days=1), "end": today}),
+        *(
+            (
+                _("%(year)s年全年") % {"year": past},
+                {"start": date(past, 1, 1), "end": date(past, 12, 31)},
+            )
+            for past in (year - 1, year - 2)
+        ),
+    ]
+
+
+def sheets(period: Period, cards: dict, tables: list[Breakdown]) -> list[Sheet]:
+    """The dashboard as sheets for the monthly report: the headline figures, then each table."""
+    current, previous, change = cards["current"], cards["previous"], cards["change"]
+    headline_rows = [
+        (_("落地亿元以上项目（个）"), current["count"], previous["count"], change["count"]),
+        (
+            _("其中10亿元以上项目（个）"),
+            current["count_1b"],
+            previous["count_1b"],
+            change["count_1b"],
+        ),
+        (_("总投资（亿元）"), current["total_yi"], previous["total_yi"], change["total_yi"]),
+        (_("亿元以上租赁制造业项目累计（个）"), cards["leased"]["count"], None, None),
+    ]
+    overview = Sheet(
+        _("概况"),
+        [
+            _("指标"),
+            f"{period.start:%Y-%m-%d}—{period.end:%Y-%m-%d}",
+            _("上年同期"),
+            _("变化"),
+        ],
+        [[str(label), *values] for label, *values in headline_rows],
+    )
+    return [
+        overview,
+        *(
+            Sheet(
+                table.title,
+                [_("分组"), _("项目数"), _("总投资（亿元）")],
+                [[item.label, item.count, item.total_yi] for item in table.figures],
+            )
+            for table in tables
+        ),
+    ]
