@@ -29,3 +29,10 @@ def test_lease_detail(demo_ledger, logged_in_page):
     page.locator("tbody tr td a").first.click()
     expect(page.locator("h1")).to_contain_text("已转出让")
     shoot(page, "lease-detail")
+
+
+def test_dashboard(demo_ledger, logged_in_page):
+    page = logged_in_page
+    page.goto("/?start=2025-01-01&end=2025-04-30")
+    expect(page.locator('[data-figure="total"]')).to_have_text("45.32")
+    shoot(page, "dashboard")
