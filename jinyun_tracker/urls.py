@@ -7,10 +7,11 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from projects.forms import LoginForm
-from projects.views import DashboardView
+from projects.views import DashboardView, healthz
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="home"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

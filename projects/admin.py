@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import (
     Assessment,
@@ -18,10 +19,6 @@ from projects.models import (
     Sector,
     SizeTier,
 )
-
-admin.site.site_header = _("缙云县招商项目台账")
-admin.site.site_title = _("缙云县招商项目台账")
-admin.site.index_title = _("台账管理")
 
 
 class SizeTierListFilter(admin.SimpleListFilter):
@@ -72,7 +69,7 @@ class SubParkInline(admin.TabularInline):
 
 
 @admin.register(Park)
-class ParkAdmin(admin.ModelAdmin):
+class ParkAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "kind",
@@ -102,7 +99,7 @@ class ParkAdmin(admin.ModelAdmin):
 
 
 @admin.register(LandParcel)
-class LandParcelAdmin(admin.ModelAdmin):
+class LandParcelAdmin(SimpleHistoryAdmin):
     list_display = [
         "code",
         "park",
@@ -136,7 +133,7 @@ class LandParcelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(SimpleHistoryAdmin):
     list_display = ["name", "credit_code", "home_region", "above_scale", "illustrative"]
     list_filter = ["above_scale", "illustrative"]
     search_fields = ["name", "credit_code"]
@@ -149,7 +146,7 @@ class ProjectParcelInline(admin.TabularInline):
 
 
 @admin.register(InvestmentProject)
-class InvestmentProjectAdmin(admin.ModelAdmin):
+class InvestmentProjectAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "company",
@@ -244,7 +241,7 @@ class AssessmentInline(admin.TabularInline):
 
 
 @admin.register(LeaseAgreement)
-class LeaseAgreementAdmin(admin.ModelAdmin):
+class LeaseAgreementAdmin(SimpleHistoryAdmin):
     list_display = [
         "parcel",
         "project",

@@ -1,10 +1,12 @@
 """Pages for finding and reading the ledger: home, lists and detail pages."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection
 from django.db.models import Count, F, Prefetch, Sum
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +23,7 @@ from projects.filters import (
     ProjectFilterSet,
 )
 from projects.forms import AssessmentForm, DecisionForm
+from projects.history import timeline
 from projects.listing import ObjectListView
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
 from projects.spreadsheets import download
@@ -52,6 +55,8 @@ class RecordView(PermissionRequiredMixin, DetailView):
         context["admin_url"] = reverse(
             f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.object.pk]
         )
+        if hasattr(self.object, "history"):
+            context["history"] = timeline(self.object)
         return context
 
 
@@ -311,3 +316,14 @@ class LeaseDetailView(RecordView):
                 self.request,
                 gettext("已作出决定：%(decision)s。") % {"decision": decision.get_kind_display()},
             )
+
+
+@login_not_required
+def healthz(request):
+    """For the load balancer: 200 when the database answers, 503 when it does not. No data."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})

@@ -14,7 +14,23 @@ from projects.models.parks import LandParcel, Park, ParkTree
 from projects.models.projects import InvestmentProject, ProjectParcel, SizeTier
 from projects.models.sectors import Sector
 
+# The ledger's own models (not their history tables), each after those it refers to.
+LEDGER_MODELS = (
+    Sector,
+    Park,
+    Company,
+    LandParcel,
+    InvestmentProject,
+    ProjectParcel,
+    LeaseAgreement,
+    LeaseTarget,
+    Assessment,
+    IndicatorResult,
+    Decision,
+)
+
 __all__ = [
+    "LEDGER_MODELS",
     "Assessment",
     "Company",
     "Decision",

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from projects.models.fields import NaturalKeyManager, illustrative_flag
 from projects.validators import validate_credit_code
@@ -26,6 +27,7 @@ class Company(models.Model):
     illustrative = illustrative_flag()
 
     objects = NaturalKeyManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("企业")

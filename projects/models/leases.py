@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from projects.models.fields import (
     NaturalKeyManager,
@@ -157,6 +158,7 @@ class LeaseAgreement(models.Model):
     illustrative = illustrative_flag()
 
     objects = LeaseManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("先租后供协议")
@@ -327,6 +329,7 @@ class Assessment(models.Model):
     notes = models.TextField(_("备注"), blank=True)
 
     objects = AssessmentManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("考核")

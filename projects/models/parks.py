@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from projects.models.fields import (
     NaturalKeyManager,
@@ -97,6 +98,7 @@ class Park(models.Model):
     illustrative = illustrative_flag()
 
     objects = ParkManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("园区")
@@ -192,6 +194,7 @@ class LandParcel(models.Model):
     illustrative = illustrative_flag()
 
     objects = CodeManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("地块")

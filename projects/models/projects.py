@@ -13,6 +13,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from projects.models.companies import Company
 from projects.models.fields import (
@@ -217,6 +218,7 @@ class InvestmentProject(models.Model):
     illustrative = illustrative_flag()
 
     objects = ProjectManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("招引项目")

@@ -1,44 +1,61 @@
-"""Load the demo ledger and make sure the demo login exists, without touching entered data."""
+"""Load the demo ledger, its roles and its logins, without touching data entered since."""
 
 import os
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from projects.history import start_history
 from projects.models import InvestmentProject
+from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
 
 # Fixture files in fixtures/, in the order their natural keys depend on each other.
 DEMO_FIXTURES = ["sectors", "parks", "companies", "parcels", "projects", "leases"]
-DEMO_USERNAME = "demo"
+# The demo logins: a superuser and one user per role (role None: superuser).
+DEMO_USERS = {"demo": None, "viewer": VIEWER, "editor": EDITOR, "manager": MANAGER}
 
 
 class Command(BaseCommand):
-    help = "Load the demo fixtures into an empty ledger and create the demo superuser."
+    help = (
+        "Load the demo fixtures into an empty ledger, set up the roles and create the demo "
+        "logins (demo, viewer, editor, manager)."
+    )
 
     def handle(self, *args, **options) -> None:
         if InvestmentProject.objects.exists():
             self.stdout.write("The ledger already has projects: demo fixtures not loaded again.")
         else:
             call_command("loaddata", *DEMO_FIXTURES, verbosity=options["verbosity"])
-        self.ensure_demo_user()
+            start_history(reason="示例数据")
+        sync_roles()
+        self.ensure_demo_users()
 
-    def ensure_demo_user(self) -> None:
-        """Create the demo superuser once; its password comes from DEMO_PASSWORD or is generated."""
+    def ensure_demo_users(self) -> None:
+        """Create each demo login once, with the password from DEMO_PASSWORD or a generated
+        one shown once; an existing login keeps its password unless DEMO_PASSWORD is set."""
         users = get_user_model()
         chosen = os.environ.get("DEMO_PASSWORD")
-        user = users.objects.filter(username=DEMO_USERNAME).first()
-        if user is not None and not chosen:
-            self.stdout.write(
-                f"User '{DEMO_USERNAME}' exists; password unchanged "
-                "(set DEMO_PASSWORD to reset it)."
-            )
-            return
-        if user is None:
-            user = users(username=DEMO_USERNAME, is_staff=True, is_superuser=True)
-        password = chosen or secrets.token_urlsafe(12)
-        user.set_password(password)
-        user.save()
-        shown = "(from DEMO_PASSWORD)" if chosen else f"{password}  (shown once)"
-        self.stdout.write(self.style.SUCCESS(f"Demo login: {DEMO_USERNAME} / {shown}"))
+        generated = secrets.token_urlsafe(12)
+        for username, role in DEMO_USERS.items():
+            user = users.objects.filter(username=username).first()
+            if user is not None and not chosen:
+                self.stdout.write(
+                    f"User '{username}' exists; password unchanged (set DEMO_PASSWORD to reset it)."
+                )
+                continue
+            if user is None:
+                user = users(
+                    username=username,
+                    is_superuser=role is None,
+                    is_staff=role in (None, EDITOR, MANAGER),
+                )
+            user.set_password(chosen or generated)
+            user.save()
+            if role is not None:
+                user.groups.set([Group.objects.get(name=role)])
+            shown = "(from DEMO_PASSWORD)" if chosen else f"{generated}  (shown once)"
+            title = role or "superuser"
+            self.stdout.write(self.style.SUCCESS(f"Demo login ({title}): {username} / {shown}"))
