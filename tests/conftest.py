@@ -1,34 +1,40 @@
 """Shared test fixtures: the demo ledger and users."""
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 
+from projects.history import start_history
 from projects.management.commands.load_demo import DEMO_FIXTURES
-from projects.models import InvestmentProject, Park
+from projects.models import LEDGER_MODELS, InvestmentProject, Park
+
+
+def load_demo_ledger() -> None:
+    """The demo fixtures with their first history records, as `load_demo` loads them."""
+    call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
+    start_history(reason="示例数据")
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo ledger once; each test runs in a transaction that is rolled back."""
     with django_db_blocker.unblock():
-        call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
+        load_demo_ledger()
 
 
 @pytest.fixture
 def demo(db):
     """The demo ledger from fixtures/, reloaded if a transactional test flushed it."""
     if not InvestmentProject.objects.exists():
-        call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
+        load_demo_ledger()
 
 
 @pytest.fixture
 def empty_ledger(db):
     """Delete the whole ledger (inside the test's transaction), sub-parks before parents."""
     Park.objects.update(parent=None)
-    for model in reversed(list(apps.get_app_config("projects").get_models())):
+    for model in reversed(LEDGER_MODELS):
         model.objects.all().delete()
 
 

@@ -6,13 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.core.serializers.base import DeserializationError
 from django.db.models import Sum
 
 from projects.management.commands.load_demo import DEMO_FIXTURES
-from projects.models import Company, InvestmentProject, LandParcel, Park, SizeTier
+from projects.models import LEDGER_MODELS, Company, InvestmentProject, LandParcel, Park, SizeTier
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def dump_ledger() -> list:
     out = io.StringIO()
     call_command(
         "dumpdata",
-        "projects",
+        *(model._meta.label_lower for model in LEDGER_MODELS),
         natural_foreign=True,
         natural_primary=True,
         indent=None,
@@ -33,15 +32,12 @@ def dump_ledger() -> list:
 
 
 def ledger_counts() -> dict:
-    return {
-        model._meta.label: model.objects.count()
-        for model in apps.get_app_config("projects").get_models()
-    }
+    return {model._meta.label: model.objects.count() for model in LEDGER_MODELS}
 
 
 def test_every_fixture_object_passes_full_validation(demo):
     failures = []
-    for model in apps.get_app_config("projects").get_models():
+    for model in LEDGER_MODELS:
         for instance in model.objects.all():
             try:
                 instance.full_clean()
@@ -61,7 +57,11 @@ def test_natural_keys_round_trip_through_dumpdata_and_loaddata(demo, tmp_path, r
     before = dump_ledger()
     backup = tmp_path / "ledger.json"
     call_command(
-        "dumpdata", "projects", natural_foreign=True, natural_primary=True, output=str(backup)
+        "dumpdata",
+        *(model._meta.label_lower for model in LEDGER_MODELS),
+        natural_foreign=True,
+        natural_primary=True,
+        output=str(backup),
     )
     request.getfixturevalue("empty_ledger")
     assert InvestmentProject.objects.count() == 0

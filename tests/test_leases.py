@@ -619,7 +619,7 @@ class TestPages:
         self, demo, staff_client, django_assert_max_num_queries
     ):
         lease = LeaseAgreement.objects.filter(status="converted").first()
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(10):
             assert staff_client.get(lease.get_absolute_url()).status_code == 200
         with django_assert_max_num_queries(8):
             assert staff_client.get("/leases/", {"per_page": 100}).status_code == 200

@@ -8,10 +8,9 @@ synchronous ORM calls there. No browser is downloaded: the tests use /usr/bin/ch
 import os
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
-from projects.management.commands.load_demo import DEMO_FIXTURES
+from tests.conftest import load_demo_ledger
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -40,7 +39,7 @@ def browser():
 @pytest.fixture
 def demo_ledger(transactional_db):
     """The demo ledger; the live server's database is flushed after every test."""
-    call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
+    load_demo_ledger()
 
 
 @pytest.fixture
