@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from projects.api import SchemaView, router
 from projects.forms import LoginForm
 from projects.views import DashboardView, healthz
 
@@ -31,5 +32,7 @@ urlpatterns = [
     ),
     # The language can be chosen on the login page, before anyone has logged in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/", include(router.urls)),
     path("", include("projects.urls")),
 ]

@@ -1,0 +1,189 @@
+"""A read-only JSON API over the ledger, for other county systems.
+
+It takes the list pages' own filter sets, with the same parameter names, and the same
+permissions: a user who cannot view a model in the pages cannot read it here.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import permissions, routers, serializers, viewsets
+from rest_framework.pagination import PageNumberPagination
+
+from projects.filters import (
+    CompanyFilterSet,
+    LeaseFilterSet,
+    ParcelFilterSet,
+    ParkFilterSet,
+    ProjectFilterSet,
+)
+from projects.models import (
+    Company,
+    InvestmentProject,
+    LandParcel,
+    LeaseAgreement,
+    LeaseTarget,
+    Park,
+)
+
+
+class LedgerPagination(PageNumberPagination):
+    """Pages of 25 rows, or up to 100 with ``per_page``, as on the list pages."""
+
+    page_size = 25
+    page_size_query_param = "per_page"
+    max_page_size = 100
+
+
+class ViewPermissions(permissions.DjangoModelPermissions):
+    """Reading needs the model's view permission, as on the pages."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+class AuthenticatedByTheApi:
+    """An API view that authenticates requests itself (session or token).
+
+    Token requests carry no session, so Django's login middleware must let them through
+    to the API's own authentication, which then refuses anonymous requests.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        return login_not_required(super().as_view(*args, **kwargs))
+
+
+class LedgerViewSet(AuthenticatedByTheApi, viewsets.ReadOnlyModelViewSet):
+    """A read-only collection: listed with the pages' filters, paginated, permission-checked."""
+
+    permission_classes = [permissions.IsAuthenticated, ViewPermissions]
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = LedgerPagination
+
+
+class ParkSerializer(serializers.ModelSerializer):
+    parent = serializers.StringRelatedField()
+    planned_area_mu = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Park
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "parent",
+            "town",
+            "planned_area_m2",
+            "planned_area_mu",
+            "floor_area_m2",
+            "illustrative",
+        ]
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = ["id", "name", "credit_code", "home_region", "above_scale", "illustrative"]
+
+
+class ParcelSerializer(serializers.ModelSerializer):
+    park = serializers.StringRelatedField()
+    area_mu = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = LandParcel
+        exclude = []
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    company = serializers.StringRelatedField()
+    sector = serializers.StringRelatedField()
+    park = serializers.StringRelatedField()
+    parcels = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    total_investment_yi = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    size_tier = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = InvestmentProject
+        exclude = []
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeaseTarget
+        fields = ["indicator", "direction", "target_value"]
+
+
+class LeaseSerializer(serializers.ModelSerializer):
+    parcel = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    project = serializers.StringRelatedField()
+    targets = TargetSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LeaseAgreement
+        exclude = []
+
+
+class ProjectViewSet(LedgerViewSet):
+    queryset = (
+        InvestmentProject.objects.select_related("company", "sector", "park")
+        .prefetch_related("parcels")
+        .order_by("pk")
+    )
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilterSet
+
+
+class ParkViewSet(LedgerViewSet):
+    queryset = Park.objects.select_related("parent").order_by("pk")
+    serializer_class = ParkSerializer
+    filterset_class = ParkFilterSet
+
+
+class ParcelViewSet(LedgerViewSet):
+    queryset = LandParcel.objects.select_related("park").order_by("pk")
+    serializer_class = ParcelSerializer
+    filterset_class = ParcelFilterSet
+
+
+class CompanyViewSet(LedgerViewSet):
+    queryset = Company.objects.order_by("pk")
+    serializer_class = CompanySerializer
+    filterset_class = CompanyFilterSet
+
+
+class LeaseViewSet(LedgerViewSet):
+    queryset = (
+        LeaseAgreement.objects.select_related("parcel", "project")
+        .prefetch_related("targets")
+        .order_by("pk")
+    )
+    serializer_class = LeaseSerializer
+    filterset_class = LeaseFilterSet
+
+
+class SchemaView(AuthenticatedByTheApi, SpectacularAPIView):
+    """The OpenAPI schema."""
+
+
+class RootView(AuthenticatedByTheApi, routers.APIRootView):
+    """The list of the API's collections."""
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = RootView
+
+
+router = Router()
+router.register("projects", ProjectViewSet)
+router.register("parks", ParkViewSet)
+router.register("parcels", ParcelViewSet)
+router.register("companies", CompanyViewSet)
+router.register("leases", LeaseViewSet)
