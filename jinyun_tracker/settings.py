@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats import base_formats
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -142,6 +143,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only access to the ledger; the same filters as the list pages.",
     "VERSION": "1",
 }
+
+# Spreadsheet imports (admin and `import_ledger`): CSV or XLSX, all rows or none, only for
+# users who may add the records.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "8")) * 3600
 

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import (
@@ -19,6 +20,7 @@ from projects.models import (
     Sector,
     SizeTier,
 )
+from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
 
 
 class SizeTierListFilter(admin.SimpleListFilter):
@@ -69,7 +71,8 @@ class SubParkInline(admin.TabularInline):
 
 
 @admin.register(Park)
-class ParkAdmin(SimpleHistoryAdmin):
+class ParkAdmin(ImportMixin, SimpleHistoryAdmin):
+    resource_classes = [ParkResource]
     list_display = [
         "name",
         "kind",
@@ -99,7 +102,8 @@ class ParkAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(LandParcel)
-class LandParcelAdmin(SimpleHistoryAdmin):
+class LandParcelAdmin(ImportMixin, SimpleHistoryAdmin):
+    resource_classes = [ParcelResource]
     list_display = [
         "code",
         "park",
@@ -133,7 +137,8 @@ class LandParcelAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(SimpleHistoryAdmin):
+class CompanyAdmin(ImportMixin, SimpleHistoryAdmin):
+    resource_classes = [CompanyResource]
     list_display = ["name", "credit_code", "home_region", "above_scale", "illustrative"]
     list_filter = ["above_scale", "illustrative"]
     search_fields = ["name", "credit_code"]
@@ -146,7 +151,8 @@ class ProjectParcelInline(admin.TabularInline):
 
 
 @admin.register(InvestmentProject)
-class InvestmentProjectAdmin(SimpleHistoryAdmin):
+class InvestmentProjectAdmin(ImportMixin, SimpleHistoryAdmin):
+    resource_classes = [ProjectResource]
     list_display = [
         "name",
         "company",

@@ -17,6 +17,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin, TableExport
 
 from projects.spreadsheets import Sheet, download
+from projects.tables import EMPTY
 from projects.units import TWO_PLACES
 
 PAGE_SIZES = (25, 50, 100)
@@ -46,7 +47,7 @@ class LedgerExport(TableExport):
     """The table's filtered, sorted rows as a CSV or XLSX file that opens safely in Excel."""
 
     def response(self, filename: str | None = None) -> HttpResponse:
-        rows = list(self.dataset)
+        rows = [["" if value == EMPTY else value for value in row] for row in self.dataset]
         sheet = Sheet(self.dataset.title, self.dataset.headers, rows)
         return download(self.format, [sheet], filename)
 

@@ -7,6 +7,7 @@ amount or area they come from.
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, Value, When
@@ -17,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
 from projects.units import m2_to_mu, wan_to_yi
 
+# What an empty cell shows on the page; exports leave the cell empty instead.
+EMPTY = "—"
+EXACT_YI = partial(wan_to_yi, exact=True)
 NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
 NOWRAP = {"td": {"class": "text-nowrap"}}
 
@@ -42,18 +46,29 @@ class NameColumn(tables.Column):
 
 
 class UnitColumn(tables.Column):
-    """A stored quantity shown and exported in display units (万元 → 亿元, m² → 亩)."""
+    """A stored quantity shown and exported in display units (万元 → 亿元, m² → 亩).
 
-    def __init__(self, *args, convert: Callable[[Decimal], Decimal], **kwargs) -> None:
+    The page shows it rounded; the export keeps every digit when ``export`` says how,
+    so that an exported sheet imports back unchanged.
+    """
+
+    def __init__(
+        self,
+        *args,
+        convert: Callable[[Decimal], Decimal],
+        export: Callable[[Decimal], Decimal] | None = None,
+        **kwargs,
+    ) -> None:
         kwargs.setdefault("attrs", NUMBER)
         super().__init__(*args, **kwargs)
         self.convert = convert
+        self.export = export or convert
 
     def render(self, value: Decimal) -> Decimal:
         return self.convert(value)
 
     def value(self, value: Decimal) -> Decimal:
-        return self.convert(value)
+        return self.export(value)
 
 
 class YesNoColumn(tables.Column):
@@ -81,6 +96,7 @@ class LedgerTable(tables.Table):
     class Meta:
         template_name = "django_tables2/bootstrap5-responsive.html"
         attrs = {"class": "table table-sm table-hover align-middle"}
+        default = EMPTY
         empty_text = _("没有符合条件的记录。")
 
 
@@ -90,10 +106,14 @@ class ProjectTable(LedgerTable):
     sector = tables.Column(order_by=stable("sector__sort_order"))
     park = tables.Column(linkify=True, order_by=stable("park__name"))
     total_investment_wan = UnitColumn(
-        convert=wan_to_yi, verbose_name=_("总投资（亿元）"), order_by=stable("total_investment_wan")
+        convert=wan_to_yi,
+        export=EXACT_YI,
+        verbose_name=_("总投资（亿元）"),
+        order_by=stable("total_investment_wan"),
     )
     fixed_investment_wan = UnitColumn(
         convert=wan_to_yi,
+        export=EXACT_YI,
         verbose_name=_("固定资产投资（亿元）"),
         order_by=stable("fixed_investment_wan"),
         visible=False,
@@ -111,7 +131,14 @@ class ProjectTable(LedgerTable):
     leased_manufacturing = YesNoColumn(
         verbose_name=_("租赁制造"), order_by=stable("leased_manufacturing"), attrs=NOWRAP
     )
+    # Not shown, but exported, so that an exported sheet can be edited and imported back.
+    land_supplied_date = IsoDateColumn(visible=False, orderable=False)
+    started_date = IsoDateColumn(visible=False, orderable=False)
+    completed_date = IsoDateColumn(visible=False, orderable=False)
+    production_date = IsoDateColumn(visible=False, orderable=False)
+    terminated_date = IsoDateColumn(visible=False, orderable=False)
     capacity = tables.Column(visible=False, orderable=False)
+    responsible = tables.Column(visible=False, orderable=False)
     illustrative = YesNoColumn(visible=False, orderable=False)
 
     class Meta(LedgerTable.Meta):
@@ -178,6 +205,7 @@ class ParkTable(LedgerTable):
         accessor="planned_area_m2",
         order_by=stable("planned_area_m2"),
     )
+    planned_area_m2 = tables.Column(visible=False, orderable=False)
     floor_area_m2 = tables.Column(attrs=NUMBER, order_by=stable("floor_area_m2"))
     parcel_count = tables.Column(
         verbose_name=_("直属地块数"), attrs=NUMBER, order_by=stable("parcel_count")

@@ -12,11 +12,18 @@ M2_PER_MU = Decimal(10000) / Decimal(15)
 TWO_PLACES = Decimal("0.01")
 
 
-def wan_to_yi(amount_wan: Decimal | None) -> Decimal | None:
-    """Convert an amount in 万元 to 亿元, rounded half up to two decimals."""
+def wan_to_yi(amount_wan: Decimal | None, exact: bool = False) -> Decimal | None:
+    """Convert an amount in 万元 to 亿元, rounded half up to two decimals.
+
+    ``exact`` keeps every digit (万元 to 亿元 is a shift of four places), for exports that
+    must import back unchanged.
+    """
     if amount_wan is None:
         return None
-    return (Decimal(amount_wan) / WAN_PER_YI).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    amount_yi = Decimal(amount_wan).scaleb(-4)
+    if exact:
+        return amount_yi.normalize() if amount_yi else Decimal(0)
+    return amount_yi.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def yi_to_wan(amount_yi: Decimal) -> Decimal:

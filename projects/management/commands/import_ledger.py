@@ -1,0 +1,83 @@
+"""Import a CSV or XLSX sheet into the ledger from the shell, all rows or none."""
+
+from pathlib import Path
+
+import tablib
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
+
+RESOURCES = {
+    "projects": ProjectResource,
+    "companies": CompanyResource,
+    "parks": ParkResource,
+    "parcels": ParcelResource,
+}
+
+
+def read_sheet(path: Path) -> tablib.Dataset:
+    """The sheet's rows under its first row of headers; a CSV may start with a BOM."""
+    if path.suffix.lower() == ".xlsx":
+        return tablib.Dataset().load(path.read_bytes(), format="xlsx")
+    if path.suffix.lower() == ".csv":
+        return tablib.Dataset().load(path.read_text(encoding="utf-8-sig"), format="csv")
+    raise CommandError(f"{path.name}: only .csv and .xlsx sheets can be imported")
+
+
+def problems(result, resource) -> list[str]:
+    """Every refused row, as 'row N, column: reason', in row order (header row is row 1)."""
+    lines = []
+    for number, errors in result.row_errors():
+        lines.extend(f"row {number + 1}: {error.error}" for error in errors)
+    for invalid in result.invalid_rows:
+        for field, messages in invalid.error_dict.items():
+            where = f"row {invalid.number + 1}"
+            if field in resource.fields:
+                where += f", {resource.fields[field].column_name}"
+            lines.extend(f"{where}: {message}" for message in messages)
+    return sorted(lines, key=lambda line: int(line.split()[1].rstrip(":,")))
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a sheet of projects (or companies, parks, parcels) with the headers the "
+        "exports write. Nothing is imported if any row is wrong; --dry-run only checks."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--kind", choices=sorted(RESOURCES), default="projects")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check the sheet, change nothing"
+        )
+
+    def handle(self, *args, file: Path, kind: str, dry_run: bool, **options) -> None:
+        if not file.exists():
+            raise CommandError(f"{file}: no such file")
+        dataset = read_sheet(file)
+        total = len(dataset)
+
+        def progress(done: int) -> None:
+            if done % 100 == 0 or done == total:
+                self.stderr.write(
+                    f"\r{kind}: {done}/{total} rows", ending="\n" if done == total else ""
+                )
+                self.stderr.flush()
+
+        resource = RESOURCES[kind](progress=progress)
+        # All rows or none: a sheet with any refused row leaves the ledger as it was.
+        with transaction.atomic():
+            result = resource.import_data(dataset, dry_run=dry_run, raise_errors=False)
+            refused = problems(result, resource)
+            if refused:
+                transaction.set_rollback(True)
+        if refused:
+            self.stderr.write("\n".join(refused))
+            raise CommandError(f"{len(refused)} problem(s) in {file.name}: nothing was imported")
+        totals = result.totals
+        verb = "would be" if dry_run else "were"
+        self.stdout.write(
+            f"{file.name}: {totals['new']} new, {totals['update']} updated, "
+            f"{totals['skip']} unchanged {kind} {verb} imported"
+        )
