@@ -1,0 +1,158 @@
+"""Spreadsheet imports: good sheets, every kind of bad row, re-imports and round trips."""
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from projects.models import Company, InvestmentProject
+
+pytestmark = pytest.mark.django_db
+
+SHEETS = Path(__file__).resolve().parent.parent / "fixtures" / "sheets"
+GOOD_NAMES = {
+    "智能电动滑板车整车制造项目（导入示例）",
+    "氢燃料电池检测设备项目（导入示例）",
+    "高端数控机床扩产项目（导入示例）",
+}
+
+
+def import_sheet(path, *args) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_ledger", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def counts() -> tuple[int, int]:
+    return InvestmentProject.objects.count(), Company.objects.count()
+
+
+@pytest.mark.parametrize("sheet", ["projects-good.csv", "projects-good.xlsx"])
+def test_a_good_sheet_creates_exactly_its_rows(demo, sheet):
+    projects, companies = counts()
+    output = import_sheet(SHEETS / sheet)
+    assert "3 new, 0 updated" in output
+    assert "projects: 3/3 rows" in output  # the progress line
+    assert InvestmentProject.objects.count() == projects + 3
+    assert Company.objects.count() == companies + 2  # two new firms, one known
+    scooter = InvestmentProject.objects.get(name="智能电动滑板车整车制造项目（导入示例）")
+    assert scooter.total_investment_wan == Decimal("35000")
+    assert scooter.landed_date.isoformat() == "2026-04-15"  # written 2026年4月15日
+    assert scooter.stage == InvestmentProject.Stage.LANDED
+    assert scooter.leased_manufacturing
+    assert scooter.park.name == "智能短途交通产业园"
+    assert InvestmentProject.objects.get(
+        name="氢燃料电池检测设备项目（导入示例）"
+    ).company.name == ("浙江臻泰能源科技有限公司")
+
+
+def test_dry_run_changes_nothing(demo):
+    before = counts()
+    output = import_sheet(SHEETS / "projects-good.csv", "--dry-run")
+    assert "3 new" in output and "would be imported" in output
+    assert counts() == before
+
+
+def test_importing_the_same_sheet_again_changes_nothing(demo):
+    import_sheet(SHEETS / "projects-good.csv")
+    before = counts()
+    output = import_sheet(SHEETS / "projects-good.csv")
+    assert "0 new, 0 updated, 3 unchanged" in output
+    assert counts() == before
+
+
+def test_a_sheet_with_bad_rows_imports_nothing_and_names_each_problem(demo):
+    before = counts()
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_ledger", str(SHEETS / "projects-errors.csv"), stderr=err)
+    report = err.getvalue()
+    assert "row 2, 园区: 园区“不存在的产业园”不存在" in report
+    assert "row 3, 总投资（亿元）: 不能为负数" in report
+    assert "row 4, 签约日期: 无法识别的日期“2026-13-02”" in report
+    assert "row 5, 阶段: “已完成”不是可选值" in report
+    assert "row 6: 与第2行重复" in report
+    assert counts() == before
+    assert not Company.objects.filter(name="浙江示例车业科技有限公司（导入示例）").exists()
+
+
+def test_a_bad_credit_code_is_reported_and_nothing_imported(demo):
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_ledger", str(SHEETS / "companies-errors.csv"), "--kind", "companies", stderr=err
+        )
+    assert "row 3, 统一社会信用代码: 统一社会信用代码校验位不符" in err.getvalue()
+    assert not Company.objects.filter(name="浙江示例新材料有限公司（导入示例）").exists()
+
+
+@pytest.mark.parametrize(
+    "path, kind",
+    [
+        ("/projects/", "projects"),
+        ("/parks/", "parks"),
+        ("/parcels/", "parcels"),
+        ("/companies/", "companies"),
+    ],
+)
+def test_an_export_imports_back_unchanged(demo, staff_client, tmp_path, path, kind):
+    sheet = tmp_path / f"{kind}.xlsx"
+    sheet.write_bytes(staff_client.get(path, {"_export": "xlsx"}).content)
+    output = import_sheet(sheet, "--kind", kind, "--dry-run")
+    assert " 0 new, 0 updated, " in output, output
+
+
+def test_export_edit_import_changes_only_the_edit(demo, staff_client, tmp_path):
+    content = staff_client.get("/projects/", {"size": "10yi", "_export": "csv"}).content
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    header = rows[0]
+    for row in rows[1:]:
+        if row[header.index("项目名称")] == "涵禧科技汽车零部件及新材料项目":
+            row[header.index("总投资（亿元）")] = "16.5"
+    sheet = tmp_path / "edited.csv"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    output = import_sheet(sheet)
+    assert f"0 new, 1 updated, {len(rows) - 2} unchanged" in output
+    hanxi = InvestmentProject.objects.get(name="涵禧科技汽车零部件及新材料项目")
+    assert hanxi.total_investment_wan == Decimal("165000")
+    assert hanxi.history.latest().history_type == "~"
+
+
+def test_the_admin_previews_before_importing(demo, staff_client):
+    url = "/admin/projects/investmentproject/import/"
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    with (SHEETS / "projects-good.csv").open("rb") as sheet:
+        preview = staff_client.post(url, {"import_file": sheet, "format": "0", "resource": "0"})
+    assert preview.status_code == 200
+    assert "智能电动滑板车整车制造项目（导入示例）" in preview.text
+    assert InvestmentProject.objects.filter(name__in=GOOD_NAMES).count() == 0
+    confirm = preview.context["confirm_form"]
+    done = staff_client.post(
+        "/admin/projects/investmentproject/process_import/",
+        {**confirm.initial, "resource": "0"},
+    )
+    assert done.status_code == 302
+    assert InvestmentProject.objects.filter(name__in=GOOD_NAMES).count() == 3
+
+
+def test_the_admin_shows_row_errors_and_offers_no_confirmation(demo, staff_client):
+    with (SHEETS / "projects-errors.csv").open("rb") as sheet:
+        preview = staff_client.post(
+            "/admin/projects/investmentproject/import/",
+            {"import_file": sheet, "format": "0", "resource": "0"},
+        )
+    assert preview.status_code == 200
+    assert "不存在的产业园" in preview.text
+    assert "confirm_form" not in preview.context or preview.context["confirm_form"] is None
+
+
+def test_the_sample_xlsx_matches_the_sample_csv():
+    rows = list(csv.reader((SHEETS / "projects-good.csv").open(encoding="utf-8-sig")))
+    sheet = openpyxl.load_workbook(SHEETS / "projects-good.xlsx").active
+    assert [[str(cell or "") for cell in row] for row in sheet.iter_rows(values_only=True)] == rows
