@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, F, Prefetch, Sum
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -258,10 +259,12 @@ class LeaseDetailView(RecordView):
             can_decide=lease.is_active and undecided and user.has_perm("projects.decide_lease"),
         )
         context.setdefault(
-            "assess_form", AssessmentForm(initial={"assessed_on": timezone.localdate()})
+            "assess_form",
+            AssessmentForm(prefix="assess", initial={"assessed_on": timezone.localdate()}),
         )
         context.setdefault(
-            "decide_form", DecisionForm(initial={"decided_on": timezone.localdate()})
+            "decide_form",
+            DecisionForm(prefix="decide", initial={"decided_on": timezone.localdate()}),
         )
         return context
 
@@ -273,7 +276,8 @@ class LeaseDetailView(RecordView):
         permission, form_class = self.actions[action]
         if not request.user.has_perm(permission):
             raise PermissionDenied
-        form = form_class(request.POST)
+        # Each form has its own prefix: both have a "kind" field, and ids must not clash.
+        form = form_class(request.POST, prefix=action)
         if form.is_valid():
             try:
                 self.perform(action, form.cleaned_data)
@@ -327,3 +331,9 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's, error pages)."""
+    return redirect(static("projects/favicon.svg"), permanent=True)

@@ -531,12 +531,12 @@ class TestPages:
             url,
             {
                 "action": "assess",
-                "kind": "term_end",
-                "assessed_on": "2026-11-01",
-                "assessor": "联合考核组",
-                "fixed_investment_wan": "15000",
-                "tax_wan": "1000",
-                "floor_area_m2": "40000",
+                "assess-kind": "term_end",
+                "assess-assessed_on": "2026-11-01",
+                "assess-assessor": "联合考核组",
+                "assess-fixed_investment_wan": "15000",
+                "assess-tax_wan": "1000",
+                "assess-floor_area_m2": "40000",
             },
         )
         assert response.status_code == 302
@@ -547,9 +547,9 @@ class TestPages:
             url,
             {
                 "action": "decide",
-                "kind": "reclaim",
-                "decided_on": "2026-11-20",
-                "reason": "亩均税收不达标",
+                "decide-kind": "reclaim",
+                "decide-decided_on": "2026-11-20",
+                "decide-reason": "亩均税收不达标",
             },
         )
         assert response.status_code == 302
@@ -565,10 +565,10 @@ class TestPages:
             url,
             {
                 "action": "decide",
-                "kind": "convert",
-                "decided_on": "2026-11-20",
-                "reason": "我想转为出让",
-                "transfer_price_wan": "1100",
+                "decide-kind": "convert",
+                "decide-decided_on": "2026-11-20",
+                "decide-reason": "我想转为出让",
+                "decide-transfer_price_wan": "1100",
             },
         )
         assert response.status_code == 200
@@ -582,10 +582,10 @@ class TestPages:
             reverse("projects:lease", args=[lease.pk]),
             {
                 "action": "assess",
-                "kind": "term_end",
-                "assessed_on": "2026-11-01",
-                "assessor": "x",
-                "tax_wan": "-5",
+                "assess-kind": "term_end",
+                "assess-assessed_on": "2026-11-01",
+                "assess-assessor": "x",
+                "assess-tax_wan": "-5",
             },
         )
         assert response.status_code == 200
@@ -598,9 +598,9 @@ class TestPages:
         reader = django_user_model.objects.create_user("reader", password="x")
         client.force_login(reader)
         url = reverse("projects:lease", args=[lease.pk])
-        response = client.post(url, {"action": "assess", "kind": "term_end"})
+        response = client.post(url, {"action": "assess", "assess-kind": "term_end"})
         assert response.status_code == 403
-        response = client.post(url, {"action": "decide", "kind": "reclaim"})
+        response = client.post(url, {"action": "decide", "decide-kind": "reclaim"})
         assert response.status_code == 403
         assert not lease.assessments.exists()
 

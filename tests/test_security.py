@@ -157,7 +157,9 @@ class TestRoles:
         lease = LeaseAgreement.objects.filter(status="assessing").first()
         page = editor.get(lease.get_absolute_url())
         assert "记录考核" in page.text and "对最近一次考核作出决定" not in page.text
-        response = editor.post(lease.get_absolute_url(), {"action": "decide", "kind": "reclaim"})
+        response = editor.post(
+            lease.get_absolute_url(), {"action": "decide", "decide-kind": "reclaim"}
+        )
         assert response.status_code == 403
 
     def test_manager_decides(self, user_in):
@@ -167,10 +169,10 @@ class TestRoles:
             lease.get_absolute_url(),
             {
                 "action": "decide",
-                "kind": "remediate",
-                "decided_on": timezone.localdate().isoformat(),
-                "reason": "整改",
-                "new_deadline": (timezone.localdate() + timedelta(days=180)).isoformat(),
+                "decide-kind": "remediate",
+                "decide-decided_on": timezone.localdate().isoformat(),
+                "decide-reason": "整改",
+                "decide-new_deadline": (timezone.localdate() + timedelta(days=180)).isoformat(),
             },
         )
         assert response.status_code in (200, 302)
