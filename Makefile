@@ -29,6 +29,14 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk
 
+# axe-core, for the accessibility tests, comes from the npm registry at the version pinned
+# in tests/e2e/package-lock.json; the tests inject it into pages, the app never serves it.
+AXE_CORE := tests/e2e/node_modules/axe-core
+
+$(AXE_CORE): tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund
+	touch $@
+
 makemessages: $(VENV)/.installed
 	cd projects && ../$(PY) ../manage.py makemessages --locale en --no-obsolete --add-location file
 
@@ -39,13 +47,13 @@ demo: $(VENV)/.installed messages
 
 # The browser suite runs in its own pytest process: Playwright's event loop needs
 # DJANGO_ALLOW_ASYNC_UNSAFE, which the rest of the suite should not have.
-test: test-fast $(CHROMIUM)
+test: test-fast $(CHROMIUM) $(AXE_CORE)
 	$(VENV)/bin/pytest tests/e2e
 
 test-fast: $(VENV)/.installed messages
 	$(VENV)/bin/pytest tests --ignore=tests/e2e
 
-screenshots: $(VENV)/.installed messages $(CHROMIUM)
+screenshots: $(VENV)/.installed messages $(CHROMIUM) $(AXE_CORE)
 	$(VENV)/bin/pytest tests/e2e/screenshots.py
 
 lint: $(VENV)/.installed

@@ -48,7 +48,15 @@ def staff_user(django_user_model, transactional_db):
 
 
 @pytest.fixture
-def page(browser, live_server):
+def expected_errors():
+    """(status, path) of error responses a test provokes on purpose, such as a lockout (429)
+    or a forbidden admin page (403); the test asserts the status itself. Chromium reports
+    each as a console error: the page fixture accepts those, and only those."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, expected_errors):
     """A fresh browser tab on the live server that fails the test on any console error
     or failed request, which also shows that nothing is fetched from outside."""
     context = browser.new_context(
@@ -56,7 +64,17 @@ def page(browser, live_server):
     )
     tab = context.new_page()
     problems = []
-    tab.on("console", lambda message: message.type == "error" and problems.append(message.text))
+
+    def on_console(message):
+        expected = any(
+            f"status of {status} " in message.text
+            and message.location["url"].startswith(live_server.url + path)
+            for status, path in expected_errors
+        )
+        if message.type == "error" and not expected:
+            problems.append(message.text)
+
+    tab.on("console", on_console)
     tab.on(
         "requestfailed",
         # A navigation cancels the loads still pending on the page it leaves: not a failure.
@@ -76,12 +94,17 @@ def page(browser, live_server):
     assert problems == []
 
 
+def log_in(page, username: str, password: str = PASSWORD) -> None:
+    """Fill in and send the login form as a person would."""
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
 @pytest.fixture
 def logged_in_page(page, staff_user):
     """A tab where the staff user has logged in through the login form."""
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(staff_user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, staff_user.username)
     page.wait_for_url("**/")
     return page

@@ -1,0 +1,66 @@
+"""A staff member logs in and out; wrong passwords are refused, then lock the account."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PASSWORD, log_in
+
+WRONG_PASSWORD = "not-the-passphrase"
+WRONG_PASSWORD_ERROR = "请输入一个正确的用户名和密码"
+
+
+def test_log_in_and_out(page, staff_user):
+    page.goto("/projects/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/projects/"))
+    page.get_by_label("用户名").fill(staff_user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+    expect(page.get_by_role("heading", name="招引项目")).to_be_visible()
+    expect(page.get_by_role("navigation", name="主导航")).to_contain_text(staff_user.username)
+
+    page.get_by_role("button", name="退出").click()
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+
+
+def test_a_wrong_password_is_refused(page, staff_user):
+    log_in(page, staff_user.username, WRONG_PASSWORD)
+
+    expect(page.get_by_role("alert")).to_contain_text(WRONG_PASSWORD_ERROR)
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    expect(page.get_by_label("用户名")).to_have_value(staff_user.username)
+    expect(page.get_by_label("密码")).to_have_value("")
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_five_wrong_passwords_lock_the_account(page, staff_user, expected_errors):
+    expected_errors.append((429, "/accounts/login/"))
+    log_in(page, staff_user.username, WRONG_PASSWORD)
+    for _attempt in range(2, 5):
+        expect(page.get_by_role("alert")).to_contain_text(WRONG_PASSWORD_ERROR)
+        page.get_by_label("密码").fill(WRONG_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text(WRONG_PASSWORD_ERROR)
+
+    # The fifth wrong password already locks the account.
+    page.get_by_label("密码").fill(WRONG_PASSWORD)
+    with page.expect_response(lambda response: response.request.method == "POST") as fifth:
+        page.get_by_role("button", name="登录").click()
+    assert fifth.value.status == 429
+    expect(page.get_by_role("heading", name="暂时无法登录")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("连续 5 次密码错误")
+
+    # Even the right password is refused now.
+    page.get_by_role("link", name="返回登录页").click()
+    page.get_by_label("用户名").fill(staff_user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    with page.expect_response(lambda response: response.request.method == "POST") as sixth:
+        page.get_by_role("button", name="登录").click()
+    assert sixth.value.status == 429
+    expect(page.get_by_role("heading", name="暂时无法登录")).to_be_visible()
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
