@@ -251,9 +251,10 @@ class Generator:
         self.company_count = max(1, math.ceil(projects * COMPANIES_PER_PROJECT))
         self.company_zones: list[str] = []
         self.parcel_numbers: dict = {}
-        streams = ("companies", "amounts", "projects", "parcels", "leases")
+        streams = ("companies", "amounts", "contacts", "projects", "parcels", "leases")
         self.rng = {name: random.Random(f"{seed}:{name}") for name in streams}
         self.amounts = self.draw_amounts()
+        self.contacts = self.draw_contacts()
 
     def draw_amounts(self) -> list[Decimal]:
         """Stratified log-normal amounts in 万元, shuffled."""
@@ -265,6 +266,16 @@ class Generator:
             amounts.append(Decimal(round(wan, -1 if wan < 10000 else -2)).quantize(TWO_PLACES))
         rng.shuffle(amounts)
         return amounts
+
+    def draw_contacts(self) -> list[date]:
+        """The day each project was (or would be) signed, in order: a ledger numbers its
+        projects as they come, so ids, and the table's physical order, follow time."""
+        rng, days = self.rng["contacts"], []
+        for _project in range(self.total):
+            year = self.years.pick(rng)
+            span = (min(date(year, 12, 31), AS_OF) - date(year, 1, 1)).days
+            days.append(date(year, 1, 1) + timedelta(days=rng.randint(0, span)))
+        return sorted(days)
 
     def companies(self, start: int, stop: int, taken_codes: set) -> list[Company]:
         rng, rows = self.rng["companies"], []
@@ -295,9 +306,7 @@ class Generator:
         sector = self.sectors.pick(rng)
         product = rng.choice(PRODUCTS.get(sector.name, GENERIC_PRODUCTS))
         total = self.amounts[i]
-        year = self.years.pick(rng)
-        days = (min(date(year, 12, 31), AS_OF) - date(year, 1, 1)).days
-        signed = date(year, 1, 1) + timedelta(days=rng.randint(0, days))
+        signed = self.contacts[i]
         stages = list(InvestmentProject.STAGE_DATES)
         dates = {}
         # Recent contacts are often still being negotiated; old ones rarely.
