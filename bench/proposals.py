@@ -37,7 +37,6 @@ def apply(connection) -> list[str]:
     applied = [
         no_distinct_for_single_valued_choices(),
         one_aggregate_for_count_and_total(),
-        iso_dates_without_templates(),
         cached_signatures(),
         related_text_as_subquery(),
         one_query_for_the_breakdowns(),
@@ -120,20 +119,6 @@ def one_aggregate_for_count_and_total() -> str:
 
     listing.ObjectListView.get_summary = get_summary
     return "listing.py: COUNT and SUM in one aggregate, count passed to the paginator"
-
-
-def iso_dates_without_templates() -> str:
-    """projects/tables.py: ``IsoDateColumn`` formats the date itself instead of being a
-    TemplateColumn, which compiles a template for every cell it renders or exports
-    (every empty date of an export, too)."""
-    import django_tables2 as tables
-
-    from projects.tables import IsoDateColumn
-
-    IsoDateColumn.empty_values = tables.Column.empty_values
-    IsoDateColumn.render = lambda self, value: value.isoformat()
-    IsoDateColumn.value = lambda self, value: value.isoformat()
-    return "tables.py: IsoDateColumn without a template per cell"
 
 
 def cached_signatures() -> str:
