@@ -9,11 +9,12 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
+from projects import search
 from projects.forms import DateInput, FilterForm
 from projects.models import (
     Company,
@@ -41,10 +42,7 @@ class SearchFilter(django_filters.CharFilter):
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
         if value in EMPTY_VALUES:
             return qs
-        condition = Q()
-        for field in self.fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return qs.filter(condition)
+        return search.matching(qs, self.fields, value)
 
 
 class BoundFilter(django_filters.NumberFilter):
@@ -113,6 +111,10 @@ class ParkFilter(django_filters.ChoiceFilter):
 class SectorFilter(django_filters.MultipleChoiceFilter):
     """One or several sectors, offered grouped as 主导 / 新兴 / 未来."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("distinct", False)  # a project has one sector
+        super().__init__(*args, **kwargs)
+
 
 def sector_choices(sectors) -> list:
     """Sector choices grouped by industry group."""
@@ -145,9 +147,17 @@ class LedgerFilterSet(django_filters.FilterSet):
 
 
 def checkboxes(choices, label, field_name=None) -> django_filters.MultipleChoiceFilter:
-    """Several values of a choice field, offered as checkboxes."""
+    """Several values of a single-valued field, offered as checkboxes.
+
+    The field holds one value per row, so no row can match twice: without DISTINCT, the
+    list's count and total stay plain aggregates instead of subqueries.
+    """
     return django_filters.MultipleChoiceFilter(
-        field_name=field_name, choices=choices, label=label, widget=forms.CheckboxSelectMultiple
+        field_name=field_name,
+        choices=choices,
+        label=label,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
 
 

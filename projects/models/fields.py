@@ -75,6 +75,27 @@ def non_negative_constraint(model_name: str, field: str) -> models.CheckConstrai
     )
 
 
+class NullsLastIndex(models.Index):
+    """An index whose descending columns keep NULLs last, as a newest-first list sorts.
+
+    PostgreSQL puts NULLs first in a descending index unless told otherwise, and could
+    then not read the list's order from it. SQLite already puts them last, and refuses the
+    words in an index, so it gets a plain descending index.
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        fields = [model._meta.get_field(name) for name, _order in self.fields_orders]
+        suffixes = [
+            f"{order} NULLS LAST" if order == "DESC" and field.null else order
+            for field, (_name, order) in zip(fields, self.fields_orders, strict=True)
+        ]
+        return schema_editor._create_index_sql(
+            model, fields=fields, name=self.name, using=using, col_suffixes=suffixes, **kwargs
+        )
+
+
 class NaturalKeyManager(models.Manager):
     """Looks objects up by the unique fields of their natural key (by default the name)."""
 

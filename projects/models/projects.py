@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from projects.models.companies import Company
 from projects.models.fields import (
     NaturalKeyManager,
+    NullsLastIndex,
     dates_in_order_constraints,
     dates_in_order_errors,
     illustrative_flag,
@@ -225,7 +226,9 @@ class InvestmentProject(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "招引项目")
         ordering = [F("landed_date").desc(nulls_last=True), "name"]
         indexes = [
-            models.Index(fields=["landed_date"], name="project_landed_date_idx"),
+            # The list's default order, newest landed first: its first page and its deep
+            # pages are read from this index without sorting the table.
+            NullsLastIndex(fields=["-landed_date", "-id"], name="project_landed_desc_idx"),
             models.Index(fields=["signed_date"], name="project_signed_date_idx"),
             models.Index(fields=["total_investment_wan"], name="project_investment_idx"),
             models.Index(fields=["stage"], name="project_stage_idx"),

@@ -1,0 +1,94 @@
+"""Free-text search finds exactly what a substring match finds, and on PostgreSQL it is
+answered from the gram indexes."""
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.db.models import Q
+
+from projects import search
+from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the gram indexes exist on PostgreSQL only"
+)
+
+PROJECT_FIELDS = ("name", "company__name", "capacity")
+
+
+def substring_match(queryset, fields: tuple[str, ...], text: str) -> set[int]:
+    """The rows a plain case-insensitive substring match finds, through the joins."""
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": text})
+    return set(queryset.filter(condition).values_list("pk", flat=True))
+
+
+@pytest.fixture
+def odd_names(demo):
+    """Names that test case, wildcards and single characters."""
+    company = Company.objects.create(name="Acme 50%_Motors 株式会社")
+    project = InvestmentProject.objects.get(name="江苏永久摩托车（缙云）工厂项目")
+    project.company = company
+    project.capacity = "年产 ABC-100 型电机 5万台"
+    project.save()
+    return project
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["电机", "电", "摩托车", "缙云", "acme", "ACME 5", "50%", "%_", "_", "abc-1", "万台", "无此词"],
+)
+def test_search_finds_exactly_the_substring_matches(odd_names, text):
+    projects = InvestmentProject.objects.all()
+    found = set(search.matching(projects, PROJECT_FIELDS, text).values_list("pk", flat=True))
+    assert found == substring_match(projects, PROJECT_FIELDS, text)
+
+
+def test_search_through_two_relations(odd_names):
+    leases = LeaseAgreement.objects.all()
+    fields = ("parcel__code", "project__name", "project__company__name")
+    for text in ("acme", "JY", "缙云", "无此词"):
+        found = set(search.matching(leases, fields, text).values_list("pk", flat=True))
+        assert found == substring_match(leases, fields, text)
+
+
+def test_the_list_search_agrees(odd_names, staff_client):
+    response = staff_client.get("/projects/", {"q": "acme"})
+    assert {row.pk for row in response.context["object_list"]} == {odd_names.pk}
+
+
+@on_postgresql
+@pytest.mark.parametrize(("label", "columns"), search.GRAM_INDEXED.items())
+def test_every_gram_indexed_column_has_its_index(label, columns):
+    table = apps.get_model(label)._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        definitions = [row[0] for row in cursor.fetchall()]
+    for column in columns:
+        assert any(f"ledger_grams(({column})::text)" in d for d in definitions), column
+
+
+@on_postgresql
+def test_postgresql_reads_the_candidates_from_the_indexes(demo):
+    projects = search.matching(InvestmentProject.objects.all(), PROJECT_FIELDS, "电机")
+    with connection.cursor() as cursor:
+        # The demo tables are small enough to scan; forbid it to see what the plan can use.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = projects.order_by().values("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    for index in ("project_name_grams_idx", "project_capacity_grams_idx"):
+        assert index in plan
+    assert "company_name_grams_idx" in plan
+    # The grams are compared in the index, not computed again for each candidate row.
+    filters = [line for line in plan.splitlines() if "Filter:" in line]
+    assert filters and not any("ledger_grams" in line for line in filters), plan
+
+
+def test_parcel_codes_are_searched(demo, staff_client):
+    code = LandParcel.objects.order_by("pk").values_list("code", flat=True).first()
+    response = staff_client.get("/parcels/", {"q": code.lower()})
+    assert code in {row.code for row in response.context["object_list"]}
