@@ -2,10 +2,12 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from projects import search
 from projects.models import (
     Assessment,
     Company,
@@ -21,6 +23,24 @@ from projects.models import (
     SizeTier,
 )
 from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
+
+
+class LedgerAdmin(SimpleHistoryAdmin):
+    """The admin of a ledger table, which may hold a province's records.
+
+    Its list does not count the whole table beside the filtered count, and its search
+    reads the same indexes as the list pages' search (``projects.search``): each word
+    typed must be found in one of ``search_fields``.
+    """
+
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        for word in smart_split(search_term):
+            if word[0] in "\"'" and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            queryset = search.matching(queryset, tuple(self.search_fields), word)
+        return queryset, False
 
 
 class SizeTierListFilter(admin.SimpleListFilter):
@@ -71,7 +91,7 @@ class SubParkInline(admin.TabularInline):
 
 
 @admin.register(Park)
-class ParkAdmin(ImportMixin, SimpleHistoryAdmin):
+class ParkAdmin(ImportMixin, LedgerAdmin):
     resource_classes = [ParkResource]
     list_display = [
         "name",
@@ -102,7 +122,7 @@ class ParkAdmin(ImportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(LandParcel)
-class LandParcelAdmin(ImportMixin, SimpleHistoryAdmin):
+class LandParcelAdmin(ImportMixin, LedgerAdmin):
     resource_classes = [ParcelResource]
     list_display = [
         "code",
@@ -137,7 +157,7 @@ class LandParcelAdmin(ImportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(ImportMixin, SimpleHistoryAdmin):
+class CompanyAdmin(ImportMixin, LedgerAdmin):
     resource_classes = [CompanyResource]
     list_display = ["name", "credit_code", "home_region", "above_scale", "illustrative"]
     list_filter = ["above_scale", "illustrative"]
@@ -151,7 +171,7 @@ class ProjectParcelInline(admin.TabularInline):
 
 
 @admin.register(InvestmentProject)
-class InvestmentProjectAdmin(ImportMixin, SimpleHistoryAdmin):
+class InvestmentProjectAdmin(ImportMixin, LedgerAdmin):
     resource_classes = [ProjectResource]
     list_display = [
         "name",
@@ -247,7 +267,7 @@ class AssessmentInline(admin.TabularInline):
 
 
 @admin.register(LeaseAgreement)
-class LeaseAgreementAdmin(SimpleHistoryAdmin):
+class LeaseAgreementAdmin(LedgerAdmin):
     list_display = [
         "parcel",
         "project",

@@ -91,3 +91,16 @@ def test_bad_credit_code_is_shown_next_to_the_field(demo, staff_client):
     )
     assert response.status_code == 200
     assert "统一社会信用代码应为18位" in response.text
+
+
+@pytest.mark.parametrize("words", ["电机", "缙云 摩托车", '"有限公司"', "无此词"])
+def test_admin_search_finds_what_the_list_finds(demo, staff_client, words):
+    listed = set(InvestmentProject.objects.all())
+    for word in words.split():
+        found = staff_client.get("/projects/", {"q": word.strip('"'), "per_page": 100})
+        listed &= set(found.context["table"].data.data)
+    response = staff_client.get(admin_url(InvestmentProject, "changelist"), {"q": words})
+    changelist = response.context["cl"]
+    assert set(changelist.queryset) == listed
+    # A filtered changelist shows its own count only, not the whole table's beside it.
+    assert changelist.full_result_count is None
