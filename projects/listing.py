@@ -8,12 +8,14 @@ from decimal import Decimal
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Sum
+from django.db.models import Count, QuerySet, Subquery, Sum
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
+from django_tables2.data import TableQuerysetData
 from django_tables2.export import ExportMixin, TableExport
 
 from projects.spreadsheets import Sheet, download
@@ -29,18 +31,41 @@ class LedgerPaginator(Paginator):
 
     A page size other than 25, 50 or 100 falls back to 25; a page number below 1 or past
     the end shows the first or last page, so a hand-edited URL never gives an error page.
+    A ``count`` already known (from the list's summary) saves counting the rows again.
     """
 
-    def __init__(self, object_list, per_page, *args, **kwargs) -> None:
+    def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs) -> None:
         if per_page not in PAGE_SIZES:
             per_page = PAGE_SIZES[0]
         super().__init__(object_list, per_page, *args, **kwargs)
+        if count is not None:
+            self.count = count  # Paginator.count is a cached property: this value is kept
 
     def validate_number(self, number: int) -> int:
         try:
             return super().validate_number(number)
         except EmptyPage:
             return self.num_pages if number > 1 else 1
+
+
+def rows_by_key(queryset: QuerySet, rows: slice) -> QuerySet:
+    """A slice of a sorted queryset, read as "the rows whose keys are those of the slice".
+
+    The keys are found in the filtered, sorted set without the joined tables (company,
+    sector, park…), which are then joined for the rows returned only, not for every row
+    skipped or sorted on the way: a deep page, or the first rows of a large set, cost
+    about what reading their keys costs, which an index often answers alone.
+    """
+    return queryset.filter(pk__in=Subquery(queryset.values("pk")[rows]))
+
+
+class KeysFirstData(TableQuerysetData):
+    """A table's rows, each page of which is read by key first (``rows_by_key``)."""
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return rows_by_key(self.data, key)
+        return super().__getitem__(key)
 
 
 class LedgerExport(TableExport):
@@ -78,12 +103,29 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
     def filter_is_invalid(self) -> bool:
         return self.filterset.is_bound and not self.filterset.is_valid()
 
-    def get_summary(self, table) -> dict:
-        """Count and total of the whole filtered set, not just the page shown."""
-        summary = {"count": table.paginator.count}
+    @cached_property
+    def aggregates(self) -> dict:
+        """Count and total of the whole filtered set, not just the page shown, read in one
+        query that both the summary line and the paginator use."""
+        wanted = {"count": Count("pk")}
         if self.total is not None:
-            field, label, *conversion = self.total
-            amount = Decimal(self.object_list.aggregate(total=Sum(field))["total"] or 0)
+            wanted["total"] = Sum(self.total[0])
+        return self.object_list.aggregate(**wanted)
+
+    def get_table_data(self) -> KeysFirstData:
+        return KeysFirstData(super().get_table_data())
+
+    def get_table_pagination(self, table) -> dict | bool:
+        pagination = super().get_table_pagination(table)
+        if pagination is not False:
+            pagination["count"] = self.aggregates["count"]
+        return pagination
+
+    def get_summary(self) -> dict:
+        summary = {"count": self.aggregates["count"]}
+        if self.total is not None:
+            _field, label, *conversion = self.total
+            amount = Decimal(self.aggregates["total"] or 0)
             for convert in conversion:
                 amount = convert(amount)
             summary.update(total=amount.quantize(TWO_PLACES), total_label=label)
@@ -95,7 +137,7 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
         filtering = [name for name in self.filterset.filters if self.request.GET.get(name)]
         context.update(
             title=self.table_class._meta.model._meta.verbose_name_plural,
-            summary=self.get_summary(table),
+            summary=self.get_summary(),
             filter_invalid=self.filter_is_invalid(),
             filter_active=bool(filtering),
             page_sizes=PAGE_SIZES,

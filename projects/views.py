@@ -25,7 +25,7 @@ from projects.filters import (
 )
 from projects.forms import AssessmentForm, DecisionForm
 from projects.history import timeline
-from projects.listing import ObjectListView
+from projects.listing import ObjectListView, rows_by_key
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
 from projects.spreadsheets import download
 from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
@@ -100,10 +100,13 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
         context.update(
             presets=preset_links,
             export_formats=self.export_formats,
-            due_soon=leases.due_within(DUE_SOON_DAYS, today).order_by("end_date", "pk")[
-                :DETAIL_ROWS
-            ],
-            overdue=leases.overdue(today).order_by("end_date", "pk")[:DETAIL_ROWS],
+            due_soon=rows_by_key(
+                leases.due_within(DUE_SOON_DAYS, today).order_by("end_date", "pk"),
+                slice(DETAIL_ROWS),
+            ),
+            overdue=rows_by_key(
+                leases.overdue(today).order_by("end_date", "pk"), slice(DETAIL_ROWS)
+            ),
             due_soon_days=DUE_SOON_DAYS,
         )
         return context

@@ -8,10 +8,12 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects import listing
-from projects.models import Company, InvestmentProject, LandParcel, Park
+from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +89,8 @@ class TestSortingAndPages:
             "sector",
             "size_tier",
             "leased_manufacturing",
+            "company",
+            "",
         ],
     )
     def test_pages_neither_skip_nor_repeat_rows(self, demo, staff_client, sort):
@@ -96,6 +100,8 @@ class TestSortingAndPages:
             response = staff_client.get("/projects/", {"sort": sort, "page": page, "per_page": 25})
             seen += page_names(response)
         assert len(seen) == len(set(seen)) == InvestmentProject.objects.count()
+        # Each page holds its slice of the whole sorted set, in order.
+        assert seen == [str(record) for record in response.context["table"].data.data]
 
     def test_sorting_by_investment_descending(self, demo, staff_client):
         response = staff_client.get("/projects/", {"sort": "-total_investment_wan"})
@@ -264,6 +270,37 @@ def test_list_query_count_is_bounded(
     with django_assert_max_num_queries(8):
         response = staff_client.get(path, params)
     assert response.status_code == 200
+
+
+def test_a_page_is_found_by_key_before_its_rows_are_joined(demo, staff_client):
+    with CaptureQueriesContext(connection) as queries:
+        staff_client.get("/projects/", {"page": 3, "per_page": 25})
+    (page_query,) = [q["sql"] for q in queries if "OFFSET 50" in q["sql"]]
+    outer, keys = page_query.split(" IN (SELECT ", 1)
+    assert "LIMIT 25 OFFSET 50" in keys and "OFFSET" not in outer
+    assert '"projects_company"' not in keys and '"projects_company"' in outer
+
+
+def test_the_filtered_set_is_counted_and_summed_once(demo, staff_client):
+    params = {
+        "sector": list(Sector.objects.values_list("pk", flat=True)[:8]),
+        "sector_group": ["leading", "emerging"],
+        "stage": InvestmentProject.Stage.values[1:],
+        "zone": ["yangtze_delta", "in_province"],
+    }
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get("/projects/", params)
+    expected = InvestmentProject.objects.filter(
+        sector__in=params["sector"],
+        sector__group__in=params["sector_group"],
+        stage__in=params["stage"],
+        source_zone__in=params["zone"],
+    )
+    assert response.context["summary"]["count"] == expected.count() > 0
+    statements = [query["sql"].upper() for query in queries]
+    aggregates = [sql for sql in statements if "COUNT(" in sql or "SUM(" in sql]
+    assert len(aggregates) == 1 and "SUM(" in aggregates[0] and "COUNT(" in aggregates[0]
+    assert not any("DISTINCT" in sql for sql in statements)
 
 
 class TestDetailPages:

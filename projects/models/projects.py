@@ -229,7 +229,22 @@ class InvestmentProject(models.Model):
             # The list's default order, newest landed first: its first page and its deep
             # pages are read from this index without sorting the table.
             NullsLastIndex(fields=["-landed_date", "-id"], name="project_landed_desc_idx"),
-            models.Index(fields=["signed_date"], name="project_signed_date_idx"),
+            # The dashboard counts a period's projects, by landed or signed date, by size,
+            # sector, park, zone and stage: on PostgreSQL these hold every column it reads,
+            # so its figures come from the index without visiting the table.
+            *(
+                models.Index(
+                    fields=[basis, "total_investment_wan"],
+                    include=["id", "sector", "park", "source_zone", "stage"],
+                    name=f"project_{basis.removesuffix('_date')}_figures_idx",
+                )
+                for basis in ("landed_date", "signed_date")
+            ),
+            models.Index(
+                fields=["total_investment_wan", "landed_date"],
+                condition=Q(leased_manufacturing=True),
+                name="project_leased_idx",
+            ),
             models.Index(fields=["total_investment_wan"], name="project_investment_idx"),
             models.Index(fields=["stage"], name="project_stage_idx"),
         ]

@@ -1,0 +1,75 @@
+"""The heavy queries of the lists and the dashboard can be answered from their indexes.
+
+The demo tables are small enough for PostgreSQL to prefer reading them whole, so each
+plan is taken with table scans (and sorts, where an order is checked) disabled: what
+remains shows whether an index can serve the query as the pages write it, which is what
+matters on a large ledger.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="plans are checked on PostgreSQL, as deployed"
+    ),
+]
+
+
+def plans(
+    client,
+    url: str,
+    marker: str,
+    without: tuple[str, ...] = (),
+    sorting: bool = False,
+) -> list[str]:
+    """The plans of the queries of a page whose SQL contains ``marker``, with the indexes
+    ``without`` dropped (inside the test's transaction, which undoes it), and sorting
+    forbidden unless ``sorting``: an order must then come from an index."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        if not sorting:
+            cursor.execute("SET LOCAL enable_sort = off")
+        for index in without:
+            cursor.execute(f"DROP INDEX {index}")
+        for query in queries:
+            if marker in query["sql"]:
+                cursor.execute(f"EXPLAIN {query['sql']}")
+                found.append("\n".join(row[0] for row in cursor.fetchall()))
+    assert found, f"no query of {url} contains {marker!r}"
+    return found
+
+
+def test_the_default_order_is_read_from_its_index(demo, staff_client):
+    (page,) = plans(staff_client, "/projects/?page=2", "OFFSET 25")
+    assert "using project_landed_desc_idx" in page
+
+
+def test_the_dashboard_figures_come_from_their_index(demo, staff_client):
+    url = "/?start=2025-01-01&end=2025-12-31&basis=landed"
+    # The list's order index would serve the date range too; without it, the figures
+    # index must serve every figure. It holds every column they read, so on a vacuumed
+    # table PostgreSQL answers them from the index alone.
+    figures = plans(
+        staff_client,
+        url,
+        'COUNT("projects_investmentproject"."id")',
+        without=("project_landed_desc_idx",),
+        sorting=True,
+    )
+    assert len(figures) >= 8
+    for plan in figures:
+        if "leased_manufacturing" in plan:
+            assert "project_leased_idx" in plan
+        else:
+            assert "project_landed_figures_idx" in plan, plan
+
+
+def test_the_leases_due_first_are_read_in_order(demo, staff_client):
+    for plan in plans(staff_client, "/", '"projects_leaseagreement"."end_date" ASC'):
+        assert "lease_end_idx" in plan
