@@ -4,22 +4,23 @@ Each list view subclasses ``ObjectListView`` and names its queryset, filter set 
 table; everything else is shared here.
 """
 
+from collections.abc import Collection, Iterator
 from decimal import Decimal
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, QuerySet, Subquery, Sum
-from django.http import HttpResponse
-from django.utils import timezone
+from django.http import StreamingHttpResponse
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.data import TableQuerysetData
-from django_tables2.export import ExportMixin, TableExport
+from django_tables2.export import ExportMixin
 
-from projects.spreadsheets import Sheet, download
-from projects.tables import EMPTY
+from projects.spreadsheets import Sheet, stream
+from projects.tables import EMPTY, LedgerTable
 from projects.units import TWO_PLACES
 
 PAGE_SIZES = (25, 50, 100)
@@ -68,13 +69,40 @@ class KeysFirstData(TableQuerysetData):
         return super().__getitem__(key)
 
 
-class LedgerExport(TableExport):
-    """The table's filtered, sorted rows as a CSV or XLSX file that opens safely in Excel."""
+class LedgerExport:
+    """The table's filtered, sorted rows as a CSV or XLSX file that opens safely in Excel.
 
-    def response(self, filename: str | None = None) -> HttpResponse:
-        rows = [["" if value == EMPTY else value for value in row] for row in self.dataset]
-        sheet = Sheet(self.dataset.title, self.dataset.headers, rows)
-        return download(self.format, [sheet], filename)
+    Takes the place of django-tables2's ``TableExport``, which builds every cell in memory
+    through its per-cell rendering: 10,000 projects took seconds and their whole size in
+    memory. Here the rows are read in chunks while the file is written, each cell by a
+    function worked out once per column (``LedgerTable.export_columns``).
+    """
+
+    FORMATS = ("csv", "xlsx")
+    CHUNK_SIZE = 2000
+
+    def __init__(self, table: LedgerTable, exclude_columns: Collection[str] = ()) -> None:
+        self.table = table
+        self.columns = table.export_columns(exclude_columns)
+        # The rows are written after the view has returned: in the request's language.
+        self.language = translation.get_language()
+
+    @classmethod
+    def is_valid_format(cls, export_format: str | None) -> bool:
+        return export_format in cls.FORMATS
+
+    def rows(self) -> Iterator[list]:
+        """The table's rows in its order (the one chosen on the page), read in chunks."""
+        cells = [cell for _header, cell in self.columns]
+        with translation.override(self.language):
+            for record in self.table.data.data.iterator(chunk_size=self.CHUNK_SIZE):
+                values = (cell(record) for cell in cells)
+                yield ["" if value == EMPTY else value for value in values]
+
+    def response(self, export_format: str, filename: str) -> StreamingHttpResponse:
+        title = self.table.data.model._meta.verbose_name_plural.title()
+        sheet = Sheet(title, [header for header, _cell in self.columns], self.rows())
+        return stream(export_format, [sheet], filename)
 
 
 class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -89,7 +117,7 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
     paginator_class = LedgerPaginator
     table_pagination = {"per_page": PAGE_SIZES[0]}
     export_class = LedgerExport
-    export_formats = (TableExport.CSV, TableExport.XLSX)
+    export_formats = LedgerExport.FORMATS
     total = None
 
     def get_permission_required(self) -> tuple[str]:
@@ -99,6 +127,10 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
     def get_export_filename(self, export_format: str) -> str:
         model = self.table_class._meta.model._meta.model_name
         return f"{model}-{timezone.localdate().isoformat()}.{export_format}"
+
+    def create_export(self, export_format: str) -> StreamingHttpResponse:
+        export = self.export_class(self.get_table(**self.get_table_kwargs()), self.exclude_columns)
+        return export.response(export_format, self.get_export_filename(export_format))
 
     def filter_is_invalid(self) -> bool:
         return self.filterset.is_bound and not self.filterset.is_valid()

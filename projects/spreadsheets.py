@@ -3,13 +3,19 @@
 The CSV starts with a byte-order mark so Excel reads Chinese. Text that a spreadsheet
 would run as a formula (a name typed as "=HYPERLINK(…)") stays text: prefixed with an
 apostrophe in the CSV, stored as a text cell in the XLSX.
+
+Both are written row by row, so that a list of 50,000 rows can be sent while it is read
+(``stream``); the dashboard's few small sheets are sent whole (``download``).
 """
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO, StringIO
+from tempfile import TemporaryFile
+from typing import BinaryIO
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -19,10 +25,15 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# About how much CSV text is sent at a time: fewer, larger writes than one per row.
+CSV_CHUNK_CHARS = 64 * 1024
 
 
 class Sheet:
-    """A titled table: headers and rows of values (text, numbers, dates)."""
+    """A titled table: headers and rows of values (text, numbers, dates).
+
+    The rows may be a generator, read once while the file is written.
+    """
 
     def __init__(self, title: str, headers: Sequence, rows: Iterable[Sequence]) -> None:
         self.title = str(title)
@@ -36,9 +47,22 @@ def csv_value(value):
     return "" if value is None else value
 
 
-def csv_text(sheets: Sequence[Sheet]) -> str:
-    """The sheets one under the other, each under its title when there are several."""
+def xlsx_value(worksheet, value):
+    """The value, or for text that looks like a formula a cell that keeps it text (openpyxl
+    makes text starting with "=" a formula). Only those are cells of their own: openpyxl
+    writes plain values faster."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def csv_chunks(sheets: Sequence[Sheet]) -> Iterator[str]:
+    """The sheets one under the other, each under its title when there are several, in
+    pieces of about ``CSV_CHUNK_CHARS``; the first starts with the byte-order mark."""
     buffer = StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer)
     for index, sheet in enumerate(sheets):
         if len(sheets) > 1:
@@ -48,31 +72,54 @@ def csv_text(sheets: Sequence[Sheet]) -> str:
         writer.writerow([csv_value(header) for header in sheet.headers])
         for row in sheet.rows:
             writer.writerow([csv_value(value) for value in row])
-    return "\ufeff" + buffer.getvalue()
+            if buffer.tell() >= CSV_CHUNK_CHARS:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
 
 
-def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
-    """One worksheet per sheet, written row by row."""
+def write_xlsx(sheets: Sequence[Sheet], file: BinaryIO) -> None:
+    """One worksheet per sheet, in openpyxl's write-only mode: each row goes to a temporary
+    file as it comes, and the workbook is zipped into ``file`` at the end."""
     workbook = Workbook(write_only=True)
     for sheet in sheets:
         worksheet = workbook.create_sheet(title=sheet.title[:31])
-        worksheet.append(sheet.headers)
+        worksheet.append([xlsx_value(worksheet, header) for header in sheet.headers])
         for row in sheet.rows:
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(worksheet, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"
-                cells.append(cell)
-            worksheet.append(cells)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            worksheet.append([xlsx_value(worksheet, value) for value in row])
+    workbook.save(file)
+
+
+def attach(response: HttpResponseBase, filename: str) -> None:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
 
 
 def download(export_format: str, sheets: Sequence[Sheet], filename: str) -> HttpResponse:
-    """A response that downloads the sheets as ``filename`` in CSV or XLSX."""
-    content = csv_text(sheets) if export_format == "csv" else xlsx_bytes(sheets)
+    """A response that downloads the sheets as ``filename`` in CSV or XLSX, built whole."""
+    if export_format == "csv":
+        content = "".join(csv_chunks(sheets))
+    else:
+        buffer = BytesIO()
+        write_xlsx(sheets, buffer)
+        content = buffer.getvalue()
     response = HttpResponse(content, content_type=CONTENT_TYPES[export_format])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    attach(response, filename)
+    return response
+
+
+def stream(export_format: str, sheets: Sequence[Sheet], filename: str) -> StreamingHttpResponse:
+    """A response that downloads the sheets as ``filename`` without holding them in memory.
+
+    The CSV is written while it is sent, so its rows are read only then. An XLSX file is
+    a zip, complete only at its end: it is written to a temporary file, then sent.
+    """
+    if export_format == "csv":
+        response = StreamingHttpResponse(csv_chunks(sheets), content_type=CONTENT_TYPES["csv"])
+    else:
+        file = TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
+        write_xlsx(sheets, file)
+        file.seek(0)
+        response = FileResponse(file, content_type=CONTENT_TYPES["xlsx"])
+    attach(response, filename)
     return response

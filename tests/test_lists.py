@@ -3,17 +3,22 @@
 import csv
 import io
 import re
+from datetime import datetime
 from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.http import FileResponse, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from projects import listing
 from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
+from projects.spreadsheets import csv_value
+from projects.units import wan_to_yi
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +28,21 @@ JAN_APR_2025 = {"size": "1yi", "landed_after": "2025-01-01", "landed_before": "2
 
 def page_names(response) -> list[str]:
     return [str(row.record) for row in response.context["table"].page.object_list]
+
+
+def csv_rows(response) -> list[list[str]]:
+    """The rows of a streamed CSV export, header first."""
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+
+
+def same_cell(value, text: str) -> bool:
+    """Whether an XLSX cell holds what the CSV wrote: the same number, the same date (ISO
+    in the CSV), the same text (with an apostrophe in the CSV if it looks like a formula)."""
+    if isinstance(value, int | float):
+        return Decimal(str(value)) == Decimal(text)
+    if isinstance(value, datetime):
+        return value.date().isoformat() == text
+    return csv_value(value) == text
 
 
 class TestArticleQuestions:
@@ -193,7 +213,7 @@ class TestExport:
         response = staff_client.get("/projects/", {**JAN_APR_2025, "_export": "csv"})
         assert response["Content-Type"].startswith("text/csv")
         assert "attachment" in response["Content-Disposition"]
-        content = response.content.decode("utf-8")
+        content = response.getvalue().decode("utf-8")
         assert content.startswith("\ufeff")
         rows = list(csv.DictReader(io.StringIO(content.lstrip("\ufeff"))))
         expected = InvestmentProject.objects.landed_between("2025-01-01", "2025-04-30").filter(
@@ -206,7 +226,7 @@ class TestExport:
         response = staff_client.get(
             "/projects/", {"size": "10yi", "sort": "-total_investment_wan", "_export": "csv"}
         )
-        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
+        rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         amounts = [Decimal(row["总投资（亿元）"]) for row in rows]
         assert amounts == sorted(amounts, reverse=True)
 
@@ -214,7 +234,7 @@ class TestExport:
         response = staff_client.get(
             "/projects/", {**JAN_APR_2025, "size": "10yi", "_export": "xlsx"}
         )
-        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
         rows = list(sheet.iter_rows(values_only=True))
         header, body = rows[0], rows[1:]
         column = header.index("总投资（亿元）")
@@ -230,7 +250,7 @@ class TestExport:
 
     def test_parcel_export_names_projects_without_markup(self, demo, staff_client):
         response = staff_client.get("/parcels/", {"q": "2025-1号", "_export": "csv"})
-        content = response.content.decode("utf-8")
+        content = response.getvalue().decode("utf-8")
         assert "江苏永久摩托车（缙云）工厂项目" in content
         assert "<a " not in content
 
@@ -246,9 +266,9 @@ class TestExport:
     def test_text_that_looks_like_a_formula_stays_text(self, demo, staff_client):
         Company.objects.filter(name="湖南触米").update(name='=HYPERLINK("http://x","点我")')
         params = {"q": "触摸屏"}
-        csv_text = staff_client.get("/projects/", {**params, "_export": "csv"}).content.decode()
+        csv_text = staff_client.get("/projects/", {**params, "_export": "csv"}).getvalue().decode()
         assert "'=HYPERLINK" in csv_text
-        xlsx = staff_client.get("/projects/", {**params, "_export": "xlsx"}).content
+        xlsx = staff_client.get("/projects/", {**params, "_export": "xlsx"}).getvalue()
         sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
         cell = next(c for row in sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value))
         assert cell.data_type == "s"
@@ -257,6 +277,92 @@ class TestExport:
         response = staff_client.get("/projects/", {"_export": "csv", "investment_min": "abc"})
         assert response["Content-Type"].startswith("text/html")
         assert "无法导出" in response.text
+
+    def test_csv_is_streamed_its_rows_read_while_it_is_sent(self, demo, staff_client):
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get("/projects/", {"_export": "csv"})
+            before_sending = len(queries)
+            rows = csv_rows(response)
+        assert isinstance(response, StreamingHttpResponse)
+        assert len(queries) == before_sending + 1
+        assert len(rows) - 1 == InvestmentProject.objects.count()
+
+    def test_csv_rows_are_the_filtered_projects_in_the_chosen_order(self, demo, staff_client):
+        params = {"landed_after": "2025-01-01", "landed_before": "2025-06-30"}
+        response = staff_client.get(
+            "/projects/", {**params, "sort": "-total_investment_wan", "_export": "csv"}
+        )
+        header, *rows = csv_rows(response)
+        projects = (
+            InvestmentProject.objects.landed_between("2025-01-01", "2025-06-30")
+            .select_related("company", "park")
+            .order_by("-total_investment_wan", "-pk")
+        )
+        expected = [
+            [
+                project.name,
+                project.company.name,
+                project.park.name if project.park else "",
+                str(wan_to_yi(project.total_investment_wan, exact=True)),
+                str(project.size_tier.label),
+                project.get_stage_display(),
+                project.landed_date.isoformat(),
+                "是" if project.leased_manufacturing else "否",
+                project.responsible,
+            ]
+            for project in projects
+        ]
+        columns = ["项目名称", "企业", "园区", "总投资（亿元）", "投资规模", "阶段", "落地日期"]
+        columns += ["租赁制造", "责任人"]
+        assert len(expected) > 10
+        assert [[row[header.index(name)] for name in columns] for row in rows] == expected
+
+    @pytest.mark.parametrize("sort", ["stage", "-park", "-leased_manufacturing"])
+    def test_export_rows_are_in_the_order_of_the_page(self, demo, staff_client, sort):
+        page = staff_client.get("/projects/", {"sort": sort, "per_page": 100})
+        header, *rows = csv_rows(staff_client.get("/projects/", {"sort": sort, "_export": "csv"}))
+        names = [row[header.index("项目名称")] for row in rows]
+        assert names[:100] == page_names(page)
+
+    @pytest.mark.parametrize("path", [*LISTS, "/leases/"])
+    def test_xlsx_is_a_file_with_the_rows_of_the_csv(self, demo, staff_client, path):
+        Company.objects.filter(name="湖南触米").update(name="=1+1")
+        csv_body = csv_rows(staff_client.get(path, {"_export": "csv"}))
+        response = staff_client.get(path, {"_export": "xlsx"})
+        assert isinstance(response, FileResponse)
+        sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
+        xlsx_body = list(sheet.iter_rows(values_only=True))
+        assert len(xlsx_body) == len(csv_body) > 1
+        differences = [
+            (value, text)
+            for csv_row, xlsx_row in zip(csv_body, xlsx_body, strict=True)
+            for value, text in zip(xlsx_row, csv_row, strict=True)
+            if not same_cell(value, text)
+        ]
+        assert differences == []
+
+    def test_export_is_written_in_the_language_of_its_request(self, demo, staff_client):
+        response = staff_client.get("/leases/", {"_export": "csv"}, HTTP_ACCEPT_LANGUAGE="en")
+        translation.activate("zh-hans")  # the thread serves another request before sending
+        header, *rows = csv_rows(response)
+        assert header[:2] == ["Land parcel", "Investment project"]
+        assert "Remediation" in {row[header.index("Status")] for row in rows}
+        assert {row[header.index("Illustrative")] for row in rows} == {"Yes", "No"}
+        next_dates = [row[header.index("Next date")] for row in rows]
+        assert any(text.endswith(" Remediation deadline") for text in next_dates)
+
+
+@pytest.mark.parametrize("path", [*LISTS, "/leases/"])
+def test_export_query_count_does_not_grow_with_the_rows(demo, staff_client, path):
+    def export(params: dict) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            rows = csv_rows(staff_client.get(path, {**params, "_export": "csv"}))
+        return len(queries), len(rows) - 1
+
+    few_queries, few_rows = export({"illustrative": "false"})
+    all_queries, all_rows = export({})
+    assert 0 < few_rows < all_rows
+    assert all_queries == few_queries <= 6
 
 
 @pytest.mark.parametrize("path", LISTS)

@@ -297,7 +297,7 @@ class TestEscaping:
             assert "&lt;script&gt;" in text, url
         export = staff_client.get("/projects/", {"q": "script", "_export": "csv"})
         assert export["Content-Type"].startswith("text/csv")
-        assert f"项目{self.PAYLOAD}" in export.content.decode()  # text, never HTML
+        assert f"项目{self.PAYLOAD}" in export.getvalue().decode()  # text, never HTML
 
 
 def test_check_deploy_is_clean_in_production_settings(tmp_path):
