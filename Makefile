@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 PO_FILES := $(wildcard projects/locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: demo test test-fast screenshots lint messages makemessages clean
+.PHONY: demo test test-fast screenshots lint messages makemessages bench-tools clean
 
 # The virtualenv is rebuilt whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -36,6 +36,10 @@ AXE_CORE := tests/e2e/node_modules/axe-core
 $(AXE_CORE): tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund
 	touch $@
+
+# The throughput benchmark (bench/throughput.py) drives Debian's wrk.
+bench-tools:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
 makemessages: $(VENV)/.installed
 	cd projects && ../$(PY) ../manage.py makemessages --locale en --no-obsolete --add-location file
