@@ -25,6 +25,10 @@ from projects.units import TWO_PLACES
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_ROW_LIMIT = 50_000
+# How far the pages of a list reach. Each page is found by skipping the rows before it,
+# which costs more the deeper it is; nobody pages through more than this to find a row
+# when a filter or a sort finds it at once.
+BROWSABLE_ROWS = 100_000
 
 
 class LedgerPaginator(Paginator):
@@ -32,7 +36,8 @@ class LedgerPaginator(Paginator):
 
     A page size other than 25, 50 or 100 falls back to 25; a page number below 1 or past
     the end shows the first or last page, so a hand-edited URL never gives an error page.
-    A ``count`` already known (from the list's summary) saves counting the rows again.
+    The pages stop at ``BROWSABLE_ROWS``; the list says so. A ``count`` already known
+    (from the list's summary) saves counting the rows again.
     """
 
     def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs) -> None:
@@ -41,6 +46,10 @@ class LedgerPaginator(Paginator):
         super().__init__(object_list, per_page, *args, **kwargs)
         if count is not None:
             self.count = count  # Paginator.count is a cached property: this value is kept
+
+    @cached_property
+    def num_pages(self) -> int:
+        return min(Paginator.num_pages.func(self), -(-BROWSABLE_ROWS // self.per_page))
 
     def validate_number(self, number: int) -> int:
         try:
@@ -173,6 +182,7 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
             filter_invalid=self.filter_is_invalid(),
             filter_active=bool(filtering),
             page_sizes=PAGE_SIZES,
+            browsable_rows=BROWSABLE_ROWS,
             per_page=table.paginator.per_page,
             export_formats=self.export_formats,
         )

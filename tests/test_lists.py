@@ -197,6 +197,17 @@ class TestBadInput:
         assert response.status_code == 200
         assert len(page_names(response)) > 0
 
+    def test_pages_stop_at_the_browsable_rows_and_say_so(self, demo, staff_client, monkeypatch):
+        monkeypatch.setattr(listing, "BROWSABLE_ROWS", 60)
+        assert InvestmentProject.objects.count() > 60
+        deep = staff_client.get("/projects/", {"page": 9})
+        assert deep.context["table"].page.number == 3  # rows 51 to 75: past 60, no more
+        assert deep.context["summary"]["count"] == InvestmentProject.objects.count()
+        assert "分页只到前 60 条" in deep.text
+        narrowed = staff_client.get("/projects/", {"size": "10yi"})
+        assert narrowed.context["summary"]["count"] <= 60
+        assert "分页只到前" not in narrowed.text
+
     @pytest.mark.parametrize("per_page", ["1000000", "-3", "7", "abc"])
     def test_odd_page_size_falls_back_to_25(self, demo, staff_client, per_page):
         response = staff_client.get("/projects/", {"per_page": per_page})
