@@ -90,6 +90,7 @@ def test_a_bad_credit_code_is_reported_and_nothing_imported(demo):
     assert not Company.objects.filter(name="浙江示例新材料有限公司（导入示例）").exists()
 
 
+@pytest.mark.parametrize("export_format", ["xlsx", "csv"])
 @pytest.mark.parametrize(
     "path, kind",
     [
@@ -99,26 +100,10 @@ def test_a_bad_credit_code_is_reported_and_nothing_imported(demo):
         ("/companies/", "companies"),
     ],
 )
-def test_an_export_imports_back_unchanged(demo, staff_client, tmp_path, path, kind):
-    sheet = tmp_path / f"{kind}.xlsx"
-    sheet.write_bytes(staff_client.get(path, {"_export": "xlsx"}).getvalue())
-    output = import_sheet(sheet, "--kind", kind, "--dry-run")
-    assert " 0 new, 0 updated, " in output, output
-
-
-@pytest.mark.parametrize(
-    "path, kind",
-    [
-        ("/projects/", "projects"),
-        ("/parks/", "parks"),
-        ("/parcels/", "parcels"),
-        ("/companies/", "companies"),
-    ],
-)
-def test_a_streamed_csv_export_imports_back_unchanged(demo, staff_client, tmp_path, path, kind):
-    sheet = tmp_path / f"{kind}.csv"
-    response = staff_client.get(path, {"_export": "csv"})
-    with sheet.open("wb") as handle:
+def test_an_export_imports_back_unchanged(demo, staff_client, tmp_path, path, kind, export_format):
+    sheet = tmp_path / f"{kind}.{export_format}"
+    response = staff_client.get(path, {"_export": export_format})
+    with sheet.open("wb") as handle:  # as a browser saves a download, piece by piece
         for chunk in response.streaming_content:
             handle.write(chunk)
     output = import_sheet(sheet, "--kind", kind, "--dry-run")
