@@ -226,6 +226,7 @@ class Bench:
         from django.db.models import F, Q
 
         from projects.models import InvestmentProject, LeaseAgreement, Sector
+        from projects.search import CHARACTERS
 
         projects = InvestmentProject.objects.all()
         newest_first = (F("landed_date").desc(nulls_last=True), "-pk")
@@ -256,8 +257,24 @@ class Bench:
             "AND p.landed_date >= %s AND p.landed_date <= %s"
         )
         filtered_params = [sector.pk, landed_from, landed_to]
-        where_text = "(p.name LIKE %s OR c.name LIKE %s OR p.capacity LIKE %s)"
         like = f"%{text_query}%"
+        if self.engine == "postgresql":
+            # The candidates come from the character indexes (projects/search.py), then the
+            # text decides, as the list searches.
+            def has(column: str) -> str:
+                return f"{CHARACTERS % column} @> {CHARACTERS % '%s'}"
+
+            where_text = (
+                "p.id IN (SELECT id FROM projects_investmentproject "
+                f"WHERE {has('name')} OR {has('capacity')} OR company_id = ANY(ARRAY("
+                f"SELECT id FROM projects_company WHERE {has('name')}))) "
+                "AND (p.name LIKE %s OR p.capacity LIKE %s OR p.company_id IN ("
+                f"SELECT id FROM projects_company WHERE {has('name')} AND name LIKE %s))"
+            )
+            text_params = [*[text_query] * 3, like, like, text_query, like]
+        else:
+            where_text = "(p.name LIKE %s OR c.name LIKE %s OR p.capacity LIKE %s)"
+            text_params = [like, like, like]
         newest_sql = "p.landed_date DESC NULLS LAST, p.id DESC"
         deep_page = min(DEEP_PAGE, max(1, math.ceil(projects.count() / PER_PAGE)))
         deep_note = (
@@ -327,7 +344,7 @@ class Bench:
                 self.list_check(projects.filter(text).order_by(*newest_first)),
                 admin + "?" + urlencode({"q": text_query}),
                 self.admin_check(projects.filter(text)),
-                self.raw_list(where_text, [like, like, like], newest_sql),
+                self.raw_list(where_text, text_params, newest_sql),
             ),
             Page(
                 "Dashboard, year 2025",
@@ -430,15 +447,18 @@ class Bench:
     def raw_list(self, where: str, params: list, order: str, page: int = 1) -> Callable:
         """The page's rows, then its count and total in one aggregate."""
         needs_company = "c." in where
+        join = "JOIN projects_company c ON c.id = p.company_id" if needs_company else ""
 
         def run(cursor) -> dict:
+            # The page's keys first, then its rows joined: as the list reads a page.
             cursor.execute(
-                f"SELECT {self.LIST_COLUMNS} {self.LIST_FROM} WHERE {where} "
-                f"ORDER BY {order} LIMIT {PER_PAGE} OFFSET {(page - 1) * PER_PAGE}",
+                f"SELECT {self.LIST_COLUMNS} {self.LIST_FROM} WHERE p.id IN ("
+                f"SELECT p.id FROM projects_investmentproject p {join} WHERE {where} "
+                f"ORDER BY {order} LIMIT {PER_PAGE} OFFSET {(page - 1) * PER_PAGE}"
+                f") ORDER BY {order}",
                 params,
             )
             pks = [row[0] for row in cursor.fetchall()]
-            join = "JOIN projects_company c ON c.id = p.company_id" if needs_company else ""
             cursor.execute(
                 "SELECT COUNT(*), SUM(p.total_investment_wan) "
                 f"FROM projects_investmentproject p {join} WHERE {where}",

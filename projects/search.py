@@ -1,41 +1,47 @@
 """Free-text search that stays fast on a ledger of a million rows.
 
-A search is a case-insensitive substring match (``icontains``), on every database. On
-PostgreSQL, the long text columns people search also have a GIN index of their *grams*:
-every character and every pair of adjacent characters, upper-cased, computed by the
-SQL function ``ledger_grams`` (migration 0005). A text can only contain the searched
-words if its grams include the words' grams, so the index narrows the rows to a few
-candidates and the substring match then decides, exactly as without the index.
+A search is the database's case-insensitive substring match (``icontains``; SQLite ignores
+the case of ASCII letters only, which Chinese text does not need). On PostgreSQL, the long
+text columns people search also have a GIN index of their characters, upper-cased
+(``CHARACTERS``, migration 0005). A text can only contain the searched words if it holds
+each of their characters, so the index narrows the rows to candidates and the substring
+match then decides, exactly as without the index.
 
-Grams of one and two characters, rather than ``pg_trgm``'s trigrams, because Chinese
-searches are often two characters long (电机, 缙云), which have no trigram.
+Characters rather than ``pg_trgm``'s trigrams, because Chinese searches are often two
+characters long (电机, 缙云), which have no trigram. They are split by PostgreSQL's own
+``regexp_split_to_array``, fast enough to run on every row should a plan need to.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 
-# The columns with a gram index on PostgreSQL, by model label. Searching any other column
-# is a plain substring match, which the small tables answer quickly anyway.
-GRAM_INDEXED = {
+# The characters of a text, upper-cased: the expression the indexes hold (%s: the text).
+CHARACTERS = "regexp_split_to_array(upper((%s)::text), '')"
+
+# The columns with a character index on PostgreSQL, by model label. Searching any other
+# column is a plain substring match, which the small tables answer quickly anyway.
+CHARACTER_INDEXED = {
     "projects.investmentproject": ("name", "capacity"),
     "projects.company": ("name", "credit_code"),
     "projects.landparcel": ("code",),
 }
 
 
-class HasGrams(models.Lookup):
-    """The column's grams include those of the text: true of every row whose column
-    contains the text, and answered from the gram index (PostgreSQL only)."""
+class HasCharacters(models.Lookup):
+    """The column holds every character of the text: true of every row whose column
+    contains the text, and answered from the character index (PostgreSQL only)."""
 
-    lookup_name = "has_grams"
+    lookup_name = "has_characters"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         column_sql, column_params = compiler.compile(self.lhs)
-        return f"ledger_grams({column_sql}) @> ledger_grams(%s)", (*column_params, self.rhs)
+        sql = f"{CHARACTERS % column_sql} @> {CHARACTERS % '%s'}"
+        return sql, (*column_params, self.rhs)
 
 
-models.CharField.register_lookup(HasGrams)
+models.CharField.register_lookup(HasCharacters)
 
 
 class InSubquery(Func):
@@ -61,28 +67,55 @@ def matching(qs: QuerySet, fields: tuple[str, ...], text: str) -> QuerySet:
     A field across a relation (``company__name``) is searched in the related table and
     joined back by key, so each table's own index serves its own column.
 
-    On PostgreSQL the condition is written twice, as (grams of any field match) AND (any
-    field contains the text): the first half is read from the indexes and the second
-    decides, so the grams are never computed row by row. Written as one OR of
-    (grams AND text) pairs, it would compute them again for every candidate row.
+    On PostgreSQL, when every field has a character index, the condition is written twice,
+    as (any field holds the characters) AND (any field contains the text): the first half
+    is read from the indexes, the second decides. Written as one OR of (characters AND
+    text) pairs, it could not be read from the indexes at all.
     """
-    candidates, contains = Q(), Q()
+    contains = Q()
     for field in fields:
-        relation, _sep, column = field.rpartition("__")
+        relation, column, model = split(qs.model, field)
         if relation:
-            model = qs.model
-            for step in relation.split("__"):
-                model = model._meta.get_field(step).related_model
-            related = matching(model._base_manager.all(), (column,), text)
-            condition = Q(InSubquery(F(relation), Subquery(related.order_by().values("pk"))))
-            candidates |= condition
-            contains |= condition
-            continue
-        contains |= Q(**{f"{column}__icontains": text})
-        if column in GRAM_INDEXED.get(qs.model._meta.label_lower, ()):
-            candidates |= Q(**{f"{column}__has_grams": text})
+            keys = matching(model._base_manager.all(), (column,), text).order_by().values("pk")
+            contains |= Q(**{f"{relation}__in": Subquery(keys)})
         else:
-            candidates |= Q(**{f"{column}__icontains": text})
+            contains |= Q(**{f"{column}__icontains": text})
     if connections[qs.db].vendor == "postgresql":
-        return qs.filter(candidates, contains)
+        candidates = character_candidates(qs.model, fields, text)
+        if candidates is not None:
+            return qs.filter(candidates, contains)
     return qs.filter(contains)
+
+
+def character_candidates(model: type[models.Model], fields: tuple[str, ...], text: str) -> Q | None:
+    """The rows holding every character of ``text`` in any of ``fields``, or None if a
+    field has no character index. A related table's matching keys are looked up as an
+    array, which the relation's index can read inside an OR."""
+    condition = Q()
+    for field in fields:
+        relation, column, related = split(model, field)
+        if relation:
+            inner = character_candidates(related, (column,), text)
+            if inner is None:
+                return None
+            keys = related._base_manager.filter(inner).order_by().values("pk")
+            condition |= Q(InSubquery(F(relation), Subquery(keys)))
+        elif column in CHARACTER_INDEXED.get(model._meta.label_lower, ()):
+            condition |= Q(**{f"{column}__has_characters": text})
+        else:
+            return None
+    return condition
+
+
+def split(model: type[models.Model], field: str) -> tuple[str, str, type[models.Model]]:
+    """A searched field as (relation, column, the model that holds the column)."""
+    relation, _sep, column = field.rpartition("__")
+    for step in relation.split("__") if relation else ():
+        link = model._meta.get_field(step)
+        if not (link.many_to_one or link.one_to_one):
+            raise ImproperlyConfigured(
+                f"Searching {field!r}: only foreign keys can be followed, so that each row "
+                "is found once."
+            )
+        model = link.related_model
+    return relation, column, model

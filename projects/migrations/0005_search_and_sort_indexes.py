@@ -3,41 +3,32 @@
 import projects.models.fields
 from django.db import migrations
 
-# PostgreSQL only: the grams of a text (each character and each pair of adjacent
-# characters, upper-cased), and GIN indexes of them for the columns people search.
-GRAMS_FUNCTION = """
-CREATE OR REPLACE FUNCTION ledger_grams(value text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(DISTINCT substr(upper(value), i, size)), '{}')
-    FROM generate_series(1, char_length(value)) AS i, (VALUES (1), (2)) AS sizes(size)
-    WHERE i + size - 1 <= char_length(value)
-$$
-"""
-GRAM_INDEXES = {
-    "project_name_grams_idx": ("projects_investmentproject", "name"),
-    "project_capacity_grams_idx": ("projects_investmentproject", "capacity"),
-    "company_name_grams_idx": ("projects_company", "name"),
-    "company_credit_code_grams_idx": ("projects_company", "credit_code"),
-    "parcel_code_grams_idx": ("projects_landparcel", "code"),
+# PostgreSQL only: GIN indexes of the characters, upper-cased, of the columns people
+# search (projects/search.py writes the same expression in its queries).
+CHARACTER_INDEXES = {
+    "project_name_chars_idx": ("projects_investmentproject", "name"),
+    "project_capacity_chars_idx": ("projects_investmentproject", "capacity"),
+    "company_name_chars_idx": ("projects_company", "name"),
+    "company_credit_code_chars_idx": ("projects_company", "credit_code"),
+    "parcel_code_chars_idx": ("projects_landparcel", "code"),
 }
 
 
-def create_gram_indexes(apps, schema_editor):
+def create_character_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(GRAMS_FUNCTION)
-    for name, (table, column) in GRAM_INDEXES.items():
+    for name, (table, column) in CHARACTER_INDEXES.items():
         schema_editor.execute(
-            f"CREATE INDEX {name} ON {table} USING gin (ledger_grams({column}))"
+            f"CREATE INDEX {name} ON {table} "
+            f"USING gin (regexp_split_to_array(upper(({column})::text), ''))"
         )
 
 
-def drop_gram_indexes(apps, schema_editor):
+def drop_character_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name in GRAM_INDEXES:
+    for name in CHARACTER_INDEXES:
         schema_editor.execute(f"DROP INDEX {name}")
-    schema_editor.execute("DROP FUNCTION ledger_grams(text)")
 
 
 class Migration(migrations.Migration):
@@ -55,5 +46,5 @@ class Migration(migrations.Migration):
             model_name='investmentproject',
             index=projects.models.fields.NullsLastIndex(fields=['-landed_date', '-id'], name='project_landed_desc_idx'),
         ),
-        migrations.RunPython(create_gram_indexes, drop_gram_indexes),
+        migrations.RunPython(create_character_indexes, drop_character_indexes),
     ]
