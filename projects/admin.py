@@ -39,7 +39,7 @@ class LedgerAdmin(SimpleHistoryAdmin):
         for word in smart_split(search_term):
             if word[0] in "\"'" and word[0] == word[-1]:
                 word = unescape_string_literal(word)
-            queryset = search.matching(queryset, tuple(self.search_fields), word)
+            queryset = search.matching(queryset, tuple(self.get_search_fields(request)), word)
         return queryset, False
 
 

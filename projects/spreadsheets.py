@@ -118,7 +118,11 @@ def stream(export_format: str, sheets: Sequence[Sheet], filename: str) -> Stream
         response = StreamingHttpResponse(csv_chunks(sheets), content_type=CONTENT_TYPES["csv"])
     else:
         file = TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
-        write_xlsx(sheets, file)
+        try:
+            write_xlsx(sheets, file)
+        except BaseException:
+            file.close()
+            raise
         file.seek(0)
         response = FileResponse(file, content_type=CONTENT_TYPES["xlsx"])
     attach(response, filename)

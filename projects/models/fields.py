@@ -80,8 +80,12 @@ class NullsLastIndex(models.Index):
 
     PostgreSQL puts NULLs first in a descending index unless told otherwise, and could
     then not read the list's order from it. SQLite already puts them last, and refuses the
-    words in an index, so it gets a plain descending index.
+    words in an index, so it gets a plain descending index. Only fields and a name are
+    taken: the index is written here for PostgreSQL, without Index's other options.
     """
+
+    def __init__(self, *, fields: list[str], name: str) -> None:
+        super().__init__(fields=fields, name=name)
 
     def create_sql(self, model, schema_editor, using="", **kwargs):
         if schema_editor.connection.vendor != "postgresql":
