@@ -265,8 +265,7 @@ class Bench:
                 return f"{CHARACTERS % column} @> {CHARACTERS % '%s'}"
 
             where_text = (
-                "p.id IN (SELECT id FROM projects_investmentproject "
-                f"WHERE {has('name')} OR {has('capacity')} OR company_id = ANY(ARRAY("
+                f"({has('p.name')} OR {has('p.capacity')} OR p.company_id = ANY(ARRAY("
                 f"SELECT id FROM projects_company WHERE {has('name')}))) "
                 "AND (p.name LIKE %s OR p.capacity LIKE %s OR p.company_id IN ("
                 f"SELECT id FROM projects_company WHERE {has('name')} AND name LIKE %s))"
