@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from projects.models import (
     Assessment,
     Decision,
-    Direction,
     IndicatorResult,
     LandParcel,
     LeaseAgreement,
@@ -101,23 +100,7 @@ def record_assessment(
         )
         assessment.full_clean()
         assessment.save()
-        results = []
-        for target in targets:
-            actual = assessment.actual_value(target.indicator)
-            passed = actual is not None and Direction(target.direction).passes(
-                actual, target.target_value
-            )
-            results.append(
-                IndicatorResult(
-                    assessment=assessment,
-                    indicator=target.indicator,
-                    direction=target.direction,
-                    target_value=target.target_value,
-                    actual_value=actual,
-                    passed=passed,
-                )
-            )
-        IndicatorResult.objects.bulk_create(results)
+        IndicatorResult.objects.bulk_create(assessment.held_to(targets))
         lease.status = LeaseAgreement.Status.ASSESSING
         lease.save(update_fields=["status"])
     return assessment

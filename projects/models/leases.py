@@ -389,6 +389,25 @@ class Assessment(models.Model):
             return None
         return (numerator / denominator).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
+    def held_to(self, targets) -> list["IndicatorResult"]:
+        """This assessment held to each target, unsaved: the actual value beside a copy of
+        the target, so that a later change of the targets leaves the record as it was."""
+        results = []
+        for target in targets:
+            actual = self.actual_value(target.indicator)
+            results.append(
+                IndicatorResult(
+                    assessment=self,
+                    indicator=target.indicator,
+                    direction=target.direction,
+                    target_value=target.target_value,
+                    actual_value=actual,
+                    passed=actual is not None
+                    and Direction(target.direction).passes(actual, target.target_value),
+                )
+            )
+        return results
+
     @property
     def passed(self) -> bool:
         """The overall result: every target met."""

@@ -33,7 +33,6 @@ from projects.models import (
     Assessment,
     Company,
     Decision,
-    Direction,
     Indicator,
     IndicatorResult,
     InvestmentProject,
@@ -457,23 +456,9 @@ class Generator:
             area_m2=parcel.area_m2,
         )
         chunk.assessments.append(assessment)
-        passed = True
-        for target in targets:
-            actual = assessment.actual_value(target.indicator)
-            ok = actual is not None and Direction(target.direction).passes(
-                actual, target.target_value
-            )
-            passed &= ok
-            chunk.results.append(
-                IndicatorResult(
-                    assessment=assessment,
-                    indicator=target.indicator,
-                    direction=target.direction,
-                    target_value=target.target_value,
-                    actual_value=actual,
-                    passed=ok,
-                )
-            )
+        results = assessment.held_to(targets)
+        chunk.results += results
+        passed = all(result.passed for result in results)
         lease.status = LeaseAgreement.Status.ASSESSING
         decided_on = day_between(rng, assessed_on, 5, 40)
         if decided_on > AS_OF:
