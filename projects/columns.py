@@ -1,8 +1,10 @@
 """The columns of the ledger's tables, and each column's cells worked out once.
 
 django-tables2 looks up a cell's accessor, choices, conversion and arguments anew for
-every cell. Here each column is turned once into a function from a record to its cell
-(``export_cell``), which a test checks against django-tables2's own cells.
+every cell, and its template renders each cell, which made the table most of a list
+page's time. Here each column is turned once into a function from a record to its cell,
+on the page (``page_cell``) and in an export (``export_cell``); tests check both against
+django-tables2's own cells.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -12,12 +14,15 @@ from functools import partial
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Model
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2.columns import BoundColumn
 from django_tables2.utils import signature
+
+from projects.templatetags.ledger import badge
 
 NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
 NOWRAP = {"td": {"class": "text-nowrap"}}
@@ -31,8 +36,7 @@ class NameColumn(tables.Column):
         super().__init__(*args, **kwargs)
 
     def render(self, record, value) -> str:
-        badge = render_to_string("projects/_badge.html", {"record": record})  # escaped, safe
-        return format_html("{} {}", value, badge)
+        return format_html("{} {}", value, badge(record))
 
     def value(self, value) -> str:
         return value
@@ -159,48 +163,102 @@ def read_value(column: BoundColumn, model: type[Model]) -> Callable[[Model], obj
     return read
 
 
-def convert_value(column: BoundColumn) -> Callable[[Model, object], object] | None:
-    """A function from a record and its value to the exported value, given by (first found)
-    the table's ``value_<name>()`` or ``render_<name>()``, or the column's ``value()``,
-    called with the arguments it names, as django-tables2 does for each cell; None when
-    the value is exported as it is."""
-    convert = column.value
-    if getattr(convert, "__func__", None) is tables.Column.value:
-        convert = column.column.render  # Column.value() is render() without a link
-    if getattr(convert, "__func__", None) is tables.Column.render:
-        return None
-    if getattr(convert, "__func__", None) is LabelColumn.value:
-        labels = {value: str(label) for value, label in column.column.labels.items()}
-        return lambda _record, value: labels[value]
-    arguments, catch_all = signature(convert)
+def bind(function: Callable, column: BoundColumn) -> Callable[[Model, object], object]:
+    """``function`` as a function of a record and its value, passed the arguments it names,
+    as django-tables2 calls a column's ``render()`` or ``value()`` for each cell; its
+    arguments are read once. The ledger's cell functions take only record and value."""
+    arguments, catch_all = signature(function)
     if catch_all or not set(arguments) <= {"record", "value"}:
         raise ImproperlyConfigured(
-            f"The exported value of column {column.name!r} may take only record and value."
+            f"The cells of column {column.name!r} may be worked out from record and value only."
         )
     if arguments == ("value",):
-        return lambda _record, value: convert(value)
+        return lambda _record, value: function(value)
 
     def call(record: Model, value: object) -> object:
         given = {"record": record, "value": value}
-        return convert(**{name: given[name] for name in arguments})
+        return function(**{name: given[name] for name in arguments})
 
     return call
+
+
+def is_plain(function: Callable, method: Callable) -> bool:
+    """Whether a column's ``function`` is django-tables2's ``method``, not overridden."""
+    return getattr(function, "__func__", None) is method
+
+
+def convert_value(column: BoundColumn) -> Callable[[Model, object], object] | None:
+    """A function from a record and its value to the exported value, given by (first found)
+    the table's ``value_<name>()`` or ``render_<name>()``, or the column's ``value()``;
+    None when the value is exported as it is."""
+    convert = column.value
+    if is_plain(convert, tables.Column.value):
+        convert = column.column.render  # Column.value() is render() without a link
+    if is_plain(convert, tables.Column.render):
+        return None
+    if is_plain(convert, LabelColumn.value):
+        labels = {value: str(label) for value, label in column.column.labels.items()}
+        return lambda _record, value: labels[value]
+    return bind(convert, column)
+
+
+def is_empty(column: BoundColumn) -> Callable[[object], bool]:
+    """Whether a value leaves the column's cell empty, as django-tables2 decides: one of
+    the column's empty values, or a relation to no rows."""
+    empty_values = column.column.empty_values
+    if isinstance(column.column, tables.ManyToManyColumn):
+        return lambda value: value in empty_values or not value.exists()
+    return lambda value: value in empty_values
 
 
 def export_cell(column: BoundColumn, model: type[Model]) -> Callable[[Model], object]:
     """A function from a record to the column's exported cell: empty for a missing value
     (or no related rows), otherwise the converted value, as text unless it is a number,
     date or boolean."""
-    read, convert = read_value(column, model), convert_value(column)
-    empty_values = column.column.empty_values
-    many = isinstance(column.column, tables.ManyToManyColumn)
+    read, empty, convert = read_value(column, model), is_empty(column), convert_value(column)
 
     def cell(record: Model) -> object:
         value = read(record)
-        if value in empty_values or (many and not value.exists()):
+        if empty(value):
             return None
         if convert is not None:
             value = convert(record, value)
         return force_str(value, strings_only=True)
+
+    return cell
+
+
+def page_cell(column: BoundColumn, table: tables.Table) -> Callable[[Model], str]:
+    """A function from a record to the HTML of the column's ``<td>`` on the page, as
+    django-tables2's template writes it: the column's default for a missing value,
+    otherwise the rendered value (the table's ``render_<name>()`` or the column's
+    ``render()``), linked when the column links, localized and escaped as a template
+    variable is.
+
+    The cell's attributes are worked out once, so they may not depend on the record, and
+    the column may not set its own localization.
+    """
+    td_attrs = column.column.attrs.get("td", column.column.attrs.get("cell", {}))
+    if column.localize is not None or any(callable(value) for value in td_attrs.values()):
+        raise ImproperlyConfigured(
+            f"The cells of column {column.name!r} are alike on every row: no attribute "
+            "worked out per record, and no localization of its own."
+        )
+    read, empty = read_value(column, table.data.model), is_empty(column)
+    render = None if is_plain(column.render, tables.Column.render) else bind(column.render, column)
+    link, default = column.link, column.default
+    context = Context()  # the escaping and localization of a template's {{ cell }}
+    opening = f"<td {column.attrs['td'].as_html()}>"  # as_html() escapes
+
+    def cell(record: Model) -> str:
+        value = read(record)
+        if empty(value):
+            content = default
+        else:
+            content = value if render is None else render(record, value)
+            if link:
+                arguments = {"column": column.column, "bound_column": column, "table": table}
+                content = link(content, record=record, value=value, **arguments)
+        return f"{opening}{render_value_in_context(content, context)}</td>"
 
     return cell

@@ -11,6 +11,8 @@ from functools import partial
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, Model, Value, When
 from django.utils.encoding import force_str
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from projects.columns import (
@@ -22,6 +24,7 @@ from projects.columns import (
     UnitColumn,
     YesNoColumn,
     export_cell,
+    page_cell,
 )
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park, SizeTier
 from projects.units import m2_to_mu, wan_to_yi
@@ -40,10 +43,27 @@ class LedgerTable(tables.Table):
     """Common look of the ledger's tables."""
 
     class Meta:
-        template_name = "django_tables2/bootstrap5-responsive.html"
+        template_name = "projects/_table.html"
         attrs = {"class": "table table-sm table-hover align-middle"}
         default = EMPTY
         empty_text = _("没有符合条件的记录。")
+
+    def body(self) -> SafeString:
+        """The rows of the page shown, as django-tables2's template writes them, each cell
+        by a function worked out once per column (``page_cell``)."""
+        cells = [page_cell(column, self) for column in self.columns]
+        rows = [
+            format_html(
+                "<tr {}>{}</tr>",
+                row.attrs.as_html(),
+                mark_safe("".join(cell(row.record) for cell in cells)),  # cells are escaped
+            )
+            for row in self.paginated_rows
+        ]
+        if not rows and self.empty_text:
+            empty = format_html('<tr><td colspan="{}">{}</td></tr>', len(cells), self.empty_text)
+            rows.append(empty)
+        return mark_safe("".join(rows))
 
     def export_columns(
         self, exclude: Collection[str] = ()
