@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Count, QuerySet, Subquery, Sum
+from django.db.models import Aggregate, Count, OuterRef, QuerySet, Subquery, Sum
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
@@ -56,6 +56,18 @@ class LedgerPaginator(Paginator):
             return super().validate_number(number)
         except EmptyPage:
             return self.num_pages if number > 1 else 1
+
+
+def per_row(related: QuerySet, link: str, aggregate: Aggregate) -> Subquery:
+    """An aggregate of each listed row's ``related`` rows (those whose foreign key ``link``
+    points to it), read by a subquery for each row shown.
+
+    Joining the related rows to the list instead reads all of them for every page, and two
+    such joins multiply each other: a park with 5,000 parcels and 5,000 projects made
+    25 million joined rows.
+    """
+    rows = related.filter(**{link: OuterRef("pk")}).order_by().values(link)
+    return Subquery(rows.annotate(value=aggregate).values("value"))
 
 
 def rows_by_key(queryset: QuerySet, rows: slice) -> QuerySet:

@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import Count, F, Prefetch, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
@@ -25,7 +26,7 @@ from projects.filters import (
 )
 from projects.forms import AssessmentForm, DecisionForm
 from projects.history import timeline
-from projects.listing import ObjectListView, rows_by_key
+from projects.listing import ObjectListView, per_row, rows_by_key
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
 from projects.spreadsheets import download
 from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
@@ -136,8 +137,8 @@ class ParkListView(ObjectListView):
     queryset = (
         Park.objects.select_related("parent")
         .annotate(
-            parcel_count=Count("parcels", distinct=True),
-            project_count=Count("projects", distinct=True),
+            parcel_count=Coalesce(per_row(LandParcel.objects, "park", Count("*")), 0),
+            project_count=Coalesce(per_row(InvestmentProject.objects, "park", Count("*")), 0),
         )
         .order_by("name", "pk")
     )
@@ -147,7 +148,8 @@ class ParkListView(ObjectListView):
 
 class CompanyListView(ObjectListView):
     queryset = Company.objects.annotate(
-        project_count=Count("projects"), investment_wan=Sum("projects__total_investment_wan")
+        project_count=Coalesce(per_row(InvestmentProject.objects, "company", Count("*")), 0),
+        investment_wan=per_row(InvestmentProject.objects, "company", Sum("total_investment_wan")),
     ).order_by("name", "pk")
     filterset_class = CompanyFilterSet
     table_class = CompanyTable

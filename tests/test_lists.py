@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.models import Sum
 from django.http import FileResponse, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -94,6 +95,56 @@ class TestSummary:
         response = staff_client.get("/projects/", {"q": "没有这样的项目"})
         assert response.context["summary"]["count"] == 0
         assert "没有符合条件的项目" in response.text
+
+
+class TestRelatedFigures:
+    """The counts and totals of each park's and company's related rows."""
+
+    @staticmethod
+    def shown(response) -> list:
+        return [row.record for row in response.context["table"].page.object_list]
+
+    def test_a_park_counts_its_own_parcels_and_projects(self, demo, staff_client):
+        parks = self.shown(staff_client.get("/parks/", {"per_page": 100}))
+        assert len(parks) == Park.objects.count()
+        for park in parks:
+            assert park.parcel_count == LandParcel.objects.filter(park=park).count()
+            assert park.project_count == InvestmentProject.objects.filter(park=park).count()
+        assert any(park.parcel_count and park.project_count for park in parks)
+        assert any(park.project_count == 0 for park in parks)
+
+    def test_a_company_counts_and_sums_its_projects(self, demo, staff_client):
+        response = staff_client.get("/companies/", {"per_page": 100, "sort": "-investment_wan"})
+        companies = self.shown(response)
+        for company in companies:
+            projects = InvestmentProject.objects.filter(company=company)
+            assert company.project_count == projects.count()
+            total = projects.aggregate(total=Sum("total_investment_wan"))["total"]
+            assert company.investment_wan == total
+        totals = [company.investment_wan for company in companies]
+        assert totals == sorted(totals, reverse=True) and totals[0] > 0
+
+    def test_a_company_without_projects_has_none(self, demo, staff_client):
+        Company.objects.create(name="暂无项目的企业", credit_code="91331122MA2HXXXX0X")
+        response = staff_client.get("/companies/", {"q": "暂无项目"})
+        [company] = self.shown(response)
+        assert (company.project_count, company.investment_wan) == (0, None)
+        [row] = table_rows(response.content.decode())
+        assert row.endswith(f'<td class="num">0</td><td class="num">{EMPTY}</td></tr>')
+
+    @pytest.mark.parametrize("path", ["/parks/", "/companies/"])
+    @pytest.mark.parametrize("sort", [None, "-project_count"])
+    def test_related_rows_are_read_for_the_rows_shown_only(self, demo, staff_client, path, sort):
+        # Joined to the list, the related rows would all be read for each page, and a
+        # park's parcels and projects would multiply each other.
+        with CaptureQueriesContext(connection) as queries:
+            staff_client.get(path, {"sort": sort} if sort else {})
+        joins = [
+            query["sql"]
+            for query in queries
+            if re.search(r'JOIN "projects_(investmentproject|landparcel)"', query["sql"])
+        ]
+        assert joins == []
 
 
 class TestSortingAndPages:
