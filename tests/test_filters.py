@@ -1,10 +1,12 @@
 """Each filter of the list pages narrows the list to exactly the right rows."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db.models import Q
+from django.forms.renderers import DjangoTemplates, Jinja2
 
 from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
 from projects.units import mu_to_m2
@@ -254,3 +256,31 @@ class TestCompanyFilters:
         assert listed == set(
             Company.objects.filter(above_scale=True).values_list("name", flat=True)
         )
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/projects/", {"sector": ["1", "999"], "size": "1yi", "landed_after": "2024-13-01"}),
+        ("/projects/", {"q": "<b>电机</b>", "stage": "landed", "leased": "true"}),
+        ("/parcels/", {"area_min": "-1"}),
+        ("/parks/", {}),
+        ("/companies/", {"home_region": "浙江"}),
+        ("/leases/", {"due_within": "abc"}),
+    ],
+)
+def test_filter_widgets_are_the_html_of_djangos_own_templates(demo, staff_client, path, params):
+    # The filter panels render their widgets with Jinja2; Django's template engine is the
+    # reference, and a widget with a template of its own for one engine only would fail.
+    form = staff_client.get(path, params).context["filter"].form
+    assert isinstance(form.renderer, Jinja2)
+    written = [str(field) for field in form]
+    form.renderer = DjangoTemplates()
+    expected = [str(field) for field in form]
+    assert len(written) > 1 and all(html.startswith("<") for html in written)
+    assert [normalised(html) for html in written] == [normalised(html) for html in expected]
+
+
+def normalised(html: str) -> str:
+    """HTML with the whitespace between tags left out and other runs of it made one space."""
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()

@@ -427,7 +427,6 @@ class TestExport:
         assert any(text.endswith(" Remediation deadline") for text in next_dates)
 
 
-
 def table_rows(html: str) -> list[str]:
     """The rows of a table's body, with the whitespace between tags left out."""
     body = re.search(r"<tbody[^>]*>(.*)</tbody>", html, re.S).group(1)
