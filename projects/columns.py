@@ -228,6 +228,25 @@ def export_cell(column: BoundColumn, model: type[Model]) -> Callable[[Model], ob
     return cell
 
 
+def link_of(column: BoundColumn, table: tables.Table) -> Callable[[Model, object, str], str] | None:
+    """A function that links a cell's content, given its record and value, as the column
+    links it, if it does. django-tables2's ``linkify=True`` (to the page of the value if
+    it has one, else of the record) is written here directly; any other link is left to
+    its link transform."""
+    link = column.link
+    if not link:
+        return None
+    if link.url is None and not link.reverse_args and not link.attrs:
+
+        def to_page(record: Model, value: object, content: str) -> str:
+            target = value if hasattr(value, "get_absolute_url") else record
+            return format_html('<a href="{}">{}</a>', target.get_absolute_url(), content)
+
+        return to_page
+    arguments = {"column": column.column, "bound_column": column, "table": table}
+    return lambda record, value, content: link(content, record=record, value=value, **arguments)
+
+
 def page_cell(column: BoundColumn, table: tables.Table) -> Callable[[Model], str]:
     """A function from a record to the HTML of the column's ``<td>`` on the page, as
     django-tables2's template writes it: the column's default for a missing value,
@@ -246,7 +265,7 @@ def page_cell(column: BoundColumn, table: tables.Table) -> Callable[[Model], str
         )
     read, empty = read_value(column, table.data.model), is_empty(column)
     render = None if is_plain(column.render, tables.Column.render) else bind(column.render, column)
-    link, default = column.link, column.default
+    link, default = link_of(column, table), column.default
     context = Context()  # the escaping and localization of a template's {{ cell }}
     opening = f"<td {column.attrs['td'].as_html()}>"  # as_html() escapes
 
@@ -257,8 +276,7 @@ def page_cell(column: BoundColumn, table: tables.Table) -> Callable[[Model], str
         else:
             content = value if render is None else render(record, value)
             if link:
-                arguments = {"column": column.column, "bound_column": column, "table": table}
-                content = link(content, record=record, value=value, **arguments)
+                content = link(record, value, content)
         return f"{opening}{render_value_in_context(content, context)}</td>"
 
     return cell
