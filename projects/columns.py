@@ -20,6 +20,7 @@ from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2.columns import BoundColumn
+from django_tables2.rows import BoundRow
 from django_tables2.utils import signature
 
 from projects.templatetags.ledger import badge
@@ -202,7 +203,7 @@ def convert_value(column: BoundColumn) -> Callable[[Model, object], object] | No
     return bind(convert, column)
 
 
-def is_empty(column: BoundColumn) -> Callable[[object], bool]:
+def empty_test(column: BoundColumn) -> Callable[[object], bool]:
     """Whether a value leaves the column's cell empty, as django-tables2 decides: one of
     the column's empty values, or a relation to no rows."""
     empty_values = column.column.empty_values
@@ -215,7 +216,7 @@ def export_cell(column: BoundColumn, model: type[Model]) -> Callable[[Model], ob
     """A function from a record to the column's exported cell: empty for a missing value
     (or no related rows), otherwise the converted value, as text unless it is a number,
     date or boolean."""
-    read, empty, convert = read_value(column, model), is_empty(column), convert_value(column)
+    read, empty, convert = read_value(column, model), empty_test(column), convert_value(column)
 
     def cell(record: Model) -> object:
         value = read(record)
@@ -228,55 +229,65 @@ def export_cell(column: BoundColumn, model: type[Model]) -> Callable[[Model], ob
     return cell
 
 
-def link_of(column: BoundColumn, table: tables.Table) -> Callable[[Model, object, str], str] | None:
-    """A function that links a cell's content, given its record and value, as the column
+# A function from a cell's row, value and content to the content linked.
+Link = Callable[[BoundRow, object, str], str]
+
+
+def link_of(column: BoundColumn, table: tables.Table) -> Link | None:
+    """A function that links a cell's content, given its row and value, as the column
     links it, if it does. django-tables2's ``linkify=True`` (to the page of the value if
     it has one, else of the record) is written here directly; any other link is left to
-    its link transform."""
+    its link transform, given the arguments it gives one."""
     link = column.link
     if not link:
         return None
     if link.url is None and not link.reverse_args and not link.attrs:
 
-        def to_page(record: Model, value: object, content: str) -> str:
-            target = value if hasattr(value, "get_absolute_url") else record
-            return format_html('<a href="{}">{}</a>', target.get_absolute_url(), content)
+        def to_page(row: BoundRow, value: object, content: str) -> str:
+            target = value if hasattr(value, "get_absolute_url") else row.record
+            url = target.get_absolute_url()
+            return content if url is None else format_html('<a href="{}">{}</a>', url, content)
 
         return to_page
-    arguments = {"column": column.column, "bound_column": column, "table": table}
-    return lambda record, value, content: link(content, record=record, value=value, **arguments)
+
+    def transform(row: BoundRow, value: object, content: str) -> str:
+        arguments = {"column": column.column, "bound_column": column, "bound_row": row}
+        return link(content, record=row.record, value=value, table=table, **arguments)
+
+    return transform
 
 
-def page_cell(column: BoundColumn, table: tables.Table) -> Callable[[Model], str]:
-    """A function from a record to the HTML of the column's ``<td>`` on the page, as
+def page_cell(column: BoundColumn, table: tables.Table) -> Callable[[BoundRow], str]:
+    """A function from a row to the HTML of the column's ``<td>`` on the page, as
     django-tables2's template writes it: the column's default for a missing value,
     otherwise the rendered value (the table's ``render_<name>()`` or the column's
     ``render()``), linked when the column links, localized and escaped as a template
     variable is.
 
-    The cell's attributes are worked out once, so they may not depend on the record, and
-    the column may not set its own localization.
+    The cell's attributes are worked out once, so they may not depend on the record (nor
+    those of the table), and the column may not set its own localization.
     """
-    td_attrs = column.column.attrs.get("td", column.column.attrs.get("cell", {}))
+    attrs = {**table.attrs, **column.column.attrs}
+    td_attrs = attrs.get("td", attrs.get("cell", {}))
     if column.localize is not None or any(callable(value) for value in td_attrs.values()):
         raise ImproperlyConfigured(
             f"The cells of column {column.name!r} are alike on every row: no attribute "
             "worked out per record, and no localization of its own."
         )
-    read, empty = read_value(column, table.data.model), is_empty(column)
+    read, empty = read_value(column, table.data.model), empty_test(column)
     render = None if is_plain(column.render, tables.Column.render) else bind(column.render, column)
     link, default = link_of(column, table), column.default
     context = Context()  # the escaping and localization of a template's {{ cell }}
     opening = f"<td {column.attrs['td'].as_html()}>"  # as_html() escapes
 
-    def cell(record: Model) -> str:
-        value = read(record)
+    def cell(row: BoundRow) -> str:
+        value = read(row.record)
         if empty(value):
             content = default
         else:
-            content = value if render is None else render(record, value)
+            content = value if render is None else render(row.record, value)
             if link:
-                content = link(record, value, content)
+                content = link(row, value, content)
         return f"{opening}{render_value_in_context(content, context)}</td>"
 
     return cell

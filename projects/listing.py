@@ -58,15 +58,16 @@ class LedgerPaginator(Paginator):
             return self.num_pages if number > 1 else 1
 
 
-def per_row(related: QuerySet, link: str, aggregate: Aggregate) -> Subquery:
-    """An aggregate of each listed row's ``related`` rows (those whose foreign key ``link``
-    points to it), read by a subquery for each row shown.
+def per_row(related: QuerySet, foreign_key: str, aggregate: Aggregate) -> Subquery:
+    """An aggregate of each listed row's ``related`` rows (those whose ``foreign_key``
+    points to it), read by a subquery for each row it is read for: the rows shown, or every
+    filtered row when the list is sorted by it.
 
     Joining the related rows to the list instead reads all of them for every page, and two
     such joins multiply each other: a park with 5,000 parcels and 5,000 projects made
     25 million joined rows.
     """
-    rows = related.filter(**{link: OuterRef("pk")}).order_by().values(link)
+    rows = related.filter(**{foreign_key: OuterRef("pk")}).order_by().values(foreign_key)
     return Subquery(rows.annotate(value=aggregate).values("value"))
 
 

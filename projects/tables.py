@@ -56,7 +56,7 @@ class LedgerTable(tables.Table):
             format_html(
                 "<tr {}>{}</tr>",
                 row.attrs.as_html(),
-                mark_safe("".join(cell(row.record) for cell in cells)),  # cells are escaped
+                mark_safe("".join(cell(row) for cell in cells)),  # cells are escaped
             )
             for row in self.paginated_rows
         ]

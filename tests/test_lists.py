@@ -114,6 +114,11 @@ class TestRelatedFigures:
         assert any(park.project_count == 0 for park in parks)
 
     def test_a_company_counts_and_sums_its_projects(self, demo, staff_client):
+        second = InvestmentProject.objects.get(name__contains="涵禧")
+        first_total = second.total_investment_wan
+        second.pk, second.name = None, "涵禧二期"
+        second.total_investment_wan = second.fixed_investment_wan = Decimal("1234.5")
+        second.save()
         response = staff_client.get("/companies/", {"per_page": 100, "sort": "-investment_wan"})
         companies = self.shown(response)
         for company in companies:
@@ -121,8 +126,10 @@ class TestRelatedFigures:
             assert company.project_count == projects.count()
             total = projects.aggregate(total=Sum("total_investment_wan"))["total"]
             assert company.investment_wan == total
+        [hanxi] = [company for company in companies if company.pk == second.company_id]
+        assert (hanxi.project_count, hanxi.investment_wan) == (2, first_total + Decimal("1234.5"))
         totals = [company.investment_wan for company in companies]
-        assert totals == sorted(totals, reverse=True) and totals[0] > 0
+        assert None not in totals and totals == sorted(totals, reverse=True)
 
     def test_a_company_without_projects_has_none(self, demo, staff_client):
         Company.objects.create(name="暂无项目的企业", credit_code="91331122MA2HXXXX0X")
@@ -437,6 +444,7 @@ def table_rows(html: str) -> list[str]:
     ("path", "params"),
     [
         *[(path, {"per_page": 100}) for path in LISTS],
+        ("/projects/", {"per_page": 100, "language": "en"}),
         ("/leases/", {}),
         ("/leases/", {"language": "en"}),
         ("/projects/", {"q": "没有这个项目"}),
@@ -449,15 +457,18 @@ def test_rows_are_those_of_django_tables2s_template(demo, staff_client, path, pa
     Park.objects.filter(name="缙云经济开发区").update(town="<i>五云</i> & 新建")  # not linked
     language = params.pop("language", "zh-hans")
     response = staff_client.get(path, params, HTTP_ACCEPT_LANGUAGE=language)
+    written = table_rows(response.content.decode())
     table = response.context["table"]
+    table.template_name = "django_tables2/bootstrap5-responsive.html"
     with translation.override(language):
-        written = table_rows(table.as_html(response.wsgi_request))
-        table.template_name = "django_tables2/bootstrap5-responsive.html"
         expected = table_rows(table.as_html(response.wsgi_request))
     assert len(expected) == min(table.paginator.count, table.paginator.per_page) or (
         table.paginator.count == 0 and len(expected) == 1
     )
     assert written == expected
+    if path in ("/projects/", "/parks/") and "q" not in params:
+        markup = "&lt;b&gt;触米&lt;/b&gt; &amp; Co" if path == "/projects/" else "&lt;i&gt;五云"
+        assert any(markup in row for row in written)
 
 
 @pytest.mark.parametrize("path", [*LISTS, "/leases/"])
