@@ -2,8 +2,12 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -72,14 +76,6 @@ class SectorAdmin(admin.ModelAdmin):
         return obj.project_count
 
 
-class ParcelInline(admin.TabularInline):
-    model = LandParcel
-    fields = ["code", "area_m2", "area_mu", "supply_mode", "status"]
-    readonly_fields = ["area_mu"]
-    extra = 0
-    show_change_link = True
-
-
 class SubParkInline(admin.TabularInline):
     model = Park
     fk_name = "parent"
@@ -106,7 +102,7 @@ class ParkAdmin(ImportMixin, LedgerAdmin):
     list_select_related = ["parent"]
     search_fields = ["name", "town"]
     autocomplete_fields = ["parent"]
-    readonly_fields = ["planned_area_mu"]
+    readonly_fields = ["planned_area_mu", "parcels"]
     fields = [
         "name",
         "kind",
@@ -117,8 +113,31 @@ class ParkAdmin(ImportMixin, LedgerAdmin):
         "floor_area_m2",
         "description",
         "illustrative",
+        "parcels",
     ]
-    inlines = [SubParkInline, ParcelInline]
+    inlines = [SubParkInline]
+
+    @admin.display(description=_("地块"))
+    def parcels(self, park: Park) -> str:
+        """Links to the park's parcels in their own list, and to adding one.
+
+        Not an inline: a park may hold thousands of parcels, which an inline would write
+        into the page, and send back as more fields than a request may carry.
+        """
+        if park.pk is None:
+            return self.get_empty_value_display()
+        parcels = reverse("admin:projects_landparcel_changelist")
+        add = reverse("admin:projects_landparcel_add")
+        count = park.parcels.count()
+        return format_html(
+            '<a href="{}?{}">{}</a> · <a href="{}?{}">{}</a>',
+            parcels,
+            urlencode({"park__id__exact": park.pk}),
+            ngettext("%(count)d 个地块", "%(count)d 个地块", count) % {"count": count},
+            add,
+            urlencode({"park": park.pk}),
+            _("添加地块"),
+        )
 
 
 @admin.register(LandParcel)

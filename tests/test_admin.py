@@ -84,6 +84,53 @@ def test_deleting_a_parcel_in_use_is_refused(demo, staff_client):
     assert LandParcel.objects.filter(pk=parcel.pk).exists()
 
 
+def unchanged_form_data(response) -> dict:
+    """What an admin change page's form sends back when nothing is changed (for a record
+    whose inline lists are empty)."""
+    form = response.context["adminform"].form
+    data = {}
+    for field in form:
+        value = field.value()
+        if isinstance(value, bool):
+            if value:
+                data[field.html_name] = "on"
+        else:
+            data[field.html_name] = "" if value is None else value
+    for inline in response.context["inline_admin_formsets"]:
+        assert not inline.formset.initial_forms
+        management = inline.formset.management_form
+        data.update({field.html_name: field.value() for field in management})
+    return data
+
+
+def test_a_park_with_many_parcels_is_edited_without_listing_them(demo, staff_client):
+    # Thousands of parcels in one park: the park's page links to them rather than listing
+    # them, and saving it sends the park's fields alone.
+    park = Park.objects.filter(children__isnull=True, parcels__isnull=False).first()
+    parcel = park.parcels.first()
+    copies = []
+    for number in range(300):
+        copy = LandParcel.objects.get(pk=parcel.pk)
+        copy.pk, copy.code = None, f"{parcel.code}-{number}"
+        copies.append(copy)
+    LandParcel.objects.bulk_create(copies)
+    count = park.parcels.count()
+    response = staff_client.get(admin_url(Park, "change", park.pk))
+    assert response.status_code == 200
+    assert 'name="parcels-' not in response.text
+    listed = f"{admin_url(LandParcel, 'changelist')}?park__id__exact={park.pk}"
+    assert f'<a href="{listed}">{count} 个地块</a>' in response.text
+    assert f'href="{admin_url(LandParcel, "add")}?park={park.pk}"' in response.text
+
+    data = unchanged_form_data(response) | {"town": "新建镇"}
+    saved = staff_client.post(admin_url(Park, "change", park.pk), data)
+    assert saved.status_code == 302, saved.context and saved.context["adminform"].form.errors
+    park.refresh_from_db()
+    assert park.town == "新建镇" and park.parcels.count() == count
+    found = staff_client.get(listed)
+    assert found.context["cl"].result_count == count
+
+
 def test_bad_credit_code_is_shown_next_to_the_field(demo, staff_client):
     response = staff_client.post(
         admin_url(InvestmentProject._meta.get_field("company").related_model, "add"),
