@@ -64,22 +64,24 @@ class InSubquery(Func):
 def matching(qs: QuerySet, fields: tuple[str, ...], text: str) -> QuerySet:
     """The rows of ``qs`` in which any of ``fields`` contains ``text``, ignoring case.
 
-    A field across a relation (``company__name``) is searched in the related table and
-    joined back by key, so each table's own index serves its own column.
+    A field across a relation (``project__company__name``) is searched in the related
+    table and joined back by key, one relation at a time, so each table's own index serves
+    its own column and no table is joined to the whole list.
 
     On PostgreSQL, when every field has a character index, the condition is written twice,
     as (any field holds the characters) AND (any field contains the text): the first half
     is read from the indexes, the second decides. Written as one OR of (characters AND
-    text) pairs, it could not be read from the indexes at all.
+    text) pairs, it would test a related table's keys row by row, which for a word found
+    in most rows takes minutes.
     """
     contains = Q()
     for field in fields:
-        relation, column, model = split(qs.model, field)
-        if relation:
-            keys = matching(model._base_manager.all(), (column,), text).order_by().values("pk")
-            contains |= Q(**{f"{relation}__in": Subquery(keys)})
+        step, related, rest = first_step(qs.model, field)
+        if related is None:
+            contains |= Q(**{f"{field}__icontains": text})
         else:
-            contains |= Q(**{f"{column}__icontains": text})
+            keys = matching(related._base_manager.all(), (rest,), text).order_by().values("pk")
+            contains |= Q(**{f"{step}__in": Subquery(keys)})
     if connections[qs.db].vendor == "postgresql":
         candidates = character_candidates(qs.model, fields, text)
         if candidates is not None:
@@ -89,33 +91,34 @@ def matching(qs: QuerySet, fields: tuple[str, ...], text: str) -> QuerySet:
 
 def character_candidates(model: type[models.Model], fields: tuple[str, ...], text: str) -> Q | None:
     """The rows holding every character of ``text`` in any of ``fields``, or None if a
-    field has no character index. A related table's matching keys are looked up as an
+    field has no character index. A related table's candidate keys are looked up as an
     array, which the relation's index can read inside an OR."""
     condition = Q()
     for field in fields:
-        relation, column, related = split(model, field)
-        if relation:
-            inner = character_candidates(related, (column,), text)
+        step, related, rest = first_step(model, field)
+        if related is not None:
+            inner = character_candidates(related, (rest,), text)
             if inner is None:
                 return None
             keys = related._base_manager.filter(inner).order_by().values("pk")
-            condition |= Q(InSubquery(F(relation), Subquery(keys)))
-        elif column in CHARACTER_INDEXED.get(model._meta.label_lower, ()):
-            condition |= Q(**{f"{column}__has_characters": text})
+            condition |= Q(InSubquery(F(step), Subquery(keys)))
+        elif field in CHARACTER_INDEXED.get(model._meta.label_lower, ()):
+            condition |= Q(**{f"{field}__has_characters": text})
         else:
             return None
     return condition
 
 
-def split(model: type[models.Model], field: str) -> tuple[str, str, type[models.Model]]:
-    """A searched field as (relation, column, the model that holds the column)."""
-    relation, _sep, column = field.rpartition("__")
-    for step in relation.split("__") if relation else ():
-        link = model._meta.get_field(step)
-        if not (link.many_to_one or link.one_to_one):
-            raise ImproperlyConfigured(
-                f"Searching {field!r}: only foreign keys can be followed, so that each row "
-                "is found once."
-            )
-        model = link.related_model
-    return relation, column, model
+def first_step(model: type[models.Model], field: str) -> tuple[str, type[models.Model] | None, str]:
+    """A searched field as (its first step, the model that step leads to, the rest of the
+    path); the model is None when the field is a column of ``model`` itself."""
+    step, _sep, rest = field.partition("__")
+    if not rest:
+        return field, None, ""
+    link = model._meta.get_field(step)
+    if not (link.many_to_one or link.one_to_one):
+        raise ImproperlyConfigured(
+            f"Searching {field!r}: only foreign keys can be followed, so that each row is "
+            "found once."
+        )
+    return step, link.related_model, rest
