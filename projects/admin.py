@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -12,6 +13,7 @@ from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects import search
+from projects.listing import per_row
 from projects.models import (
     Assessment,
     Company,
@@ -69,7 +71,8 @@ class SectorAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(project_count=Count("projects"))
+        projects = per_row(InvestmentProject.objects, "sector", Count("*"))
+        return super().get_queryset(request).annotate(project_count=Coalesce(projects, 0))
 
     @admin.display(description=_("项目数"), ordering="project_count")
     def project_count(self, obj: Sector) -> int:

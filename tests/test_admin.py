@@ -2,9 +2,11 @@
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from projects.models import Assessment, Decision, InvestmentProject, LandParcel, Park
+from projects.models import Assessment, Decision, InvestmentProject, LandParcel, Park, Sector
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +131,19 @@ def test_a_park_with_many_parcels_is_edited_without_listing_them(demo, staff_cli
     assert park.town == "新建镇" and park.parcels.count() == count
     found = staff_client.get(listed)
     assert found.context["cl"].result_count == count
+
+
+def test_sector_admin_counts_each_sectors_projects(demo, staff_client):
+    Sector.objects.create(name="暂无项目的产业", group=Sector.Group.choices[0][0])
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(admin_url(Sector, "changelist"), {"o": "-4"})
+    sectors = list(response.context["cl"].result_list)
+    assert len(sectors) == Sector.objects.count()
+    counts = [sector.project_count for sector in sectors]
+    assert counts == [sector.projects.count() for sector in sectors]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 0 and counts[-1] == 0
+    # Counted sector by sector, not by joining every project to the sectors.
+    assert not any('JOIN "projects_investmentproject"' in query["sql"] for query in queries)
 
 
 def test_bad_credit_code_is_shown_next_to_the_field(demo, staff_client):
