@@ -1,9 +1,9 @@
 """The columns of the ledger's tables, and each column's cells worked out once.
 
 django-tables2 looks up a cell's accessor, choices, conversion and arguments anew for
-every cell, and its template renders each cell, which made the table most of a list
-page's time. Here each column is turned once into a function from a record to its cell,
-on the page (``page_cell``) and in an export (``export_cell``); tests check both against
+every cell, and its template renders each cell: about a third of a list page's time.
+Here each column is turned once into a function from a record to its cell, on the page
+(``page_cell``) and in an export (``export_cell``); tests check both against
 django-tables2's own cells.
 """
 
