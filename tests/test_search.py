@@ -69,15 +69,15 @@ def test_the_list_search_agrees(odd_names, staff_client):
 
 
 @on_postgresql
-@pytest.mark.parametrize(("label", "columns"), search.CHARACTER_INDEXED.items())
-def test_every_character_indexed_column_has_its_index(label, columns):
+@pytest.mark.parametrize(("label", "indexes"), search.CHARACTER_INDEXED.items())
+def test_every_character_indexed_column_has_its_index(label, indexes):
     table = apps.get_model(label)._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
-        definitions = [row[0] for row in cursor.fetchall()]
-    for column in columns:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        definitions = dict(cursor.fetchall())
+    for column, index in indexes.items():
         expected = f"USING gin (regexp_split_to_array(upper(({column})::text), ''::text))"
-        assert any(d.endswith(expected) for d in definitions), (column, definitions)
+        assert definitions.get(index, "").endswith(expected), (column, definitions)
 
 
 @on_postgresql
@@ -94,6 +94,42 @@ def test_postgresql_reads_the_candidates_from_the_indexes(demo):
     for index in ("project_name_chars_idx", "project_capacity_chars_idx"):
         assert index in plan
     assert "company_name_chars_idx" in plan
+
+
+@pytest.fixture
+def common_words(demo):
+    """Company names most of which say 有限公司, with the statistics that tell it."""
+    Company.objects.bulk_create(Company(name=f"缙云示例{n}号制造有限公司") for n in range(300))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Company._meta.db_table}")  # undone with the test's transaction
+
+
+@on_postgresql
+def test_characters_in_most_rows_are_searched_without_their_index(common_words):
+    shares = search.character_shares(connection, "有限公司")
+    assert shares["company_name_chars_idx"] > search.COMMON_SHARE
+    assert search.character_shares(connection, "永久")["company_name_chars_idx"] < 0.01
+    companies = Company.objects.all()
+    common = search.matching(companies, ("name", "credit_code"), "有限公司")
+    rare = search.matching(companies, ("name", "credit_code"), "永久")
+    assert "regexp_split_to_array" not in str(common.query)
+    assert "regexp_split_to_array" in str(rare.query)
+    assert set(common.values_list("pk", flat=True)) == substring_match(
+        companies, ("name", "credit_code"), "有限公司"
+    )
+
+
+@on_postgresql
+def test_a_common_word_in_a_related_table_is_searched_without_the_indexes(common_words):
+    # The projects' own indexes could serve their columns, but the company names' could
+    # not: the candidates of an OR need every part, so the whole search reads the tables.
+    projects = InvestmentProject.objects.all()
+    for text in ("有限公司", "缙云示例1"):
+        found = search.matching(projects, PROJECT_FIELDS, text)
+        assert "regexp_split_to_array" not in str(found.query)
+        assert set(found.values_list("pk", flat=True)) == substring_match(
+            projects, PROJECT_FIELDS, text
+        )
 
 
 def test_parcel_codes_are_searched(demo, staff_client):
