@@ -258,40 +258,39 @@ class Bench:
         )
         filtered_params = [sector.pk, landed_from, landed_to]
         like = f"%{text_query}%"
-        searched = [
-            CHARACTER_INDEXED["projects.investmentproject"]["name"],
-            CHARACTER_INDEXED["projects.investmentproject"]["capacity"],
-            CHARACTER_INDEXED["projects.company"]["name"],
-        ]
-        common = self.engine == "postgresql" and any(
-            share > COMMON_SHARE
-            for index, share in character_shares(self.connection, text_query).items()
-            if index in searched
-        )
-        if common:
-            # Characters found in most rows: the list reads the tables whole, and so does
-            # this, in the list's own words. A plain ``name LIKE`` lets the planner see
-            # that most companies match, and it then tests each project against the
-            # companies one by one instead of hashing them: minutes on a million.
-            where_text = (
-                "(UPPER(p.name) LIKE UPPER(%s) OR UPPER(p.capacity) LIKE UPPER(%s) "
-                "OR p.company_id IN ("
-                "SELECT id FROM projects_company WHERE UPPER(name) LIKE UPPER(%s)))"
-            )
-            text_params = [like, like, like]
-        elif self.engine == "postgresql":
-            # The candidates come from the character indexes (projects/search.py), then the
-            # text decides, as the list searches.
+        if self.engine == "postgresql":
+            # As the list searches (projects/search.py): each table's candidates come from
+            # its character indexes, then the text decides; a table where the characters
+            # are too common is read whole instead. Written in the list's own words: a
+            # plain ``name LIKE`` would let the planner see that most companies match, and
+            # it then tests each project against them one by one instead of hashing them.
+            shares = character_shares(self.connection, text_query)
+
+            def narrow(label: str, *columns: str) -> bool:
+                indexes = CHARACTER_INDEXED[label]
+                return all(shares.get(indexes[column], 0) <= COMMON_SHARE for column in columns)
+
             def has(column: str) -> str:
                 return f"{CHARACTERS % column} @> {CHARACTERS % '%s'}"
 
+            company_keys = "SELECT id FROM projects_company WHERE UPPER(name) LIKE UPPER(%s)"
+            company_params = [like]
+            if narrow("projects.company", "name"):
+                company_keys += f" AND {has('name')}"
+                company_params.append(text_query)
             where_text = (
-                f"({has('p.name')} OR {has('p.capacity')} OR p.company_id = ANY(ARRAY("
-                f"SELECT id FROM projects_company WHERE {has('name')}))) "
-                "AND (p.name LIKE %s OR p.capacity LIKE %s OR p.company_id IN ("
-                f"SELECT id FROM projects_company WHERE {has('name')} AND name LIKE %s))"
+                "(UPPER(p.name) LIKE UPPER(%s) OR UPPER(p.capacity) LIKE UPPER(%s) OR "
+                f"p.company_id IN ({company_keys}))"
             )
-            text_params = [*[text_query] * 3, like, like, text_query, like]
+            text_params = [like, like, *company_params]
+            if narrow("projects.company", "name") and narrow(
+                "projects.investmentproject", "name", "capacity"
+            ):
+                where_text = (
+                    f"({has('p.name')} OR {has('p.capacity')} OR p.company_id = ANY(ARRAY("
+                    f"SELECT id FROM projects_company WHERE {has('name')}))) AND {where_text}"
+                )
+                text_params = [*[text_query] * 3, *text_params]
         else:
             where_text = "(p.name LIKE %s OR c.name LIKE %s OR p.capacity LIKE %s)"
             text_params = [like, like, like]

@@ -13,10 +13,13 @@ characters long (电机, 缙云), which have no trigram. They are split by Postg
 
 The index helps only while the candidates are few. Each costs a recheck and a lookup by
 key, so for words in most rows (有限公司 in company names) reading the tables whole is
-several times faster: the search then leaves the index out (``COMMON_SHARE``).
+several times faster. Where PostgreSQL's statistics put the characters in more than a
+tenth of a column's rows (``COMMON_SHARE``), the search leaves its index out.
 """
 
 import math
+from collections.abc import Callable
+from functools import cache, partial
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models
@@ -39,11 +42,15 @@ CHARACTER_INDEXED = {
     "projects.landparcel": {"code": "parcel_code_chars_idx"},
 }
 
-# Above this estimated share of a column's rows holding the characters searched for,
-# reading the table whole is faster than reading the candidates through the index. On a
-# million projects: 电机 (2% of the rows) takes 0.1 s through the indexes and 1.1 s
-# without, 科技 (33%) 1.6 s and 1.3 s, 有限公司 (all of them) 10 s and 1.6 s.
+# Above this share of a column's rows holding the characters searched for (estimated
+# from the statistics: ``character_shares``), reading the table whole is faster than reading
+# the candidates through the index. On a million projects: 电机 (2% of the rows) takes
+# 0.1 s through the indexes and 1.1 s without, 科技 (33%) 1.6 s and 1.3 s, 有限公司 (all
+# of them) 10 s and 1.5 s.
 COMMON_SHARE = 0.1
+
+# ``character_shares`` of the text searched for, read when first needed.
+Shares = Callable[[], dict[str, float]]
 
 
 class HasCharacters(models.Lookup):
@@ -93,23 +100,27 @@ def matching(qs: QuerySet, fields: tuple[str, ...], text: str) -> QuerySet:
     would test a related table's keys row by row, which for a word found in most rows
     takes minutes.
     """
+    if not text:
+        return qs  # every text contains the empty one, which holds no character
     connection = connections[qs.db]
-    shares = character_shares(connection, text) if connection.vendor == "postgresql" else None
-    return qs.filter(condition(qs.model, fields, text, shares))
+    shares = None
+    if connection.vendor == "postgresql":
+        shares = cache(partial(character_shares, connection, text))
+    return qs.filter(text_condition(qs.model, fields, text, shares))
 
 
-def condition(
-    model: type[models.Model], fields: tuple[str, ...], text: str, shares: dict | None
+def text_condition(
+    model: type[models.Model], fields: tuple[str, ...], text: str, shares: Shares | None
 ) -> Q:
-    """``matching``'s condition on ``model``; ``shares``: ``character_shares``, or None
-    where there are no character indexes."""
+    """``matching``'s condition on ``model``; ``shares``: ``character_shares`` when there
+    are character indexes."""
     contains = Q()
     for field in fields:
         step, related, rest = first_step(model, field)
         if related is None:
             contains |= Q(**{f"{field}__icontains": text})
         else:
-            inner = condition(related, (rest,), text, shares)
+            inner = text_condition(related, (rest,), text, shares)
             keys = related._base_manager.filter(inner).order_by().values("pk")
             contains |= Q(**{f"{step}__in": Subquery(keys)})
     if shares is not None:
@@ -120,36 +131,42 @@ def condition(
 
 
 def character_shares(connection, text: str) -> dict[str, float]:
-    """The estimated share of rows holding every character of ``text``, by character
-    index, from PostgreSQL's statistics; an index without statistics yet (its table never
-    analysed) is left out.
+    """The share of the rows of each character index's column that hold every character
+    of ``text``, estimated from PostgreSQL's statistics as its planner does.
 
-    The estimate is the planner's: the product of each character's share, a character
-    not listed as common counting half the least common one listed.
+    That is the product of the characters' shares: a listed common element's share, or
+    for any other character half the least share listed. It takes the characters to be
+    independent, so it is low for words whose characters go together; but a word in most
+    rows has each of its characters in most rows too, and the product then stays high
+    (the least common character's share would be an upper bound, but too high: in the
+    generated ledger 电 is in 30 % of the project names, 机 in 8 %, 电机 in 2 %).
+
+    An index without statistics (its table never analysed, or not readable by the
+    database user, as the tables' owner always can) is left out.
     """
-    characters = set(text.upper())
     indexes = [index for columns in CHARACTER_INDEXED.values() for index in columns.values()]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tablename, most_common_elems::text::text[], most_common_elem_freqs "
-            "FROM pg_stats WHERE schemaname = current_schema() AND tablename = ANY(%s)",
-            [indexes],
+            "SELECT tablename, most_common_elems::text::text[], most_common_elem_freqs, "
+            f"{CHARACTERS % '%s'} FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = ANY(%s)",
+            [text, indexes],
         )
         statistics = cursor.fetchall()
     shares = {}
-    for index, elements, frequencies in statistics:
-        if not elements:
+    for index, elements, frequencies, characters in statistics:
+        # The elements' frequencies are followed by their minimum and maximum, and
+        # sometimes by the share of null elements.
+        if not elements or len(frequencies) < len(elements) + 2:
             continue
-        # The elements' frequencies are followed by their minimum, maximum and null share.
-        listed, (least, _most, _null) = frequencies[: len(elements)], frequencies[len(elements) :]
-        share_of = dict(zip(elements, listed, strict=True))
-        rare = least / 2
-        shares[index] = math.prod(share_of.get(character, rare) for character in characters)
+        share_of = dict(zip(elements, frequencies, strict=False))
+        rare = frequencies[len(elements)] / 2
+        shares[index] = math.prod(share_of.get(character, rare) for character in set(characters))
     return shares
 
 
 def character_candidates(
-    model: type[models.Model], fields: tuple[str, ...], text: str, shares: dict[str, float]
+    model: type[models.Model], fields: tuple[str, ...], text: str, shares: Shares
 ) -> Q | None:
     """The rows holding every character of ``text`` in any of ``fields``, or None if a
     field has no character index or its characters are too common there to use it
@@ -166,7 +183,7 @@ def character_candidates(
             candidates |= Q(InSubquery(F(step), Subquery(keys)))
             continue
         index = CHARACTER_INDEXED.get(model._meta.label_lower, {}).get(field)
-        if index is None or shares.get(index, 0) > COMMON_SHARE:
+        if index is None or shares().get(index, 0) > COMMON_SHARE:
             return None
         candidates |= Q(**{f"{field}__has_characters": text})
     return candidates
