@@ -46,7 +46,7 @@ CHARACTER_INDEXED = {
 # from the statistics: ``character_shares``), reading the table whole is faster than reading
 # the candidates through the index. On a million projects: 电机 (2% of the rows) takes
 # 0.1 s through the indexes and 1.1 s without, 科技 (33%) 1.6 s and 1.3 s, 有限公司 (all
-# of them) 10 s and 1.5 s.
+# of them) 10 s and 1.6 s.
 COMMON_SHARE = 0.1
 
 # ``character_shares`` of the text searched for, read when first needed.
