@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Aggregate, Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Aggregate, Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.constants import LOOKUP_SEP
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
@@ -86,8 +87,45 @@ def rows_by_key(queryset: QuerySet, rows: slice) -> QuerySet:
     return page.filter(pk__in=Subquery(keys))
 
 
-class KeysFirstData(TableQuerysetData):
-    """A table's rows, each page of which is read by key first (``rows_by_key``)."""
+def can_be_empty(queryset: QuerySet, name: str) -> bool:
+    """Whether a sort key of the queryset may be NULL: a computed value, or a field that may
+    be, or one reached through a relation that may be."""
+    if name in queryset.query.annotations:
+        return True
+    model = queryset.model
+    for bit in name.split(LOOKUP_SEP):
+        field = model._meta.pk if bit == "pk" else model._meta.get_field(bit)
+        if field.null:
+            return True
+        model = field.related_model or model
+    return False
+
+
+def empties_last(queryset: QuerySet) -> QuerySet:
+    """The queryset in its order, with the rows whose sort value is empty after all others
+    going up or down, as a spreadsheet sorts them, on every database: PostgreSQL would put
+    them first going down, SQLite first going up. Keys that cannot be empty are left as
+    they are, so that an index in their order still serves them."""
+    keys = []
+    for key in queryset.query.order_by:
+        name = key.removeprefix("-") if isinstance(key, str) else None
+        if name is not None and can_be_empty(queryset, name):
+            key = (
+                F(name).desc(nulls_last=True)
+                if key.startswith("-")
+                else F(name).asc(nulls_last=True)
+            )
+        keys.append(key)
+    return queryset.order_by(*keys)
+
+
+class LedgerData(TableQuerysetData):
+    """A table's rows, sorted with empty values last (``empties_last``), each page of which
+    is read by key first (``rows_by_key``)."""
+
+    def order_by(self, aliases) -> None:
+        super().order_by(aliases)
+        self.data = empties_last(self.data)
 
     def __getitem__(self, key):
         if isinstance(key, slice):
@@ -170,8 +208,8 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
             wanted["total"] = Sum(self.total[0])
         return self.object_list.aggregate(**wanted)
 
-    def get_table_data(self) -> KeysFirstData:
-        return KeysFirstData(super().get_table_data())
+    def get_table_data(self) -> LedgerData:
+        return LedgerData(super().get_table_data())
 
     def get_table_pagination(self, table) -> dict | bool:
         pagination = super().get_table_pagination(table)

@@ -192,6 +192,35 @@ class TestSortingAndPages:
             InvestmentProject.objects.values_list("total_investment_wan", flat=True)
         )
 
+    @pytest.mark.parametrize("direction", ["", "-"])
+    @pytest.mark.parametrize(
+        ("path", "sort", "value"),
+        [
+            ("/projects/", "landed_date", lambda record: record.landed_date),
+            ("/projects/", "park", lambda record: record.park),
+            ("/parks/", "parent", lambda record: record.parent),
+            ("/companies/", "investment_wan", lambda record: record.investment_wan),
+        ],
+    )
+    def test_empty_values_sort_last_either_way(
+        self, demo, staff_client, path, sort, value, direction
+    ):
+        """As a spreadsheet sorts: blanks after the values, going up or down, the same on
+        every database (PostgreSQL puts them first going down, SQLite first going up)."""
+        Company.objects.create(name="暂无项目的企业", credit_code="91331122MA2HXXXX0X")
+        seen, page = [], 1
+        while True:
+            response = staff_client.get(path, {"sort": direction + sort, "page": page})
+            seen += [value(row.record) for row in response.context["table"].page.object_list]
+            if not response.context["table"].page.has_next():
+                break
+            page += 1
+        filled = [item for item in seen if item is not None]
+        assert filled and len(filled) < len(seen)
+        assert seen == filled + [None] * (len(seen) - len(filled))
+        if not hasattr(filled[0], "pk"):  # records sort by name, in the database's collation
+            assert filled == sorted(filled, reverse=direction == "-")
+
     def test_sorting_by_stage_follows_the_pipeline(self, demo, staff_client):
         response = staff_client.get("/projects/", {"sort": "stage", "per_page": 100})
         order = list(InvestmentProject.Stage)
