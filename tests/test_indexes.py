@@ -50,6 +50,15 @@ def test_the_default_order_is_read_from_its_index(demo, staff_client):
     assert "using project_landed_desc_idx" in page
 
 
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [("-landed_date", "project_landed_desc_idx"), ("-signed_date", "project_signed_desc_idx")],
+)
+def test_newest_first_with_the_undated_last_is_read_from_an_index(demo, staff_client, sort, index):
+    (page,) = plans(staff_client, f"/projects/?sort={sort}&page=2", "OFFSET 25")
+    assert f"using {index}" in page
+
+
 def test_the_dashboard_figures_come_from_their_index(demo, staff_client):
     url = "/?start=2025-01-01&end=2025-12-31&basis=landed"
     # The list's order index would serve the date range too; without it, the figures

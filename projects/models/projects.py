@@ -227,8 +227,11 @@ class InvestmentProject(models.Model):
         ordering = [F("landed_date").desc(nulls_last=True), "name"]
         indexes = [
             # The list's default order, newest landed first: its first page and its deep
-            # pages are read from this index without sorting the table.
+            # pages are read from this index without sorting the table. Sorting by signed
+            # date downwards, with the unsigned last, is read from the second. (Upwards,
+            # the figures indexes below serve both, also with the empty dates last.)
             NullsLastIndex(fields=["-landed_date", "-id"], name="project_landed_desc_idx"),
+            NullsLastIndex(fields=["-signed_date", "-id"], name="project_signed_desc_idx"),
             # The dashboard counts a period's projects, by landed or signed date, by size,
             # sector, park, zone and stage: on PostgreSQL these hold every column it reads,
             # so its figures come from the index without visiting the table.
