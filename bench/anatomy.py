@@ -43,6 +43,7 @@ from bench.run import (  # noqa: E402
     configure,
     create_postgres_database,
     refuse_unsafe_target,
+    write_results,
 )
 
 LIST_PAGES = range(5)  # bench/run.py's pages 1 to 5, the projects list
@@ -169,8 +170,6 @@ def main() -> None:
 
 
 def report(bench: Bench, args, frame: float, columns: list) -> None:
-    from django.db import connection
-
     def ms(value: float) -> str:
         return f"{value:.1f}"
 
@@ -195,11 +194,9 @@ def report(bench: Bench, args, frame: float, columns: list) -> None:
     sums = " | ".join(ms(sum(parts.values())) for _page, _plain, parts, _floor in columns)
     lines.append(f"| all parts (timed, with the timing's cost) | {sums} |")
     text = "\n".join(lines) + "\n"
-    out = ROOT / "bench" / f"results-anatomy-{connection.vendor}-{bench.args.projects}.md"
-    out.write_text(text, encoding="utf-8")
     print()
     print(text)
-    print(f"Written to {out.relative_to(ROOT)}")
+    write_results(f"results-anatomy-{bench.engine}-{bench.args.projects}.md", text)
 
 
 if __name__ == "__main__":

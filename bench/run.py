@@ -97,6 +97,13 @@ def create_postgres_database(url: str) -> None:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
 
 
+def write_results(name: str, text: str) -> None:
+    """Write a table of results to ``bench/<name>``."""
+    out = ROOT / "bench" / name
+    out.write_text(text, encoding="utf-8")
+    print(f"Written to {out.relative_to(ROOT)}")
+
+
 def percentile(samples: list[float], share: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(samples)
@@ -759,11 +766,9 @@ class Bench:
         # A partial run keeps the full table.
         chosen = self.args.q != QUERY_TEXT or self.args.broad_q != BROAD_TEXT
         suffix = "-partial" if self.args.only or chosen else ""
-        out = ROOT / "bench" / f"results-{self.engine}-{self.args.projects}{suffix}.md"
-        out.write_text(text, encoding="utf-8")
         print()
         print(text)
-        print(f"Written to {out.relative_to(ROOT)}")
+        write_results(f"results-{self.engine}-{self.args.projects}{suffix}.md", text)
 
 
 if __name__ == "__main__":

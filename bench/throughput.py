@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import LANDED_2024, refuse_unsafe_target  # noqa: E402
+from bench.run import LANDED_2024, refuse_unsafe_target, write_results  # noqa: E402
 
 LUA_SCRIPT = ROOT / "bench" / "throughput.lua"
 GUNICORN_LOG = Path("/tmp/bench-throughput-gunicorn.log")
@@ -131,9 +131,7 @@ def main() -> None:
         sys.exit(f"errors: the results are not written; see {GUNICORN_LOG}")
     options = {name: getattr(args, name) for name in DEFAULTS}
     suffix = "" if options == DEFAULTS else "-partial"
-    out = ROOT / "bench" / f"results-throughput-{engine}-{projects}{suffix}.md"
-    out.write_text(text, encoding="utf-8")
-    print(f"Written to {out.relative_to(ROOT)}")
+    write_results(f"results-throughput-{engine}-{projects}{suffix}.md", text)
 
 
 def server_environment(database_url: str) -> dict[str, str]:
