@@ -8,9 +8,20 @@ from collections.abc import Collection, Iterator
 from decimal import Decimal
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Aggregate, Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.functions import NullIf
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
@@ -87,36 +98,44 @@ def rows_by_key(queryset: QuerySet, rows: slice) -> QuerySet:
     return page.filter(pk__in=Subquery(keys))
 
 
-def can_be_empty(queryset: QuerySet, name: str) -> bool:
-    """Whether a sort key of the queryset may be NULL: a computed value, or a field that may
-    be, or one reached through a relation that may be."""
+def sort_value(queryset: QuerySet, name: str) -> F | NullIf | None:
+    """What the queryset's sort key ``name`` sorts by, with its empty values as NULL, if it
+    may have any: a computed value, blank text, or a field that may be NULL or is reached
+    through a relation that may be missing. None for a key that is never empty, and for one
+    that is not a path of fields (a relation itself sorts by its model's own order)."""
     if name in queryset.query.annotations:
-        return True
-    model = queryset.model
-    for bit in name.split(LOOKUP_SEP):
-        field = model._meta.pk if bit == "pk" else model._meta.get_field(bit)
-        if field.null:
-            return True
-        model = field.related_model or model
-    return False
+        return F(name)
+    model, may_be_missing = queryset.model, False
+    try:
+        for bit in name.split(LOOKUP_SEP):
+            field = model._meta.pk if bit == "pk" else model._meta.get_field(bit)
+            if field.null or field.many_to_many:  # many_to_many is None off relations
+                may_be_missing = True
+            model = field.related_model or model
+    except FieldDoesNotExist:
+        return None
+    if field.is_relation:
+        return None
+    if field.empty_strings_allowed and field.blank:
+        return NullIf(F(name), Value(""))
+    return F(name) if may_be_missing else None
 
 
 def empties_last(queryset: QuerySet) -> QuerySet:
-    """The queryset in its order, with the rows whose sort value is empty after all others
-    going up or down, as a spreadsheet sorts them, on every database: PostgreSQL would put
-    them first going down, SQLite first going up. Keys that cannot be empty are left as
-    they are, so that an index in their order still serves them."""
-    keys = []
+    """The queryset in its order, with the rows whose sort value is empty (NULL or blank
+    text) after all others going up or down, as a spreadsheet sorts them, on every
+    database: PostgreSQL would put NULL first going down, SQLite first going up, and both
+    put blank text first going up. Keys that cannot be empty are left as they are, so that
+    an index in their order still serves them."""
+    keys, changed = [], False
     for key in queryset.query.order_by:
-        name = key.removeprefix("-") if isinstance(key, str) else None
-        if name is not None and can_be_empty(queryset, name):
-            key = (
-                F(name).desc(nulls_last=True)
-                if key.startswith("-")
-                else F(name).asc(nulls_last=True)
-            )
+        value = sort_value(queryset, key.removeprefix("-")) if isinstance(key, str) else None
+        if value is not None:
+            descending = key.startswith("-")
+            key = value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)
+            changed = True
         keys.append(key)
-    return queryset.order_by(*keys)
+    return queryset.order_by(*keys) if changed else queryset
 
 
 class LedgerData(TableQuerysetData):

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Model, Sum
 from django.http import FileResponse, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -200,13 +200,15 @@ class TestSortingAndPages:
             ("/projects/", "park", lambda record: record.park),
             ("/parks/", "parent", lambda record: record.parent),
             ("/companies/", "investment_wan", lambda record: record.investment_wan),
+            ("/companies/", "home_region", lambda record: record.home_region or None),
         ],
     )
     def test_empty_values_sort_last_either_way(
         self, demo, staff_client, path, sort, value, direction
     ):
         """As a spreadsheet sorts: blanks after the values, going up or down, the same on
-        every database (PostgreSQL puts them first going down, SQLite first going up)."""
+        every database (PostgreSQL puts NULL first going down, SQLite first going up; both
+        put blank text first going up)."""
         Company.objects.create(name="暂无项目的企业", credit_code="91331122MA2HXXXX0X")
         seen, page = [], 1
         while True:
@@ -218,8 +220,26 @@ class TestSortingAndPages:
         filled = [item for item in seen if item is not None]
         assert filled and len(filled) < len(seen)
         assert seen == filled + [None] * (len(seen) - len(filled))
-        if not hasattr(filled[0], "pk"):  # records sort by name, in the database's collation
+        if not isinstance(filled[0], Model | str):  # text sorts in the database's collation
             assert filled == sorted(filled, reverse=direction == "-")
+
+    def test_only_keys_that_may_be_empty_are_rewritten(self):
+        def keys(queryset) -> list[str]:
+            return [str(key) for key in listing.empties_last(queryset).query.order_by]
+
+        projects = InvestmentProject.objects.all()
+        # Never empty, or not a path of fields: left as they are, the default order too.
+        assert keys(projects.order_by("-total_investment_wan", "pk")) == [
+            "-total_investment_wan",
+            "pk",
+        ]
+        assert keys(projects.order_by("?")) == ["?"]
+        assert keys(projects.order_by("park")) == ["park"]  # the park's own order
+        assert listing.empties_last(projects).ordered
+        # Through a relation that may be missing, or several rows: empty last.
+        for key in ("-park__name", "parcels__code"):
+            (rewritten,) = listing.empties_last(projects.order_by(key)).query.order_by
+            assert rewritten.nulls_last
 
     def test_sorting_by_stage_follows_the_pipeline(self, demo, staff_client):
         response = staff_client.get("/projects/", {"sort": "stage", "per_page": 100})
