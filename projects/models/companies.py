@@ -2,17 +2,19 @@
 
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from projects.models.fields import NaturalKeyManager, illustrative_flag
+from projects.models.pages import RecordPage
 from projects.validators import validate_credit_code
 
 
-class Company(models.Model):
+class Company(RecordPage, models.Model):
     """A firm (企业) that invests in the county, identified by name and credit code."""
+
+    page_view = "projects:company"
 
     name = models.CharField(_("名称"), max_length=100, unique=True)
     credit_code = models.CharField(
@@ -44,9 +46,6 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("projects:company", args=[self.pk])
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)

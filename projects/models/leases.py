@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -28,6 +27,7 @@ from projects.models.fields import (
     non_negative_constraint,
     quantity_field,
 )
+from projects.models.pages import RecordPage
 from projects.models.parks import LandParcel
 from projects.models.projects import InvestmentProject
 from projects.units import M2_PER_MU, TWO_PLACES
@@ -113,8 +113,10 @@ class LeaseManager(NaturalKeyManager.from_queryset(LeaseQuerySet)):
     key_fields = ("parcel__code", "start_date")
 
 
-class LeaseAgreement(models.Model):
+class LeaseAgreement(RecordPage, models.Model):
     """A 先租后供 agreement: a parcel leased for a project, with deadlines and targets."""
+
+    page_view = "projects:lease"
 
     class Status(models.TextChoices):
         LEASING = "leasing", _("租赁中")
@@ -195,9 +197,6 @@ class LeaseAgreement(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.end_date = add_years(self.start_date, self.term_years)
         super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("projects:lease", args=[self.pk])
 
     def natural_key(self) -> tuple:
         return (self.parcel.code, self.start_date.isoformat())

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -23,6 +22,7 @@ from projects.models.fields import (
     non_negative_constraint,
     quantity_field,
 )
+from projects.models.pages import RecordPage
 from projects.units import m2_to_mu
 
 
@@ -70,8 +70,10 @@ class ParkManager(NaturalKeyManager):
         return ParkTree(list(self.values_list("pk", "name", "parent_id")))
 
 
-class Park(models.Model):
+class Park(RecordPage, models.Model):
     """A park or platform (园区) where projects land; sub-parks name their parent (一区多园)."""
+
+    page_view = "projects:park"
 
     class Kind(models.TextChoices):
         HIGH_TECH_ZONE = "high_tech_zone", _("高新区")
@@ -113,9 +115,6 @@ class Park(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("projects:park", args=[self.pk])
-
     def natural_key(self) -> tuple[str]:
         return (self.name,)
 
@@ -141,8 +140,10 @@ PARCEL_DATE_ORDER = ("handover_date", "start_date", "completion_date")
 PARCEL_AGREED_DATE_ORDER = ("agreed_handover_date", "agreed_start_date", "agreed_completion_date")
 
 
-class LandParcel(models.Model):
+class LandParcel(RecordPage, models.Model):
     """An industrial land parcel (工业地块): its code, park, area, supply mode and dates."""
+
+    page_view = "projects:parcel"
 
     class LandUse(models.TextChoices):
         INDUSTRIAL = "industrial", _("工业用地")
@@ -221,9 +222,6 @@ class LandParcel(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-    def get_absolute_url(self) -> str:
-        return reverse("projects:parcel", args=[self.pk])
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)

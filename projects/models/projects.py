@@ -10,7 +10,6 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -25,6 +24,7 @@ from projects.models.fields import (
     non_negative_constraint,
     quantity_field,
 )
+from projects.models.pages import RecordPage
 from projects.models.parks import LandParcel, Park
 from projects.models.sectors import Sector
 from projects.units import WAN_PER_YI, wan_to_yi
@@ -133,8 +133,10 @@ PROJECT_DATE_ORDER = (
 )
 
 
-class InvestmentProject(models.Model):
+class InvestmentProject(RecordPage, models.Model):
     """An attracted investment project (招引项目), followed from negotiation to production."""
+
+    page_view = "projects:project"
 
     class Zone(models.TextChoices):
         YANGTZE_DELTA = "yangtze_delta", _("长三角")
@@ -272,9 +274,6 @@ class InvestmentProject(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("projects:project", args=[self.pk])
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
