@@ -188,6 +188,13 @@ def is_plain(function: Callable, method: Callable) -> bool:
     return getattr(function, "__func__", None) is method
 
 
+def label_of(column: BoundColumn) -> Callable[[Model, object], str]:
+    """A function from a record and its value to a ``LabelColumn``'s label, the labels
+    translated once, in the language of the request, rather than once per cell."""
+    labels = {value: str(label) for value, label in column.column.labels.items()}
+    return lambda _record, value: labels[value]
+
+
 def convert_value(column: BoundColumn) -> Callable[[Model, object], object] | None:
     """A function from a record and its value to the exported value, given by (first found)
     the table's ``value_<name>()`` or ``render_<name>()``, or the column's ``value()``;
@@ -198,8 +205,7 @@ def convert_value(column: BoundColumn) -> Callable[[Model, object], object] | No
     if is_plain(convert, tables.Column.render):
         return None
     if is_plain(convert, LabelColumn.value):
-        labels = {value: str(label) for value, label in column.column.labels.items()}
-        return lambda _record, value: labels[value]
+        return label_of(column)
     return bind(convert, column)
 
 
@@ -275,7 +281,12 @@ def page_cell(column: BoundColumn, table: tables.Table) -> Callable[[BoundRow], 
             "worked out per record, and no localization of its own."
         )
     read, empty = read_value(column, table.data.model), empty_test(column)
-    render = None if is_plain(column.render, tables.Column.render) else bind(column.render, column)
+    if is_plain(column.render, tables.Column.render):
+        render = None
+    elif is_plain(column.render, LabelColumn.render):
+        render = label_of(column)
+    else:
+        render = bind(column.render, column)
     link, default = link_of(column, table), column.default
     context = Context()  # the escaping and localization of a template's {{ cell }}
     opening = f"<td {column.attrs['td'].as_html()}>"  # as_html() escapes

@@ -520,6 +520,20 @@ def test_rows_are_those_of_django_tables2s_template(demo, staff_client, path, pa
         assert any(markup in row for row in written)
 
 
+def test_the_illustrative_mark_is_in_the_language_of_each_request(demo, staff_client):
+    InvestmentProject.objects.filter(pk__in=InvestmentProject.objects.all()[:3]).update(
+        illustrative=True
+    )
+    marks = {"zh-hans": "示例</span>", "en": "Illustrative</span>"}
+    for language in ("zh-hans", "en", "zh-hans", "en"):
+        html = staff_client.get("/projects/", HTTP_ACCEPT_LANGUAGE=language).text
+        rows = table_rows(html)
+        assert any(marks[language] in row for row in rows)
+        assert not any(
+            mark in row for other, mark in marks.items() if other != language for row in rows
+        )
+
+
 @pytest.mark.parametrize("path", [*LISTS, "/leases/"])
 def test_export_query_count_does_not_grow_with_the_rows(demo, staff_client, path):
     def export(params: dict) -> tuple[int, int]:

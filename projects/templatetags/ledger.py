@@ -1,10 +1,24 @@
 """Template filters of the ledger's pages."""
 
+from functools import cache
+
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 register = template.Library()
+
+
+@cache
+def illustrative_mark(language: str | None) -> str:
+    """The mark of an illustrative record in ``language``, written once per language."""
+    with override(language):
+        return format_html(
+            '<span class="badge text-bg-warning" title="{}">{}</span>',
+            _("演示用的示例记录，并非真实台账。"),
+            _("示例"),
+        )
 
 
 @register.filter
@@ -13,10 +27,4 @@ def badge(record) -> str:
 
     Written here rather than by a template: the list pages show it on every row.
     """
-    if not record.illustrative:
-        return ""
-    return format_html(
-        '<span class="badge text-bg-warning" title="{}">{}</span>',
-        _("演示用的示例记录，并非真实台账。"),
-        _("示例"),
-    )
+    return illustrative_mark(get_language()) if record.illustrative else ""
