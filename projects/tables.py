@@ -7,13 +7,19 @@ amount or area they come from.
 
 from collections.abc import Callable, Collection
 from functools import partial
+from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, Model, Value, When
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tables2.templatetags.django_tables2 import table_page_range
+from django_tables2.utils import AttributeDict
 
 from projects.columns import (
     NOWRAP,
@@ -64,6 +70,78 @@ class LedgerTable(tables.Table):
             empty = format_html('<tr><td colspan="{}">{}</td></tr>', len(cells), self.empty_text)
             rows.append(empty)
         return mark_safe("".join(rows))
+
+    def head(self) -> SafeString:
+        """The table's head, as django-tables2's template writes it: each sortable column's
+        header links to the list sorted by it (the other way round if it is sorted by it
+        already), keeping the request's other parameters."""
+        if not self.show_header:
+            return mark_safe("")
+        cells = []
+        for column in self.columns:
+            header = render_value_in_context(column.header, Context())
+            if column.orderable:
+                link = self.link_with(self.prefixed_order_by_field, column.order_by_alias.next)
+                header = format_html('<a href="{}">{}</a>', link, header)
+            th = column.attrs["th"].as_html()
+            cells.append(format_html('<th {} scope="col">{}</th>', th, header))
+        thead = self.attrs.get("thead")  # the template writes nothing for a plain dict
+        thead = thead.as_html() if isinstance(thead, AttributeDict) else ""
+        return format_html("<thead {}><tr>{}</tr></thead>", thead, mark_safe("".join(cells)))
+
+    def pager(self) -> SafeString:
+        """Links to the previous, next and nearby pages, as django-tables2's template writes
+        them, keeping the request's other parameters."""
+        page = getattr(self, "page", None)
+        if not page or self.paginator.num_pages <= 1:
+            return mark_safe("")
+        items = []
+        if page.has_previous():
+            items.append(
+                format_html(
+                    '<li class="previous page-item"><a href="{}" class="page-link">'
+                    '<span aria-hidden="true">&laquo;</span> {}</a></li>',
+                    self.link_with(self.prefixed_page_field, page.previous_page_number()),
+                    gettext("previous"),
+                )
+            )
+        if page.has_previous() or page.has_next():
+            for number in table_page_range(page, self.paginator):
+                active = " active" if number == page.number else ""
+                link = (
+                    ""
+                    if number == "..."
+                    else format_html('href="{}"', self.link_with(self.prefixed_page_field, number))
+                )
+                items.append(
+                    format_html(
+                        '<li class="page-item{}"><a class="page-link" {}>{}</a></li>',
+                        active,
+                        link,
+                        render_value_in_context(number, Context()),
+                    )
+                )
+        if page.has_next():
+            items.append(
+                format_html(
+                    '<li class="next page-item"><a href="{}" class="page-link">'
+                    '{} <span aria-hidden="true">&raquo;</span></a></li>',
+                    self.link_with(self.prefixed_page_field, page.next_page_number()),
+                    gettext("next"),
+                )
+            )
+        return format_html(
+            '<nav aria-label="Table navigation"><ul class="pagination justify-content-center">'
+            "{}</ul></nav>",
+            mark_safe("".join(items)),
+        )
+
+    def link_with(self, name: str, value: object) -> str:
+        """The request's query with ``name`` set to ``value``, as django-tables2's
+        ``querystring_replace`` writes it."""
+        params = dict(self.request.GET)
+        params[name] = value
+        return "?" + urlencode(params, doseq=True)
 
     def export_columns(
         self, exclude: Collection[str] = ()

@@ -1,5 +1,6 @@
 """The list pages: summary, sorting, pages, exports, bad input and query counts."""
 
+import copy
 import csv
 import io
 import re
@@ -518,6 +519,41 @@ def test_rows_are_those_of_django_tables2s_template(demo, staff_client, path, pa
     if path in ("/projects/", "/parks/") and "q" not in params:
         markup = "&lt;b&gt;触米&lt;/b&gt; &amp; Co" if path == "/projects/" else "&lt;i&gt;五云"
         assert any(markup in row for row in written)
+
+
+def table_part(html: str, pattern: str) -> str:
+    """The part of a page matching ``pattern``, its whitespace between tags left out and
+    any other run of it written as one space."""
+    part = re.search(pattern, html, re.S).group(0)
+    return re.sub(r"\s*([<>])\s*", r"\1", re.sub(r"\s+", " ", part))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": 1},
+        {"sort": "-total_investment_wan", "page": 3, "size": "", "language": "en"},
+        {"sort": "name", "page": 5, "q": "项目"},
+        {"sort": "landed_date", "page": 18, "leased": ""},
+    ],
+)
+def test_head_and_pager_are_those_of_django_tables2s_template(demo, staff_client, params):
+    # Enough projects for the pager to skip pages ("…") on either side of the page shown.
+    model = InvestmentProject.objects.order_by("pk").first()
+    copies = []
+    for number in range(300):
+        model.pk, model.name = None, f"复制项目{number:03}"
+        copies.append(copy.copy(model))
+    InvestmentProject.objects.bulk_create(copies)
+    language = params.pop("language", "zh-hans")
+    response = staff_client.get("/projects/", params, HTTP_ACCEPT_LANGUAGE=language)
+    table = response.context["table"]
+    table.template_name = "django_tables2/bootstrap5-responsive.html"
+    with translation.override(language):
+        expected = table.as_html(response.wsgi_request)
+    for pattern in (r"<thead.*?</thead>", r'<nav aria-label="Table navigation">.*?</nav>'):
+        assert table_part(response.text, pattern) == table_part(expected, pattern)
+    assert "..." in expected
 
 
 def test_the_illustrative_mark_is_in_the_language_of_each_request(demo, staff_client):
