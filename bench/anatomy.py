@@ -17,8 +17,9 @@ part counted without the parts inside it:
 - the templates (the frame, the table's head and pager, the summary);
 - the rest: handling the request (middleware, session, user, URL), the test client.
 
-Timing the parts adds its own cost, so the parts add up to more than the plain time; their
-sizes relative to each other are what they tell. See bench/README.md.
+Every figure is a mean, so that the parts of a page add up to its time with them timed,
+which the last row gives: timing them adds its own small cost, and the machine's other
+work makes two runs of the same page differ by some percent. See bench/README.md.
 """
 
 import argparse
@@ -117,12 +118,15 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.db import connection
+    from django.db import DatabaseError, connection
     from django.test import override_settings
 
     from projects.models import InvestmentProject
 
-    projects = InvestmentProject.objects.count()
+    try:
+        projects = InvestmentProject.objects.count()
+    except DatabaseError:  # not migrated yet
+        projects = 0
     if not projects:
         sys.exit("The database holds no projects: fill it with bench/run.py first.")
     options = SimpleNamespace(
@@ -144,7 +148,7 @@ def main() -> None:
             started = time.perf_counter()
             bench.request(url)
             samples.append((time.perf_counter() - started) * 1000)
-        return statistics.median(samples)
+        return statistics.mean(samples)
 
     def split(url: str) -> dict[str, float]:
         parts = Parts()
@@ -165,7 +169,7 @@ def main() -> None:
         for page in pages:
             print(f"{page.title} …", flush=True)
             floor, _result = bench.time_raw(page.raw, args.repeat)
-            columns.append((page, plain(page.url), split(page.url), floor.median))
+            columns.append((page, plain(page.url), split(page.url), statistics.mean(floor.samples)))
     report(bench, args, frame, columns)
 
 
@@ -178,21 +182,21 @@ def report(bench: Bench, args, frame: float, columns: list) -> None:
     lines = [
         f"# Where a list page's time goes: {bench.engine}, {bench.args.projects:,} projects",
         "",
-        f"- {args.repeat} requests per page, plainly then with each part timed; "
-        f"mean ms per request of each part, without the parts inside it",
-        f"- the site's frame alone (`base.html`, logged in): {ms(frame)} ms (median)",
+        f"- {args.repeat} requests per page, plainly then with each part timed; mean ms "
+        "per request, of each part without the parts inside it",
+        f"- the site's frame alone (`base.html`, logged in): {ms(frame)} ms",
         "",
         header,
         "|---" * (len(columns) + 1) + "|",
-        "| page, median ms | " + " | ".join(ms(plain) for _page, plain, *_rest in columns) + " |",
-        "| raw-SQL floor, median ms | " + " | ".join(ms(floor) for *_rest, floor in columns) + " |",
+        "| page | " + " | ".join(ms(plain) for _page, plain, *_rest in columns) + " |",
+        "| raw-SQL floor | " + " | ".join(ms(floor) for *_rest, floor in columns) + " |",
         "| 3× the floor | " + " | ".join(ms(3 * floor) for *_rest, floor in columns) + " |",
     ]
     for name in names:
         cells = " | ".join(ms(parts.get(name, 0.0)) for _page, _plain, parts, _floor in columns)
         lines.append(f"| {name} | {cells} |")
     sums = " | ".join(ms(sum(parts.values())) for _page, _plain, parts, _floor in columns)
-    lines.append(f"| all parts (timed, with the timing's cost) | {sums} |")
+    lines.append(f"| page, with its parts timed | {sums} |")
     text = "\n".join(lines) + "\n"
     print()
     print(text)
