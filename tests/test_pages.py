@@ -1,10 +1,12 @@
 """A record's page URL, reversed once per view and written with each record's key."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
+from projects.models.pages import record_url
 
 MODELS = [Company, InvestmentProject, LandParcel, LeaseAgreement, Park]
 KEYS = [1, 7, 10, 2_147_483_647]
@@ -30,6 +32,13 @@ def test_the_url_follows_the_urlconf():
     with override_settings(ROOT_URLCONF="tests.urls_mounted"):
         assert Park(pk=3).get_absolute_url() == "/ledger/parks/3/"
     assert Park(pk=3).get_absolute_url() == "/parks/3/"
+
+
+def test_a_url_that_does_not_write_the_key_as_it_is_is_refused():
+    with override_settings(ROOT_URLCONF="tests.urls_mounted"):
+        assert reverse("hexadecimal", args=[255]) == "/hexadecimal/ff/"
+        with pytest.raises(ImproperlyConfigured):
+            record_url("hexadecimal", 255)
 
 
 def test_a_record_without_a_key_has_no_url():

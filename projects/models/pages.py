@@ -8,9 +8,11 @@ so a page's URL is reversed once per view and the key written into it.
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-# A key no record has, reversed in place of a real one to find where the key goes.
+# Reversed in place of a record's key to find where a key goes: digits that no other part
+# of a page's URL holds.
 KEY_MARKER = 918273645546372819
 
 
@@ -19,7 +21,9 @@ def around_the_key(view: str, prefix: str, urlconf) -> tuple[str, str]:
     """The URL of ``view`` before and after the record's key, under the script prefix and
     URLconf of the request (the arguments, which the cache is keyed by)."""
     url = reverse(view, args=[KEY_MARKER], urlconf=urlconf)
-    head, _marker, tail = url.partition(str(KEY_MARKER))
+    head, marker, tail = url.partition(str(KEY_MARKER))
+    if not marker:
+        raise ImproperlyConfigured(f"The URL of {view} does not hold its key as written.")
     return head, tail
 
 
