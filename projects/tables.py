@@ -35,6 +35,10 @@ from projects.columns import (
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park, SizeTier
 from projects.units import m2_to_mu, wan_to_yi
 
+# The pager's words, as django-tables2's template writes them: translated by its own
+# catalogue, which has them in Chinese (上一页, 下一页), not by the ledger's.
+PREVIOUS, NEXT = "previous", "next"
+
 # What an empty cell shows on the page; exports leave the cell empty instead.
 EMPTY = "—"
 EXACT_YI = partial(wan_to_yi, exact=True)
@@ -102,7 +106,7 @@ class LedgerTable(tables.Table):
                     '<li class="previous page-item"><a href="{}" class="page-link">'
                     '<span aria-hidden="true">&laquo;</span> {}</a></li>',
                     self.link_with(self.prefixed_page_field, page.previous_page_number()),
-                    gettext("previous"),
+                    gettext(PREVIOUS),
                 )
             )
         if page.has_previous() or page.has_next():
@@ -127,7 +131,7 @@ class LedgerTable(tables.Table):
                     '<li class="next page-item"><a href="{}" class="page-link">'
                     '{} <span aria-hidden="true">&raquo;</span></a></li>',
                     self.link_with(self.prefixed_page_field, page.next_page_number()),
-                    gettext("next"),
+                    gettext(NEXT),
                 )
             )
         return format_html(
