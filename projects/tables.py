@@ -109,22 +109,21 @@ class LedgerTable(tables.Table):
                     gettext(PREVIOUS),
                 )
             )
-        if page.has_previous() or page.has_next():
-            for number in table_page_range(page, self.paginator):
-                active = " active" if number == page.number else ""
-                link = (
-                    ""
-                    if number == "..."
-                    else format_html('href="{}"', self.link_with(self.prefixed_page_field, number))
+        for number in table_page_range(page, self.paginator):
+            active = " active" if number == page.number else ""
+            link = (
+                ""
+                if number == "..."
+                else format_html('href="{}"', self.link_with(self.prefixed_page_field, number))
+            )
+            items.append(
+                format_html(
+                    '<li class="page-item{}"><a class="page-link" {}>{}</a></li>',
+                    active,
+                    link,
+                    render_value_in_context(number, Context()),
                 )
-                items.append(
-                    format_html(
-                        '<li class="page-item{}"><a class="page-link" {}>{}</a></li>',
-                        active,
-                        link,
-                        render_value_in_context(number, Context()),
-                    )
-                )
+            )
         if page.has_next():
             items.append(
                 format_html(
