@@ -154,6 +154,10 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 
+# The admin's History shows old versions to read; none is saved back over the record
+# (projects.admin.LedgerAdmin.history_form_view refuses it).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "8")) * 3600
 
 # Chinese is the language of the county's staff; English is the second language.

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
@@ -40,6 +41,21 @@ class LedgerAdmin(SimpleHistoryAdmin):
     """
 
     show_full_result_count = False
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
+    ) -> HttpResponse:
+        """An old version of the record, to read only.
+
+        django-simple-history saves whatever a POST to this page sends onto the old
+        version, for anyone who may view the record, and with every field of that
+        version, read-only ones included: a lease's status and the deadlines its decisions
+        set would go back with it. Records change through their forms and the lease's
+        page, where the rules are checked, so this page refuses to save anything.
+        """
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         for word in smart_split(search_term):
