@@ -132,6 +132,30 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
+
+def env_proxies(name: str) -> int:
+    """Read the number of reverse proxies in front of the app."""
+    value = os.environ.get(name, "0").strip()
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of proxies, not {value!r}.")
+    return int(value)
+
+
+# The address a login is locked at is the client's, not the proxy's: behind nginx every
+# request comes from 127.0.0.1, and one attacker would lock an account out for everyone.
+# Each of the TRUSTED_PROXIES proxies (deploy/nginx.conf is one) appends the address it saw
+# to X-Forwarded-For, so the client is that many entries from the right; entries further
+# left were written by the client and are never trusted. With none, the header is ignored.
+TRUSTED_PROXIES = env_proxies("TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+# Count the proxies from the right, whatever the client wrote to the left of them.
+IPWARE_STRICT = False
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
