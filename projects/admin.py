@@ -30,10 +30,14 @@ from projects.models import (
     SizeTier,
 )
 from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
+from projects.versioning import VersionedModelForm
 
 
 class LedgerAdmin(SimpleHistoryAdmin):
     """The admin of a ledger table, which may hold a province's records.
+
+    Its change form refuses to save over someone else's change made since it was opened
+    (``projects.versioning``).
 
     Its list does not count the whole table beside the filtered count, and its search
     reads the same indexes as the list pages' search (``projects.search``): each word
@@ -41,6 +45,8 @@ class LedgerAdmin(SimpleHistoryAdmin):
     """
 
     show_full_result_count = False
+    form = VersionedModelForm
+    change_form_template = "admin/ledger_change_form.html"
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context=None

@@ -37,45 +37,89 @@ def shown(model_field: models.Field, value, names: dict) -> str:
     return str(value)
 
 
-def timeline(record: models.Model, limit: int = HISTORY_ROWS) -> list[Change]:
-    """The record's latest changes, newest first, each against the version before it."""
-    versions = list(
-        record.history.select_related("history_user").order_by("-history_date")[: limit + 1]
-    )
-    model_fields = [f for f in record._meta.concrete_fields if not f.primary_key]
-    # Names of related records in the versions shown: one query per related model.
+def related_names(model_fields: list[models.Field], versions) -> dict:
+    """Names of the records the versions refer to: one query per related model."""
     wanted: dict = {}
     for model_field in model_fields:
         if model_field.is_relation:
             ids = {getattr(version, model_field.attname) for version in versions}
             wanted[model_field.related_model] = ids - {None}
-    names = {
+    return {
         (model, pk): str(related)
         for model, ids in wanted.items()
         if ids
         for pk, related in model._base_manager.in_bulk(ids).items()
     }
+
+
+def differences(older, newer, model_fields: list[models.Field], names: dict) -> list:
+    """Each field whose value differs between two versions: (field, before, after), as shown."""
+    return [
+        (model_field, shown(model_field, before, names), shown(model_field, after, names))
+        for model_field in model_fields
+        if (before := getattr(older, model_field.attname))
+        != (after := getattr(newer, model_field.attname))
+    ]
+
+
+def recorded_fields(record: models.Model) -> list[models.Field]:
+    return [f for f in record._meta.concrete_fields if not f.primary_key]
+
+
+def saved(version) -> Change:
+    """A history record as a change, without its fields: who saved, when and how."""
+    return Change(
+        when=version.history_date,
+        who=version.history_user.get_username() if version.history_user else _("系统"),
+        kind=version.history_type,
+    )
+
+
+def timeline(record: models.Model, limit: int = HISTORY_ROWS) -> list[Change]:
+    """The record's latest changes, newest first, each against the version before it."""
+    versions = list(
+        record.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
+    model_fields = recorded_fields(record)
+    names = related_names(model_fields, versions)
     changes = []
     for newer, older in zip(versions[:limit], [*versions[1:], None], strict=False):
-        change = Change(
-            when=newer.history_date,
-            who=newer.history_user.get_username() if newer.history_user else _("系统"),
-            kind=newer.history_type,
-        )
+        change = saved(newer)
         if older is not None and newer.history_type == "~":
-            for model_field in model_fields:
-                before = getattr(older, model_field.attname)
-                after = getattr(newer, model_field.attname)
-                if before != after:
-                    change.fields.append(
-                        (
-                            str(model_field.verbose_name),
-                            shown(model_field, before, names),
-                            shown(model_field, after, names),
-                        )
-                    )
+            change.fields = [
+                (str(model_field.verbose_name), before, after)
+                for model_field, before, after in differences(older, newer, model_fields, names)
+            ]
         changes.append(change)
     return changes
+
+
+def latest_version(record: models.Model) -> int | None:
+    """The id of the record's latest history record: it changes whenever the record is saved."""
+    return (
+        record.history.order_by("-history_date", "-history_id")
+        .values_list("history_id", flat=True)
+        .first()
+    )
+
+
+def changes_since(record: models.Model, version: int | None) -> tuple[Change, list]:
+    """Who saved the record last, and each field that differs from ``version`` to now.
+
+    ``version`` is a history id from ``latest_version``; None stands for the record as it
+    was before its first history record, which is then compared with the latest one.
+    """
+    versions = record.history.select_related("history_user").order_by(
+        "-history_date", "-history_id"
+    )
+    latest = versions.first()
+    older = versions.filter(history_id=version).first() if version is not None else None
+    last = saved(latest)
+    if older is None:
+        return last, []
+    model_fields = recorded_fields(record)
+    names = related_names(model_fields, [older, latest])
+    return last, differences(older, latest, model_fields, names)
 
 
 def start_history(reason: str) -> None:
