@@ -5,6 +5,7 @@ permissions: a user who cannot view a model in the pages cannot read it here.
 """
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import FieldDoesNotExist
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import permissions, routers, serializers, viewsets
@@ -25,6 +26,7 @@ from projects.models import (
     LeaseTarget,
     Park,
 )
+from projects.roles import Viewable
 
 
 class LedgerPagination(PageNumberPagination):
@@ -68,7 +70,34 @@ class LedgerViewSet(AuthenticatedByTheApi, viewsets.ReadOnlyModelViewSet):
     pagination_class = LedgerPagination
 
 
-class ParkSerializer(serializers.ModelSerializer):
+class LedgerSerializer(serializers.ModelSerializer):
+    """A record as JSON, naming the records it refers to only to users who may view them.
+
+    A lease refers to a parcel and a project: a user who may view leases but not parcels
+    reads the lease without its parcel, as on the lease's page. Rows that belong to the
+    record itself (a lease's targets) come with it.
+    """
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is None:  # the OpenAPI schema describes every field
+            return fields
+        viewable = Viewable(request.user)
+        opts = self.Meta.model._meta
+        for name, field in list(fields.items()):
+            try:
+                model_field = opts.get_field((field.source or name).split(".")[0])
+            except FieldDoesNotExist:
+                continue
+            # A field of this model that refers to others; reverse relations are its own rows.
+            refers = model_field.is_relation and not model_field.auto_created
+            if refers and not viewable.model(model_field.related_model):
+                del fields[name]
+        return fields
+
+
+class ParkSerializer(LedgerSerializer):
     parent = serializers.StringRelatedField()
     planned_area_mu = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
@@ -87,13 +116,13 @@ class ParkSerializer(serializers.ModelSerializer):
         ]
 
 
-class CompanySerializer(serializers.ModelSerializer):
+class CompanySerializer(LedgerSerializer):
     class Meta:
         model = Company
         fields = ["id", "name", "credit_code", "home_region", "above_scale", "illustrative"]
 
 
-class ParcelSerializer(serializers.ModelSerializer):
+class ParcelSerializer(LedgerSerializer):
     park = serializers.StringRelatedField()
     area_mu = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
@@ -102,7 +131,7 @@ class ParcelSerializer(serializers.ModelSerializer):
         exclude = []
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(LedgerSerializer):
     company = serializers.StringRelatedField()
     sector = serializers.StringRelatedField()
     park = serializers.StringRelatedField()
@@ -121,7 +150,7 @@ class TargetSerializer(serializers.ModelSerializer):
         fields = ["indicator", "direction", "target_value"]
 
 
-class LeaseSerializer(serializers.ModelSerializer):
+class LeaseSerializer(LedgerSerializer):
     parcel = serializers.SlugRelatedField(slug_field="code", read_only=True)
     project = serializers.StringRelatedField()
     targets = TargetSerializer(many=True, read_only=True)

@@ -207,6 +207,35 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
         opts = self.table_class._meta.model._meta
         return (f"{opts.app_label}.view_{opts.model_name}",)
 
+    def get_table_kwargs(self) -> dict:
+        kwargs = super().get_table_kwargs()
+        kwargs["exclude"] = (*kwargs.get("exclude", ()), *self.unviewable_columns())
+        return kwargs
+
+    def unviewable_columns(self) -> list[str]:
+        """The columns that show records of a model the user may not view.
+
+        They are left out of the page and the export alike, as a record's page leaves out
+        the records a user may not view. A column reached through several relations
+        (``project__company``) needs the view permission of each.
+        """
+        user = self.request.user
+        hidden = []
+        for name, column in self.table_class.base_columns.items():
+            opts = self.table_class._meta.model._meta
+            for relation in str(column.accessor or name).replace(".", LOOKUP_SEP).split(LOOKUP_SEP):
+                try:
+                    related = opts.get_field(relation).related_model
+                except FieldDoesNotExist:
+                    break
+                if related is None:
+                    break
+                opts = related._meta
+                if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+                    hidden.append(name)
+                    break
+        return hidden
+
     def get_export_filename(self, export_format: str) -> str:
         model = self.table_class._meta.model._meta.model_name
         return f"{model}-{timezone.localdate().isoformat()}.{export_format}"

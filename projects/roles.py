@@ -43,3 +43,22 @@ def sync_roles() -> dict[str, int]:
         group.permissions.set(permissions)
         counts[name] = group.permissions.count()
     return counts
+
+
+class Viewable:
+    """Which of the ledger's models a user may view, looked up by model name.
+
+    A record's page shows the records it refers to, and lists the records that refer to
+    it, only to a user who may view those models too: ``{% if can_view.landparcel %}``.
+    Django caches a user's permissions, so each look-up is cheap.
+    """
+
+    def __init__(self, user) -> None:
+        self.user = user
+
+    def __getitem__(self, model_name: str) -> bool:
+        return self.user.has_perm(f"projects.view_{model_name}")
+
+    def model(self, model) -> bool:
+        """Whether the user may view ``model``'s records."""
+        return self[model._meta.model_name]

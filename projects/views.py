@@ -28,6 +28,7 @@ from projects.forms import AssessmentForm, DecisionForm
 from projects.history import timeline
 from projects.listing import ObjectListView, per_row, rows_by_key
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
+from projects.roles import Viewable
 from projects.spreadsheets import download
 from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import m2_to_mu, wan_to_yi
@@ -41,7 +42,8 @@ DETAIL_ROWS = 20
 
 class RecordView(PermissionRequiredMixin, DetailView):
     """A record's page, for users who may view the model, linking to its admin change page
-    for staff who may edit it."""
+    for staff who may edit it. Records of other models, referred to or listed, show only to
+    users who may view those models too (``can_view``)."""
 
     def get_permission_required(self) -> tuple[str]:
         opts = self.get_queryset().model._meta
@@ -57,6 +59,7 @@ class RecordView(PermissionRequiredMixin, DetailView):
         context["admin_url"] = reverse(
             f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.object.pk]
         )
+        context["can_view"] = Viewable(user)
         if hasattr(self.object, "history"):
             context["history"] = timeline(self.object)
         return context

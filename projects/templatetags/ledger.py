@@ -28,3 +28,19 @@ def badge(record) -> str:
     Written here rather than by a template: the list pages show it on every row.
     """
     return illustrative_mark(get_language()) if record.illustrative else ""
+
+
+@register.simple_tag(takes_context=True)
+def related(context, record, link: bool = True) -> str:
+    """A record this page refers to: its name, linked to its page, if the user may view it.
+
+    Without the view permission of the record's model the name is withheld, and the page
+    says so. The page's view puts ``can_view`` (``projects.roles.Viewable``) in the context.
+    """
+    if record is None:
+        return "—"
+    if not context["can_view"].model(type(record)):
+        return format_html('<span class="text-body-secondary">{}</span>', _("无权查看"))
+    if link:
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record)
+    return str(record)
