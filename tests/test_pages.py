@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse, set_script_prefix
+from django.utils import translation
 
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
 from projects.models.pages import record_url
@@ -44,3 +45,11 @@ def test_a_url_that_does_not_write_the_key_as_it_is_is_refused():
 def test_a_record_without_a_key_has_no_url():
     with pytest.raises(NoReverseMatch):
         Company().get_absolute_url()
+
+
+def test_the_url_follows_the_language_prefix():
+    with override_settings(ROOT_URLCONF="tests.urls_i18n"):
+        for language in ("en", "zh-hans", "en"):
+            with translation.override(language):
+                assert Park(pk=3).get_absolute_url() == reverse("projects:park", args=[3])
+                assert Park(pk=3).get_absolute_url() == f"/{language}/parks/3/"

@@ -10,6 +10,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 # Reversed in place of a record's key to find where a key goes: digits that no other part
 # of a page's URL holds.
@@ -17,9 +18,10 @@ KEY_MARKER = 918273645546372819
 
 
 @lru_cache(maxsize=64)
-def around_the_key(view: str, prefix: str, urlconf) -> tuple[str, str]:
-    """The URL of ``view`` before and after the record's key, under the script prefix and
-    URLconf of the request (the arguments, which the cache is keyed by)."""
+def around_the_key(view: str, prefix: str, urlconf, language: str | None) -> tuple[str, str]:
+    """The URL of ``view`` before and after the record's key, under the script prefix,
+    URLconf and language of the request: everything ``reverse()`` depends on, which the
+    cache is keyed by (a URLconf of ``i18n_patterns`` starts URLs with the language)."""
     url = reverse(view, args=[KEY_MARKER], urlconf=urlconf)
     head, marker, tail = url.partition(str(KEY_MARKER))
     if not marker:
@@ -31,7 +33,8 @@ def record_url(view: str, pk: int) -> str:
     """``reverse(view, args=[pk])`` for a view whose only argument is an integer key."""
     if not isinstance(pk, int):  # no key yet, or not an integer: Django says what is wrong
         return reverse(view, args=[pk])
-    head, tail = around_the_key(view, get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
+    urlconf = get_urlconf(settings.ROOT_URLCONF)
+    head, tail = around_the_key(view, get_script_prefix(), urlconf, get_language())
     return f"{head}{pk}{tail}"
 
 
