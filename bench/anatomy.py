@@ -88,15 +88,15 @@ def instrumented(parts: Parts) -> ExitStack:
     from django.forms.boundfield import BoundField
     from django.template.response import SimpleTemplateResponse
 
-    from projects.listing import ObjectListView
-    from projects.tables import LedgerTable
+    from projects.lists.tables import ListTable
+    from projects.lists.views import ObjectListView
 
     measured = [
         (QuerySet, "_fetch_all", "ORM"),
         (QuerySet, "aggregate", "ORM"),
         (ObjectListView, "get", "view: filters, table and pager set up"),
         (BoundField, "__str__", "filter panel widgets"),
-        (LedgerTable, "body", "table rows (cells)"),
+        (ListTable, "body", "table rows (cells)"),
         (SimpleTemplateResponse, "render", "templates"),
     ]
     stack = ExitStack()

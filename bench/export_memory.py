@@ -49,16 +49,16 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from projects.listing import EXPORT_ROW_LIMIT
+    from projects.lists.export import ListExport
     from projects.models import InvestmentProject
 
     landed = InvestmentProject.objects.filter(landed_date__isnull=False).order_by("-landed_date")
     total = landed.count()
     if not total:
         sys.exit("The database holds no landed projects: fill it with bench/run.py first.")
-    wanted = min(args.rows, total, EXPORT_ROW_LIMIT)
+    wanted = min(args.rows, total, ListExport.row_limit)
     since = landed.values_list("landed_date", flat=True)[wanted - 1]
-    if landed.filter(landed_date__gte=since).count() > EXPORT_ROW_LIMIT:
+    if landed.filter(landed_date__gte=since).count() > ListExport.row_limit:
         since += timedelta(days=1)  # the projects landed that day would pass the cap
     expected = landed.filter(landed_date__gte=since).count()
     newest = landed.values_list("landed_date", flat=True)[0]

@@ -14,7 +14,7 @@ from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects import search
-from projects.listing import per_row
+from projects.lists.data import per_row
 from projects.models import (
     Assessment,
     Company,

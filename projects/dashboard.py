@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.filters import ParkFilter, ProjectFilterSet
 from projects.forms import BootstrapForm, DateInput
+from projects.lists.sheets import Sheet
 from projects.models import InvestmentProject, Park, Sector, SizeTier
 from projects.models.leases import add_years
-from projects.spreadsheets import Sheet
 from projects.units import wan_to_yi
 
 ALL_SIZES = "all"

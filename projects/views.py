@@ -1,5 +1,7 @@
 """Pages for finding and reading the ledger: home, lists and detail pages."""
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -26,17 +28,18 @@ from projects.filters import (
 )
 from projects.forms import AssessmentForm, DecisionForm
 from projects.history import timeline
-from projects.listing import ObjectListView, per_row, rows_by_key
+from projects.lists.data import per_row, rows_by_key
+from projects.lists.sheets import download
+from projects.lists.tables import ListTable
+from projects.lists.views import ObjectListView, related_table
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
 from projects.roles import Viewable
-from projects.spreadsheets import download
 from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import m2_to_mu, wan_to_yi
 
 # How far ahead the home page looks for lease dates to meet.
 DUE_SOON_DAYS = 90
-
-# How many related rows a detail page lists before pointing to the filtered list.
+# How many of those leases the home page lists before pointing to the filtered list.
 DETAIL_ROWS = 20
 
 
@@ -63,6 +66,23 @@ class RecordView(PermissionRequiredMixin, DetailView):
         if hasattr(self.object, "history"):
             context["history"] = timeline(self.object)
         return context
+
+    def related(
+        self,
+        listing: type[ObjectListView],
+        prefix: str,
+        exclude: Sequence[str] = (),
+        count: int | None = None,
+        **lookups,
+    ) -> ListTable | None:
+        """The record's related rows (those of ``listing`` that match ``lookups``) in the
+        table of their list, read as that list reads them, for a user who may view them;
+        None for any other. A ``count`` already known saves counting them again."""
+        opts = listing.queryset.model._meta
+        if not self.request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+            return None
+        rows = listing.queryset.filter(**lookups)
+        return related_table(self.request, listing.table_class, rows, prefix, exclude, count)
 
 
 class DashboardView(PermissionRequiredMixin, TemplateView):
@@ -174,8 +194,11 @@ class ProjectDetailView(RecordView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context["parcels"] = self.object.parcels.select_related("park")
-        context["leases"] = self.object.leases.select_related("parcel")
+        project = self.object
+        context.update(
+            parcels=self.related(ParcelListView, "parcels", ["projects"], projects=project),
+            leases=self.related(LeaseListView, "leases", ["project", "company"], project=project),
+        )
         return context
 
 
@@ -190,17 +213,14 @@ class ParkDetailView(RecordView):
         subtree = Park.objects.tree().subtree(park.pk)
         projects = InvestmentProject.objects.filter(park__in=subtree)
         summary = projects.aggregate(count=Count("pk"), total=Sum("total_investment_wan"))
-        parcels = LandParcel.objects.filter(park__in=subtree).select_related("park")
         context.update(
-            children=park.children.all(),
-            parcels=parcels.order_by("code", "pk")[:DETAIL_ROWS],
-            parcel_count=parcels.count(),
-            projects=projects.select_related("company", "park").order_by(
-                "-total_investment_wan", "pk"
-            )[:DETAIL_ROWS],
+            children=self.related(ParkListView, "children", ["parent"], parent=park),
+            parcels=self.related(ParcelListView, "parcels", park__in=subtree),
+            projects=self.related(
+                ProjectListView, "projects", count=summary["count"], park__in=subtree
+            ),
             project_count=summary["count"],
             project_total_yi=wan_to_yi(summary["total"] or 0),
-            detail_rows=DETAIL_ROWS,
         )
         return context
 
@@ -212,8 +232,11 @@ class ParcelDetailView(RecordView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context["projects"] = self.object.projects.select_related("company")
-        context["leases"] = self.object.leases.select_related("project")
+        parcel = self.object
+        context.update(
+            projects=self.related(ProjectListView, "projects", parcels=parcel),
+            leases=self.related(LeaseListView, "leases", ["parcel"], parcel=parcel),
+        )
         return context
 
 
@@ -224,8 +247,8 @@ class CompanyDetailView(RecordView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context["projects"] = self.object.projects.select_related("sector", "park").order_by(
-            F("landed_date").desc(nulls_last=True), "pk"
+        context["projects"] = self.related(
+            ProjectListView, "projects", ["company"], company=self.object
         )
         return context
 

@@ -1,114 +1,38 @@
-"""The columns of the ledger's tables, and each column's cells worked out once.
+"""Each column's cells, worked out once per column where they can be.
 
 django-tables2 looks up a cell's accessor, choices, conversion and arguments anew for
-every cell, and its template renders each cell: about a third of a list page's time.
-Here each column is turned once into a function from a record to its cell, on the page
-(``page_cell``) and in an export (``export_cell``); tests check both against
-django-tables2's own cells.
+every cell, and its template renders each one: about a third of a list page's time. A
+column whose cells depend only on the record and its value is turned here, once, into a
+function from a row to its cell, on the page (``page_cell``) and in an export
+(``export_cell``). Any other column (a ``TemplateColumn``, a ``render_FOO`` that takes the
+bound row, ``td`` attributes worked out per record, ``localize``…) is rendered by
+django-tables2's own ``BoundRow``, cell by cell, exactly as its template would. Tests hold
+both to django-tables2's plain rendering, for every stock column.
 """
 
-from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
-from functools import partial
+from collections.abc import Callable, Sequence
+from functools import cache, partial
 
 import django_tables2 as tables
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
-from django.template import Context
+from django.template import Context, Template
 from django.template.base import render_value_in_context
 from django.utils.encoding import force_str
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
 from django_tables2.columns import BoundColumn
 from django_tables2.rows import BoundRow
 from django_tables2.utils import signature
 
-from projects.templatetags.ledger import badge
+from projects.lists.columns import LabelColumn
 
-NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
-NOWRAP = {"td": {"class": "text-nowrap"}}
-
-
-class NameColumn(tables.Column):
-    """The record's name, linked to its page and marked when the record is illustrative."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("linkify", True)
-        super().__init__(*args, **kwargs)
-
-    def render(self, record, value) -> str:
-        return format_html("{} {}", value, badge(record))
-
-    def value(self, value) -> str:
-        return value
+# A function from a row to the HTML of one of its cells, or from a record to an export cell.
+PageCell = Callable[[BoundRow], str]
+ExportCell = Callable[[Model], object]
 
 
-class UnitColumn(tables.Column):
-    """A stored quantity shown and exported in display units (万元 → 亿元, m² → 亩).
-
-    The page shows it rounded; the export keeps every digit when ``export`` says how,
-    so that an exported sheet imports back unchanged.
-    """
-
-    def __init__(
-        self,
-        *args,
-        convert: Callable[[Decimal], Decimal],
-        export: Callable[[Decimal], Decimal] | None = None,
-        **kwargs,
-    ) -> None:
-        kwargs.setdefault("attrs", NUMBER)
-        super().__init__(*args, **kwargs)
-        self.convert = convert
-        self.export = export or convert
-
-    def render(self, value: Decimal) -> Decimal:
-        return self.convert(value)
-
-    def value(self, value: Decimal) -> Decimal:
-        return self.export(value)
-
-
-class LabelColumn(tables.Column):
-    """A value from a short fixed list, shown and exported as its label.
-
-    An export translates the labels once rather than once per row (see ``convert_value``).
-    """
-
-    def __init__(self, *args, labels: Mapping[object, str], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.labels = labels
-
-    def render(self, value) -> str:
-        return self.labels[value]
-
-    def value(self, value) -> str:
-        return str(self.labels[value])
-
-
-class YesNoColumn(LabelColumn):
-    """A flag shown and exported as 是 / 否."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, labels={True: _("是"), False: _("否")}, **kwargs)
-
-
-class IsoDateColumn(tables.Column):
-    """A date in ISO form (2025-03-05), whatever the language; exported as a date.
-
-    A plain column: django-tables2's DateColumn renders a template for every cell, which
-    made exporting 10,000 rows take many seconds.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("attrs", NOWRAP)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value) -> str:
-        return value.isoformat()
-
-    def value(self, value):
-        return value
+class NotCompiled(Exception):
+    """The column's cells need django-tables2's per-cell machinery."""
 
 
 def stored_path(bits: Sequence[str], model: type[Model]) -> bool:
@@ -164,15 +88,13 @@ def read_value(column: BoundColumn, model: type[Model]) -> Callable[[Model], obj
     return read
 
 
-def bind(function: Callable, column: BoundColumn) -> Callable[[Model, object], object]:
+def bind(function: Callable) -> Callable[[Model, object], object]:
     """``function`` as a function of a record and its value, passed the arguments it names,
     as django-tables2 calls a column's ``render()`` or ``value()`` for each cell; its
-    arguments are read once. The ledger's cell functions take only record and value."""
+    arguments are read once. A function that takes anything else is not compiled."""
     arguments, catch_all = signature(function)
     if catch_all or not set(arguments) <= {"record", "value"}:
-        raise ImproperlyConfigured(
-            f"The cells of column {column.name!r} may be worked out from record and value only."
-        )
+        raise NotCompiled
     if arguments == ("value",):
         return lambda _record, value: function(value)
 
@@ -206,7 +128,7 @@ def convert_value(column: BoundColumn) -> Callable[[Model, object], object] | No
         return None
     if is_plain(convert, LabelColumn.value):
         return label_of(column)
-    return bind(convert, column)
+    return bind(convert)
 
 
 def empty_test(column: BoundColumn) -> Callable[[object], bool]:
@@ -218,11 +140,12 @@ def empty_test(column: BoundColumn) -> Callable[[object], bool]:
     return lambda value: value in empty_values
 
 
-def export_cell(column: BoundColumn, model: type[Model]) -> Callable[[Model], object]:
+def compiled_export_cell(column: BoundColumn, model: type[Model]) -> ExportCell:
     """A function from a record to the column's exported cell: empty for a missing value
     (or no related rows), otherwise the converted value, as text unless it is a number,
     date or boolean."""
-    read, empty, convert = read_value(column, model), empty_test(column), convert_value(column)
+    convert = convert_value(column)
+    read, empty = read_value(column, model), empty_test(column)
 
     def cell(record: Model) -> object:
         value = read(record)
@@ -233,6 +156,20 @@ def export_cell(column: BoundColumn, model: type[Model]) -> Callable[[Model], ob
         return force_str(value, strings_only=True)
 
     return cell
+
+
+def export_cell(column: BoundColumn, table: tables.Table) -> ExportCell:
+    """A function from a record to the column's exported cell, as django-tables2's
+    ``as_values()`` gives it."""
+    try:
+        return compiled_export_cell(column, table.data.model)
+    except NotCompiled:
+
+        def cell(record: Model) -> object:
+            value = BoundRow(record, table=table).get_cell_value(column.name)
+            return force_str(value, strings_only=True)
+
+        return cell
 
 
 # A function from a cell's row, value and content to the content linked.
@@ -263,30 +200,23 @@ def link_of(column: BoundColumn, table: tables.Table) -> Link | None:
     return transform
 
 
-def page_cell(column: BoundColumn, table: tables.Table) -> Callable[[BoundRow], str]:
-    """A function from a row to the HTML of the column's ``<td>`` on the page, as
-    django-tables2's template writes it: the column's default for a missing value,
-    otherwise the rendered value (the table's ``render_<name>()`` or the column's
-    ``render()``), linked when the column links, localized and escaped as a template
-    variable is.
-
-    The cell's attributes are worked out once, so they may not depend on the record (nor
-    those of the table), and the column may not set its own localization.
-    """
+def compiled_page_cell(column: BoundColumn, table: tables.Table) -> PageCell:
+    """A function from a row to the HTML of the column's ``<td>``: the column's default for
+    a missing value, otherwise the rendered value (the table's ``render_<name>()`` or the
+    column's ``render()``), linked when the column links, localized and escaped as a
+    template variable is. Its attributes are worked out once, so none may be a function of
+    the record, and the column may not set its own localization."""
     attrs = {**table.attrs, **column.column.attrs}
     td_attrs = attrs.get("td", attrs.get("cell", {}))
     if column.localize is not None or any(callable(value) for value in td_attrs.values()):
-        raise ImproperlyConfigured(
-            f"The cells of column {column.name!r} are alike on every row: no attribute "
-            "worked out per record, and no localization of its own."
-        )
-    read, empty = read_value(column, table.data.model), empty_test(column)
+        raise NotCompiled
     if is_plain(column.render, tables.Column.render):
         render = None
     elif is_plain(column.render, LabelColumn.render):
         render = label_of(column)
     else:
-        render = bind(column.render, column)
+        render = bind(column.render)
+    read, empty = read_value(column, table.data.model), empty_test(column)
     link, default = link_of(column, table), column.default
     context = Context()  # the escaping and localization of a template's {{ cell }}
     opening = f"<td {column.attrs['td'].as_html()}>"  # as_html() escapes
@@ -302,3 +232,37 @@ def page_cell(column: BoundColumn, table: tables.Table) -> Callable[[BoundRow], 
         return f"{opening}{render_value_in_context(content, context)}</td>"
 
     return cell
+
+
+@cache
+def localized(localize: bool) -> Template:
+    """The template of a cell of a column that sets its localization, as django-tables2's
+    table template writes it."""
+    return Template("{% load l10n %}{{ cell|" + ("localize" if localize else "unlocalize") + " }}")
+
+
+def rendered_page_cell(column: BoundColumn) -> PageCell:
+    """A function from a row to the HTML of the column's ``<td>``, rendered cell by cell by
+    django-tables2 (``BoundRow.get_cell``) and written as its table template writes it."""
+    context = Context()
+
+    def cell(row: BoundRow) -> str:
+        content = row.get_cell(column.name)
+        # As BoundRow.items() does, for attributes that are functions of the record.
+        column.current_value, column.current_record = content, row.record
+        if column.localize is None:
+            text = render_value_in_context(content, context)
+        else:
+            text = localized(column.localize).render(Context({"cell": content}))
+        return f"<td {column.attrs['td'].as_html()}>{text}</td>"
+
+    return cell
+
+
+def page_cell(column: BoundColumn, table: tables.Table) -> PageCell:
+    """A function from a row to the HTML of the column's ``<td>`` on the page, as
+    django-tables2's template writes it."""
+    try:
+        return compiled_page_cell(column, table)
+    except NotCompiled:
+        return rendered_page_cell(column)

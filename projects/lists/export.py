@@ -1,0 +1,47 @@
+"""A list's filtered, sorted rows as a CSV or XLSX file, written while it downloads."""
+
+from collections.abc import Collection, Iterator
+
+from django.http import StreamingHttpResponse
+from django.utils import translation
+
+from projects.lists.sheets import Sheet, stream
+from projects.lists.tables import EMPTY, ListTable
+
+
+class ListExport:
+    """The table's filtered, sorted rows as a CSV or XLSX file that opens safely in Excel.
+
+    Takes the place of django-tables2's ``TableExport``, which builds every cell in memory
+    through its per-cell rendering: 10,000 projects took seconds and their whole size in
+    memory. Here the rows are read in chunks while the file is written, each cell by a
+    function worked out once per column (``ListTable.export_columns``).
+    """
+
+    FORMATS = ("csv", "xlsx")
+    # Above this many rows an export is refused: the user is asked to narrow the filter.
+    row_limit = 50_000
+    CHUNK_SIZE = 2000
+
+    def __init__(self, table: ListTable, exclude_columns: Collection[str] = ()) -> None:
+        self.table = table
+        self.columns = table.export_columns(exclude_columns)
+        # The rows are written after the view has returned: in the request's language.
+        self.language = translation.get_language()
+
+    @classmethod
+    def is_valid_format(cls, export_format: str | None) -> bool:
+        return export_format in cls.FORMATS
+
+    def rows(self) -> Iterator[list]:
+        """The table's rows in its order (the one chosen on the page), read in chunks."""
+        cells = [cell for _header, cell in self.columns]
+        with translation.override(self.language):
+            for record in self.table.data.data.iterator(chunk_size=self.CHUNK_SIZE):
+                values = (cell(record) for cell in cells)
+                yield ["" if value == EMPTY else value for value in values]
+
+    def response(self, export_format: str, filename: str) -> StreamingHttpResponse:
+        title = self.table.data.model._meta.verbose_name_plural.title()
+        sheet = Sheet(title, [header for header, _cell in self.columns], self.rows())
+        return stream(export_format, [sheet], filename)

@@ -1,0 +1,79 @@
+"""Exact query counts of every list and record page, kept as baselines in one file.
+
+A lost ``select_related``, a new per-row query or a new related table shows up here at
+once. The counts do not depend on how many rows a page shows: each list is counted at
+25 and at 100 rows a page, each record page for the record with the most related rows.
+Change ``query_counts.json`` only for a change that means to add or save a query.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
+from projects.roles import VIEWER, sync_roles
+
+pytestmark = pytest.mark.django_db
+
+BASELINES = json.loads((Path(__file__).parent / "query_counts.json").read_text())
+LISTS = {
+    "project_list": "/projects/",
+    "park_list": "/parks/",
+    "parcel_list": "/parcels/",
+    "company_list": "/companies/",
+    "lease_list": "/leases/",
+}
+# For each record page, the relation whose rows it lists most of.
+RECORDS = {
+    "project": (InvestmentProject, "parcels"),
+    "park": (Park, "parcels"),
+    "parcel": (LandParcel, "projects"),
+    "company": (Company, "projects"),
+    "lease": (LeaseAgreement, "assessments"),
+}
+
+
+@pytest.fixture
+def viewer(demo, django_user_model) -> Client:
+    """An ordinary reader, who pays for the permission checks a superuser skips."""
+    sync_roles()
+    user = django_user_model.objects.create_user("reader")
+    user.groups.add(Group.objects.get(name=VIEWER))
+    client = Client()
+    client.force_login(user)
+    client.get("/")  # the session's first request reads more than any later one
+    return client
+
+
+def queries_of(client: Client, url: str, params: dict | None = None) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_list_page_runs_its_baseline_of_queries_at_any_size(viewer, name):
+    counts = {queries_of(viewer, LISTS[name], {"per_page": size}) for size in (25, 100)}
+    assert counts == {BASELINES[name]}, "query_counts.json"
+
+
+@pytest.mark.parametrize("name", RECORDS)
+def test_a_record_page_runs_its_baseline_of_queries(viewer, name):
+    model, relation = RECORDS[name]
+    record = model.objects.annotate(rows=Count(relation)).order_by("-rows", "pk").first()
+    assert queries_of(viewer, record.get_absolute_url()) == BASELINES[name], "query_counts.json"
+
+
+def test_the_baselines_cover_every_page_and_nothing_else():
+    assert set(BASELINES) == {*LISTS, *RECORDS, "dashboard"}
+
+
+def test_the_dashboard_runs_its_baseline_of_queries(viewer):
+    period = {"start": "2025-01-01", "end": "2025-04-30"}
+    assert queries_of(viewer, "/", period) == BASELINES["dashboard"], "query_counts.json"
