@@ -117,6 +117,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite lets one writer in at a time. So that a small office's staff can save at the same
+# moment: readers do not wait for a writer (WAL), a writer waits its turn for up to 20 s
+# rather than failing at once, and a transaction takes the write lock when it begins, since
+# one that read first and then wanted to write would be refused outright while another
+# writes. In WAL mode, synchronous=NORMAL cannot corrupt the file; a power cut may lose the
+# last commit. Options given in DATABASE_URL win.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
