@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
@@ -226,6 +227,17 @@ class TestLogin:
             attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(minutes=1)
         )
         assert self.login(client, PASSWORD).status_code == 302
+
+    @pytest.mark.parametrize(("password", "accepted"), [("Qz7#kLp2x", False), ("Qz7#kLp2xw", True)])
+    def test_a_new_password_needs_ten_characters(self, db, django_user_model, password, accepted):
+        user = django_user_model.objects.create_user("clerk", password=PASSWORD)
+        form = PasswordChangeForm(
+            user,
+            {"old_password": PASSWORD, "new_password1": password, "new_password2": password},
+        )
+        assert form.is_valid() is accepted
+        if not accepted:
+            assert form.errors["new_password2"] == ["密码长度太短。密码必须包含至少 10 个字符。"]
 
     def test_logout_ends_the_session(self, demo, staff_client):
         assert staff_client.get("/projects/").status_code == 200
