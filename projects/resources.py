@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from projects.lists.sheets import with_line_breaks
 from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
 from projects.units import TWO_PLACES, wan_to_yi, yi_to_wan
 
@@ -190,10 +191,13 @@ class LedgerResource(resources.ModelResource):
         self.seen = {}
 
     def before_import_row(self, row, row_number=None, **kwargs) -> None:
-        # A dash, as the pages show an empty cell, is read as empty.
+        # A dash, as the pages show an empty cell, is read as empty. Word's line and page
+        # breaks, pasted into a cell, become line breaks; any other control character is
+        # refused with the row, as a form refuses it.
         for header, value in row.items():
-            if isinstance(value, str) and value.strip() in ("—", "-", "－"):
-                row[header] = ""
+            if isinstance(value, str):
+                value = with_line_breaks(value)
+                row[header] = "" if value.strip() in ("—", "-", "－") else value
         key = tuple(
             str(row.get(self.fields[name].column_name) or "").strip()
             for name in self._meta.import_id_fields

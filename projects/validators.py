@@ -1,7 +1,30 @@
-"""Validation of the 统一社会信用代码 (unified social credit code, GB 32100-2015)."""
+"""Rules for the ledger's text: no control characters, and the 统一社会信用代码 (unified
+social credit code, GB 32100-2015)."""
+
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+# Control characters other than tab and line breaks: invisible on a page, and a spreadsheet
+# (an XLSX file is XML) cannot hold them. Text pasted from Word brings its manual line break
+# (a vertical tab) and page break (a form feed).
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def validate_plain_text(value: str) -> None:
+    """Refuse text with a control character other than tab and line breaks, saying where."""
+    found = CONTROL_CHARACTER.search(value)
+    if found:
+        raise ValidationError(
+            _(
+                "第%(position)d个字符是看不见的控制字符（U+%(code)04X），常见于从Word等软件粘贴的文字，"
+                "请删除该字符或重新输入。"
+            ),
+            code="control_character",
+            params={"position": found.start() + 1, "code": ord(found.group())},
+        )
+
 
 # The code's alphabet: digits and capital letters without I, O, Z, S and V.
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -4,7 +4,8 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.contrib.auth.password_validation import validate_password
+from django.core.management import CommandError, call_command
 
 from projects.models import InvestmentProject
 
@@ -27,6 +28,7 @@ def test_loads_an_empty_ledger_and_creates_a_superuser_with_a_printed_password(
     assert user.is_superuser and user.is_staff
     password = output.split("demo / ")[1].split()[0]
     assert user.check_password(password)
+    validate_password(password, user)
 
 
 def test_second_run_keeps_what_users_entered(monkeypatch):
@@ -48,3 +50,10 @@ def test_demo_password_from_the_environment(monkeypatch):
     output = run_load_demo()
     assert "chosen-by-the-operator" not in output
     assert get_user_model().objects.get(username="demo").check_password("chosen-by-the-operator")
+
+
+def test_a_demo_password_below_the_policy_is_refused(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "short-pw1")
+    with pytest.raises(CommandError, match="DEMO_PASSWORD is refused: 密码长度太短"):
+        run_load_demo()
+    assert not get_user_model().objects.filter(username="demo").exists()

@@ -2,7 +2,9 @@
 
 The CSV starts with a byte-order mark so Excel reads Chinese. Text that a spreadsheet
 would run as a formula (a name typed as "=HYPERLINK(…)") stays text: prefixed with an
-apostrophe in the CSV, stored as a text cell in the XLSX.
+apostrophe in the CSV, stored as a text cell in the XLSX. The CSV keeps every character;
+an XLSX cell, which cannot hold a control character, gets a line break for Word's line and
+page breaks and "\ufffd" for any other.
 
 Both are written row by row, so that a list of 50,000 rows can be sent while it is read
 (``stream``); the dashboard's few small sheets are sent whole (``download``).
@@ -18,6 +20,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,6 +28,8 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# Word writes a manual line break as a vertical tab and a page break as a form feed.
+WORD_BREAKS = str.maketrans("\x0b\x0c", "\n\n")
 # About how much CSV text is sent at a time: fewer, larger writes than one per row.
 CSV_CHUNK_CHARS = 64 * 1024
 
@@ -47,11 +52,20 @@ def csv_value(value):
     return "" if value is None else value
 
 
+def with_line_breaks(text: str) -> str:
+    """The text with Word's manual line and page breaks as the line breaks they stand for."""
+    return text.translate(WORD_BREAKS)
+
+
 def xlsx_value(worksheet, value):
     """The value, or for text that looks like a formula a cell that keeps it text (openpyxl
     makes text starting with "=" a formula). Only those are cells of their own: openpyxl
-    writes plain values faster."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    writes plain values faster. A character openpyxl refuses gets its stand-in (above)."""
+    if not isinstance(value, str):
+        return value
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", with_line_breaks(value))
+    if value.startswith(FORMULA_STARTS):
         cell = WriteOnlyCell(worksheet, value=value)
         cell.data_type = "s"
         return cell

@@ -31,6 +31,7 @@ from projects.models.pages import RecordPage
 from projects.models.parks import LandParcel
 from projects.models.projects import InvestmentProject
 from projects.units import M2_PER_MU, TWO_PLACES
+from projects.validators import validate_plain_text
 
 
 def add_years(start: date, years: int) -> date:
@@ -156,7 +157,7 @@ class LeaseAgreement(RecordPage, models.Model):
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.LEASING, editable=False
     )
-    notes = models.TextField(_("备注"), blank=True)
+    notes = models.TextField(_("备注"), blank=True, validators=[validate_plain_text])
     illustrative = illustrative_flag()
 
     objects = LeaseManager()
@@ -322,7 +323,9 @@ class Assessment(models.Model):
     )
     kind = models.CharField(_("考核类型"), max_length=20, choices=Kind.choices)
     assessed_on = models.DateField(_("考核日期"))
-    assessor = models.CharField(_("考核单位或人员"), max_length=100)
+    assessor = models.CharField(
+        _("考核单位或人员"), max_length=100, validators=[validate_plain_text]
+    )
     fixed_investment_wan = quantity_field(_("累计固定资产投资（万元）"))
     tax_wan = quantity_field(_("年度税收（万元）"))
     output_wan = quantity_field(_("年度产值（万元）"))
@@ -330,7 +333,7 @@ class Assessment(models.Model):
     rd_expense_wan = quantity_field(_("研发投入（万元）"))
     energy_tce = quantity_field(_("年综合能耗（吨标准煤）"))
     area_m2 = quantity_field(_("考核时地块面积（m²）"), help_text=_("记录考核时所用的地块面积。"))
-    notes = models.TextField(_("备注"), blank=True)
+    notes = models.TextField(_("备注"), blank=True, validators=[validate_plain_text])
 
     objects = AssessmentManager()
     history = HistoricalRecords()
@@ -489,7 +492,7 @@ class Decision(models.Model):
     )
     kind = models.CharField(_("决定"), max_length=10, choices=Kind.choices)
     decided_on = models.DateField(_("决定日期"))
-    reason = models.TextField(_("理由"))
+    reason = models.TextField(_("理由"), validators=[validate_plain_text])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("决定人"),

@@ -24,6 +24,7 @@ from projects.models.fields import (
 )
 from projects.models.pages import RecordPage
 from projects.units import m2_to_mu
+from projects.validators import validate_plain_text
 
 
 class CodeManager(NaturalKeyManager):
@@ -82,7 +83,9 @@ class Park(RecordPage, models.Model):
         MICRO_PARK = "micro_park", _("小微园")
         INDUSTRIAL_PARK = "industrial_park", _("产业园")
 
-    name = models.CharField(_("名称"), max_length=100, unique=True)
+    name = models.CharField(
+        _("名称"), max_length=100, unique=True, validators=[validate_plain_text]
+    )
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -93,10 +96,12 @@ class Park(RecordPage, models.Model):
         related_name="children",
         help_text=_("一区多园：子园区填写所属的上级园区。"),
     )
-    town = models.CharField(_("所在乡镇"), max_length=50, blank=True)
+    town = models.CharField(
+        _("所在乡镇"), max_length=50, blank=True, validators=[validate_plain_text]
+    )
     planned_area_m2 = quantity_field(_("规划面积（m²）"))
     floor_area_m2 = quantity_field(_("建筑面积（m²）"), help_text=_("小微园的标准厂房总建筑面积。"))
-    description = models.TextField(_("说明"), blank=True)
+    description = models.TextField(_("说明"), blank=True, validators=[validate_plain_text])
     illustrative = illustrative_flag()
 
     objects = ParkManager()
@@ -166,7 +171,11 @@ class LandParcel(RecordPage, models.Model):
         IN_PRODUCTION = "in_production", _("已投产")
 
     code = models.CharField(
-        _("地块编号"), max_length=60, unique=True, help_text=_("例如：缙云经济开发区2025-1号")
+        _("地块编号"),
+        max_length=60,
+        unique=True,
+        help_text=_("例如：缙云经济开发区2025-1号"),
+        validators=[validate_plain_text],
     )
     park = models.ForeignKey(
         Park, verbose_name=_("园区"), on_delete=models.PROTECT, related_name="parcels"
@@ -191,7 +200,7 @@ class LandParcel(RecordPage, models.Model):
     handover_date = models.DateField(_("实际交地日期"), null=True, blank=True)
     start_date = models.DateField(_("实际开工日期"), null=True, blank=True)
     completion_date = models.DateField(_("实际竣工日期"), null=True, blank=True)
-    notes = models.TextField(_("备注"), blank=True)
+    notes = models.TextField(_("备注"), blank=True, validators=[validate_plain_text])
     illustrative = illustrative_flag()
 
     objects = CodeManager()

@@ -28,6 +28,7 @@ from projects.models.pages import RecordPage
 from projects.models.parks import LandParcel, Park
 from projects.models.sectors import Sector
 from projects.units import WAN_PER_YI, wan_to_yi
+from projects.validators import validate_plain_text
 
 
 class ProjectParcelManager(NaturalKeyManager):
@@ -172,7 +173,9 @@ class InvestmentProject(RecordPage, models.Model):
         )
     )
 
-    name = models.CharField(_("项目名称"), max_length=150, unique=True)
+    name = models.CharField(
+        _("项目名称"), max_length=150, unique=True, validators=[validate_plain_text]
+    )
     company = models.ForeignKey(
         Company, verbose_name=_("企业"), on_delete=models.PROTECT, related_name="projects"
     )
@@ -208,7 +211,11 @@ class InvestmentProject(RecordPage, models.Model):
     production_date = models.DateField(_("投产日期"), null=True, blank=True)
     terminated_date = models.DateField(_("终止日期"), null=True, blank=True)
     capacity = models.CharField(
-        _("建设内容与产能"), max_length=300, blank=True, help_text=_("例如：年产25万台电动摩托车")
+        _("建设内容与产能"),
+        max_length=300,
+        blank=True,
+        help_text=_("例如：年产25万台电动摩托车"),
+        validators=[validate_plain_text],
     )
     expected_output_wan = quantity_field(_("预计年产值（万元）"))
     expected_tax_wan = quantity_field(_("预计年税收（万元）"))
@@ -216,8 +223,10 @@ class InvestmentProject(RecordPage, models.Model):
     leased_manufacturing = models.BooleanField(
         _("租赁制造业项目"), default=False, help_text=_("通过先租后供等租赁方式用地的制造业项目。")
     )
-    responsible = models.CharField(_("责任人"), max_length=50, blank=True)
-    notes = models.TextField(_("备注"), blank=True)
+    responsible = models.CharField(
+        _("责任人"), max_length=50, blank=True, validators=[validate_plain_text]
+    )
+    notes = models.TextField(_("备注"), blank=True, validators=[validate_plain_text])
     illustrative = illustrative_flag()
 
     objects = ProjectManager()

@@ -5,8 +5,10 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from projects.history import start_history
 from projects.models import InvestmentProject
@@ -25,6 +27,15 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        chosen = os.environ.get("DEMO_PASSWORD")
+        if chosen:
+            # The demo logins are real logins: they follow the password policy too.
+            try:
+                validate_password(chosen)
+            except ValidationError as error:
+                raise CommandError(
+                    f"DEMO_PASSWORD is refused: {' '.join(error.messages)}"
+                ) from None
         if InvestmentProject.objects.exists():
             self.stdout.write("The ledger already has projects: demo fixtures not loaded again.")
         else:
