@@ -25,6 +25,7 @@ def describe(instance) -> str:
 
 
 def unresolved(references: dict) -> str:
+    """Each reference by its field and the natural key that was not found."""
     return "; ".join(
         f"{field.name} = {value!r} does not exist" for field, value in references.items()
     )
