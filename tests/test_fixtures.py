@@ -4,6 +4,7 @@ import io
 import json
 from datetime import date
 from decimal import Decimal
+from glob import glob
 
 import pytest
 from django.core.management import call_command
@@ -145,6 +146,52 @@ class TestBrokenFixtures:
         fixture.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         call_command("loaddata", str(fixture), verbosity=0)
         assert Park.objects.get(name="子园").parent.name == "母园"
+
+
+class TestFixtureOrder:
+    """Fixture files load whatever order they are named in, as `fixtures/*.json` lists them."""
+
+    def test_it_loads_the_demo_in_the_order_the_shell_lists_the_files(self, demo, request):
+        counts, before = ledger_counts(), dump_ledger()
+        request.getfixturevalue("empty_ledger")
+        call_command("loaddata", *sorted(glob("fixtures/*.json")), verbosity=0)
+        assert ledger_counts() == counts
+        assert dump_ledger() == before
+
+    def test_a_lease_on_a_missing_parcel_names_the_file_record_and_parcel(
+        self, demo, request, tmp_path
+    ):
+        project = InvestmentProject.objects.filter(leases__isnull=False).first().name
+        request.getfixturevalue("empty_ledger")
+        broken = tmp_path / "a-lease-bad.json"
+        lease = {
+            "parcel": ["缙云经济开发区2099-9号"],
+            "project": [project],
+            "start_date": "2024-03-01",
+            "annual_rent_wan": "10.00",
+        }
+        target = {
+            "lease": ["缙云经济开发区2099-9号", "2024-03-01"],
+            "indicator": "tax_per_mu",
+            "target_value": "20.00",
+        }
+        broken.write_text(
+            json.dumps(
+                [
+                    {"model": "projects.leaseagreement", "fields": lease},
+                    {"model": "projects.leasetarget", "fields": target},
+                ],
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
+        with pytest.raises(DeserializationError) as error:
+            call_command("loaddata", str(broken), *sorted(glob("fixtures/*.json")), verbosity=0)
+        message = str(error.value)
+        assert "a-lease-bad.json" in message
+        assert "record 1" in message and "LeaseAgreement" in message
+        assert "parcel = ['缙云经济开发区2099-9号'] does not exist" in message
+        assert InvestmentProject.objects.count() == 0
 
 
 class TestArticleFigures:
