@@ -12,7 +12,7 @@ from django.core.serializers.base import DeserializationError
 from django.db.models import Sum
 
 from projects.management.commands.load_demo import DEMO_FIXTURES
-from projects.models import LEDGER_MODELS, Company, InvestmentProject, LandParcel, Park, SizeTier
+from projects.models import LEDGER_MODELS, Company, InvestmentProject, LandParcel, Park
 
 pytestmark = pytest.mark.django_db
 
@@ -198,22 +198,24 @@ class TestArticleFigures:
     """The figures of the May 2025 article come out of plain queries on the fixtures."""
 
     def test_january_to_april_2025(self, demo):
-        landed = InvestmentProject.objects.landed_between(date(2025, 1, 1), date(2025, 4, 30))
-        at_least_1yi = landed.at_least(SizeTier.FROM_100M)
+        landed = InvestmentProject.objects.filter(
+            landed_date__range=(date(2025, 1, 1), date(2025, 4, 30))
+        )
+        at_least_1yi = landed.filter(total_investment_wan__gte=10_000)
         assert at_least_1yi.count() == 10
-        assert at_least_1yi.at_least(SizeTier.FROM_1B).count() == 3
+        assert at_least_1yi.filter(total_investment_wan__gte=100_000).count() == 3
         total = at_least_1yi.aggregate(total=Sum("total_investment_wan"))["total"]
         assert total == Decimal("453200")
 
     def test_year_2024(self, demo):
-        landed = InvestmentProject.objects.landed_between(date(2024, 1, 1), date(2024, 12, 31))
-        assert landed.at_least(SizeTier.FROM_100M).count() == 37
-        assert landed.at_least(SizeTier.FROM_1B).count() == 8
+        landed = InvestmentProject.objects.filter(landed_date__year=2024)
+        assert landed.filter(total_investment_wan__gte=10_000).count() == 37
+        assert landed.filter(total_investment_wan__gte=100_000).count() == 8
 
     def test_leased_manufacturing_projects_landed(self, demo):
         leased = InvestmentProject.objects.filter(
             leased_manufacturing=True, landed_date__isnull=False
-        ).at_least(SizeTier.FROM_100M)
+        ).filter(total_investment_wan__gte=10_000)
         assert leased.count() == 36
 
     def test_named_projects_with_their_real_figures(self, demo):

@@ -337,9 +337,9 @@ class TestExport:
         content = response.getvalue().decode("utf-8")
         assert content.startswith("\ufeff")
         rows = list(csv.DictReader(io.StringIO(content.lstrip("\ufeff"))))
-        expected = InvestmentProject.objects.landed_between("2025-01-01", "2025-04-30").filter(
-            total_investment_wan__gte=10000
-        )
+        expected = InvestmentProject.objects.filter(
+            landed_date__range=("2025-01-01", "2025-04-30")
+        ).filter(total_investment_wan__gte=10000)
         assert {row["项目名称"] for row in rows} == set(expected.values_list("name", flat=True))
         assert sum(Decimal(row["总投资（亿元）"]) for row in rows) == Decimal("45.32")
 
@@ -415,7 +415,7 @@ class TestExport:
         )
         header, *rows = csv_rows(response)
         projects = (
-            InvestmentProject.objects.landed_between("2025-01-01", "2025-06-30")
+            InvestmentProject.objects.filter(landed_date__range=("2025-01-01", "2025-06-30"))
             .select_related("company", "park")
             .order_by("-total_investment_wan", "-pk")
         )

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -545,12 +545,3 @@ class Decision(models.Model):
         if self.transfer_price_wan is None:
             return None
         return max(self.transfer_price_wan - (self.rent_deduction_wan or 0), Decimal(0))
-
-
-def land_reclaimed() -> Exists:
-    """An expression telling whether a project's leased land was taken back, for annotations."""
-    return Exists(
-        LeaseAgreement.objects.filter(
-            project=OuterRef("pk"), status=LeaseAgreement.Status.RECLAIMED
-        )
-    )

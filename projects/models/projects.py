@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -85,14 +85,6 @@ class SizeTier(models.TextChoices):
         return cls.at_least_q(tier, field)
 
     @classmethod
-    def expression(cls, field: str = "total_investment_wan") -> Case:
-        """The tier as an SQL expression, for annotations, grouping and sorting."""
-        return Case(
-            *(When(cls.q(tier, field), then=Value(tier.value)) for tier in cls),
-            output_field=models.CharField(),
-        )
-
-    @classmethod
     def for_amount(cls, amount_wan: Decimal | None) -> "SizeTier | None":
         """The tier of one amount in 万元, computed from the same bounds as ``q``."""
         if amount_wan is None:
@@ -101,26 +93,6 @@ class SizeTier(models.TextChoices):
             if (lower is None or amount_wan >= lower) and (upper is None or amount_wan < upper):
                 return cls(tier)
         return None
-
-
-class ProjectQuerySet(models.QuerySet):
-    """Queries over projects that leaders ask for."""
-
-    def with_tier(self) -> "ProjectQuerySet":
-        """Annotate each project's size tier as ``tier``, for grouping and sorting in SQL."""
-        return self.annotate(tier=SizeTier.expression())
-
-    def at_least(self, tier: str) -> "ProjectQuerySet":
-        """Projects in this tier or a larger one."""
-        return self.filter(SizeTier.at_least_q(tier))
-
-    def landed_between(self, start, end) -> "ProjectQuerySet":
-        """Projects whose landed date falls in [start, end], both days included."""
-        return self.filter(landed_date__gte=start, landed_date__lte=end)
-
-
-class ProjectManager(NaturalKeyManager.from_queryset(ProjectQuerySet)):
-    """Looks projects up by name, their natural key, and offers the project queries."""
 
 
 # A project's stage dates go 签约 → 落地 → 供地 → 开工 → 竣工 → 投产.
@@ -229,7 +201,7 @@ class InvestmentProject(RecordPage, models.Model):
     notes = models.TextField(_("备注"), blank=True, validators=[validate_plain_text])
     illustrative = illustrative_flag()
 
-    objects = ProjectManager()
+    objects = NaturalKeyManager()
     history = HistoricalRecords()
 
     class Meta:
