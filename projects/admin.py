@@ -264,12 +264,7 @@ class InvestmentProjectAdmin(ImportMixin, LedgerAdmin):
             {
                 "fields": [
                     "stage",
-                    "signed_date",
-                    "landed_date",
-                    "land_supplied_date",
-                    "started_date",
-                    "completed_date",
-                    "production_date",
+                    *InvestmentProject.STAGE_DATES.values(),
                     "terminated_date",
                 ]
             },

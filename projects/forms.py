@@ -6,7 +6,7 @@ from django.forms.renderers import Jinja2
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Assessment, Decision
-from projects.services import ASSESSMENT_FIGURES
+from projects.models.assessments import ASSESSMENT_FIGURES
 
 # Widgets that render a list of choices themselves and take no single CSS class.
 CHOICE_LISTS = (forms.CheckboxSelectMultiple, forms.RadioSelect)

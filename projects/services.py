@@ -20,16 +20,7 @@ from projects.models import (
     LandParcel,
     LeaseAgreement,
 )
-
-# The figures an assessment reports, from which the indicators are computed.
-ASSESSMENT_FIGURES = (
-    "fixed_investment_wan",
-    "tax_wan",
-    "output_wan",
-    "floor_area_m2",
-    "rd_expense_wan",
-    "energy_tce",
-)
+from projects.models.assessments import ASSESSMENT_FIGURES
 
 
 def locked_lease(lease: LeaseAgreement) -> LeaseAgreement:

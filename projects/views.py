@@ -33,6 +33,7 @@ from projects.lists.sheets import download
 from projects.lists.tables import ListTable
 from projects.lists.views import ObjectListView, related_table
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
+from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.roles import Viewable
 from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import m2_to_mu, wan_to_yi
@@ -321,7 +322,7 @@ class LeaseDetailView(RecordView):
     def perform(self, action: str, data: dict) -> None:
         lease = self.object
         if action == "assess":
-            figures = {name: data[name] for name in services.ASSESSMENT_FIGURES}
+            figures = {name: data[name] for name in ASSESSMENT_FIGURES}
             assessment = services.record_assessment(
                 lease,
                 kind=data["kind"],

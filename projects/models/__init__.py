@@ -1,15 +1,8 @@
 """The ledger's models, one module per concern."""
 
+from projects.models.assessments import Assessment, Decision, IndicatorResult
 from projects.models.companies import Company
-from projects.models.leases import (
-    Assessment,
-    Decision,
-    Direction,
-    Indicator,
-    IndicatorResult,
-    LeaseAgreement,
-    LeaseTarget,
-)
+from projects.models.leases import Direction, Indicator, LeaseAgreement, LeaseTarget
 from projects.models.parks import LandParcel, Park, ParkTree
 from projects.models.projects import InvestmentProject, ProjectParcel, SizeTier
 from projects.models.sectors import Sector
