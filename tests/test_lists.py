@@ -39,6 +39,11 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
+def two_places_at_least(amount: Decimal) -> str:
+    """An amount as a spreadsheet user writes it: 15.00, 10.40, 0.000123."""
+    return f"{amount:.2f}" if amount == round(amount, 2) else f"{amount:f}"
+
+
 def same_cell(value, text: str) -> bool:
     """Whether an XLSX cell holds what the CSV wrote: the same number, the same date (ISO
     in the CSV), the same text (with an apostrophe in the CSV if it looks like a formula)."""
@@ -424,7 +429,7 @@ class TestExport:
                 project.name,
                 project.company.name,
                 project.park.name if project.park else "",
-                str(wan_to_yi(project.total_investment_wan, exact=True)),
+                two_places_at_least(wan_to_yi(project.total_investment_wan, exact=True)),
                 str(project.size_tier.label),
                 project.get_stage_display(),
                 project.landed_date.isoformat(),
@@ -708,3 +713,27 @@ class TestLanguagesAndAccess:
         assert "Total investment (100M CNY)" in english.text
         assert 'lang="en"' in english.text
         assert english.context["summary"] == chinese.context["summary"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "written"),
+    [
+        (Decimal("1E+1"), "10.00"),
+        (Decimal("15"), "15.00"),
+        (Decimal("1.6"), "1.60"),
+        (Decimal("10.4"), "10.40"),
+        (Decimal("0.000123"), "0.000123"),
+        (Decimal("124800.5"), "124800.50"),
+    ],
+)
+def test_csv_writes_amounts_in_plain_notation_with_two_places(stored, written):
+    assert csv_value(stored) == written
+
+
+def test_the_article_export_has_no_scientific_notation(demo, staff_client):
+    rows = csv_rows(staff_client.get("/projects/", {**JAN_APR_2025, "_export": "csv"}))
+    header, *body = rows
+    amounts = [row[header.index("总投资（亿元）")] for row in body]
+    assert len(amounts) == 10
+    assert "10.00" in amounts and "15.00" in amounts
+    assert all(re.fullmatch(r"\d+\.\d{2,}", amount) for amount in amounts), amounts

@@ -12,6 +12,7 @@ Both are written row by row, so that a list of 50,000 rows can be sent while it 
 
 import csv
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from io import BytesIO, StringIO
 from tempfile import TemporaryFile
 from typing import BinaryIO
@@ -22,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+TWO_PLACES = Decimal("0.01")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
@@ -47,8 +49,15 @@ class Sheet:
 
 
 def csv_value(value):
+    """A cell as the CSV writes it: text that looks like a formula kept text, and a decimal
+    in plain notation with at least two places (10 亿元 as ``10.00``, never ``1E+1``),
+    every stored digit kept beyond them."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return f"'{value}"
+    if isinstance(value, Decimal) and value.is_finite():
+        if value.as_tuple().exponent > -2:
+            value = value.quantize(TWO_PLACES)
+        return format(value, "f")
     return "" if value is None else value
 
 
