@@ -51,7 +51,7 @@ def test_filter_sort_page_and_follow_links(demo_ledger, logged_in_page):
     page.get_by_role("link", name="缙云经济开发区", exact=True).first.click()
     expect(page.get_by_role("heading", name="缙云经济开发区")).to_be_visible()
     page.go_back()
-    page.get_by_role("link", name="缙云经济开发区2025-1号", exact=True).click()
+    page.get_by_role("link", name="缙云经济开发区2025-1号", exact=True).first.click()
     expect(page.get_by_role("heading", name="缙云经济开发区2025-1号")).to_be_visible()
     expect(page.get_by_role("main").get_by_text("先租后供", exact=True)).to_be_visible()
 
