@@ -8,11 +8,10 @@ from django.views.i18n import set_language
 
 from projects.api import SchemaView, router
 from projects.forms import LoginForm
-from projects.views import DashboardView, favicon, healthz
+from projects.views import DashboardView, favicon
 
 urlpatterns = [
     path("", DashboardView.as_view(), name="home"),
-    path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path(

@@ -5,12 +5,14 @@ parameters its link carries, so the dashboard and the list cannot disagree: a fi
 link opens exactly the rows it counts.
 """
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -164,12 +166,9 @@ class Dashboard:
         months = []
         for row in self.grouped(base, TruncMonth(f"{period.basis}_date")):
             month = row["group"]
-            next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-            span = Period(
-                max(month, period.start),
-                min(next_month - timedelta(days=1), period.end),
-                period.basis,
-            )
+            # The month's last day, found without the next month, which December 9999 lacks.
+            last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+            span = Period(max(month, period.start), min(last_day, period.end), period.basis)
             months.append(figure(f"{month:%Y-%m}", row, {**base, **span.params()}))
 
         def choices_table(title, choices, rows: dict, parameter: str) -> Breakdown:
@@ -210,10 +209,25 @@ class Dashboard:
         ]
 
 
+# The earliest start the dashboard counts from: it compares the period with the same
+# days a year earlier, and there is no year 0.
+EARLIEST_START = date(2, 1, 1)
+
+
 class PeriodForm(BootstrapForm, forms.Form):
     """The period the dashboard counts, read from GET parameters; this year to date if empty."""
 
-    start = forms.DateField(label=_("自"), required=False, widget=DateInput)
+    start = forms.DateField(
+        label=_("自"),
+        required=False,
+        widget=DateInput,
+        validators=[
+            MinValueValidator(
+                EARLIEST_START,
+                message=_("最早只能从%(limit_value)s起统计，因为要与上年同期比较。"),
+            )
+        ],
+    )
     end = forms.DateField(label=_("至"), required=False, widget=DateInput)
     basis = forms.ChoiceField(label=_("按"), choices=Period.BASES, required=False)
     size = forms.ChoiceField(

@@ -6,10 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection
 from django.db.models import Count, F, Prefetch, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
@@ -352,17 +351,6 @@ class LeaseDetailView(RecordView):
                 self.request,
                 gettext("已作出决定：%(decision)s。") % {"decision": decision.get_kind_display()},
             )
-
-
-@login_not_required
-def healthz(request):
-    """For the load balancer: 200 when the database answers, 503 when it does not. No data."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({"status": "database unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
 
 
 @login_not_required

@@ -1,12 +1,21 @@
 """The admin: every page renders, amounts read in 亿元, protected deletes are refused clearly."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from projects.models import Assessment, Decision, InvestmentProject, LandParcel, Park, Sector
+from projects.models import (
+    Assessment,
+    Decision,
+    InvestmentProject,
+    LandParcel,
+    LeaseAgreement,
+    Park,
+    Sector,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +175,76 @@ def test_admin_search_finds_what_the_list_finds(demo, staff_client, words):
     assert set(changelist.queryset) == listed
     # A filtered changelist shows its own count only, not the whole table's beside it.
     assert changelist.full_result_count is None
+
+
+class TestFiltersItCannotApply:
+    """Hand-edited changelist addresses: the whole list and a message, or a 400, never a 500."""
+
+    @pytest.mark.parametrize(
+        "model, query",
+        [
+            (InvestmentProject, "landed_date__year=99999999999"),
+            (InvestmentProject, "landed_date__year=9999"),
+            (InvestmentProject, "landed_date__year=9999&landed_date__month=12"),
+            (InvestmentProject, "landed_date__year__gte=99999999999"),
+            (LeaseAgreement, "end_date__year=99999999999"),
+            (AccessAttempt, "attempt_time__year=99999999999"),
+        ],
+    )
+    @pytest.mark.parametrize(
+        "language, message",
+        [
+            ("zh-hans", "网址中的筛选条件无法使用"),
+            ("en", "The filters in the address cannot be used"),
+        ],
+    )
+    def test_it_shows_the_whole_list_and_says_why(
+        self, demo, staff_client, model, query, language, message
+    ):
+        url = admin_url(model, "changelist")
+        response = staff_client.get(f"{url}?{query}", HTTP_ACCEPT_LANGUAGE=language)
+        assert (response.status_code, response["Location"]) == (302, f"{url}?e=1")
+        page = staff_client.get(response["Location"], HTTP_ACCEPT_LANGUAGE=language)
+        assert page.status_code == 200
+        assert message in page.text
+
+    @pytest.mark.parametrize("query", ["name__regex=(", "name__iregex=[z-a]", "name__regex=a"])
+    def test_a_regular_expression_typed_into_the_address_is_refused(
+        self, demo, staff_client, query
+    ):
+        response = staff_client.get(f"{admin_url(Sector, 'changelist')}?{query}")
+        assert response.status_code == 400
+
+    def test_a_number_beyond_its_column_is_no_server_error(self, demo, staff_client):
+        url = admin_url(InvestmentProject, "changelist")
+        response = staff_client.get(url, {"total_investment_wan__gte": "1e999999"})
+        if connection.vendor == "postgresql":  # which refuses it; SQLite finds no such row
+            assert response["Location"] == f"{url}?e=1"
+        else:
+            assert response.context["cl"].result_count == 0
+
+    def test_a_year_it_can_apply_still_filters(self, demo, staff_client):
+        url = admin_url(InvestmentProject, "changelist")
+        response = staff_client.get(url, {"landed_date__year": "2024"})
+        assert response.status_code == 200
+        assert (
+            response.context["cl"].result_count
+            == InvestmentProject.objects.filter(landed_date__year=2024).count()
+        )
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "/admin/projects/investmentproject/?name=%00",
+            "/admin/projects/investmentproject/?q=%00",
+            "/admin/projects/investmentproject/?stage=a%00b",
+            "/admin/projects/investmentproject/?landed_date__gte=0001-01-01&park__id__exact=%00",
+            "/admin/projects/sector/?name=%00",
+            "/admin/auth/user/?username=%00",
+            "/admin/projects/park/add/?_changelist_filters=%00",
+        ],
+    )
+    def test_a_nul_character_in_the_address_is_a_bad_request(self, demo, staff_client, url):
+        response = staff_client.get(url)
+        assert response.status_code == 400
+        assert "网址中含有空字符" in response.text

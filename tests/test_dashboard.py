@@ -174,6 +174,32 @@ class TestPeriods:
         assert "cards" not in response.context
         assert "invalid-feedback" in response.text
 
+    @pytest.mark.parametrize(
+        "language, message",
+        [("zh-hans", "最早只能从0002-01-01起统计"), ("en", "The earliest start is 0002-01-01")],
+    )
+    def test_a_start_in_year_1_is_refused_next_to_the_field(
+        self, demo, staff_client, language, message
+    ):
+        for params in ({"start": "0001-01-01"}, {"start": "0001-12-31", "_export": "csv"}):
+            response = staff_client.get("/", params, HTTP_ACCEPT_LANGUAGE=language)
+            assert response.status_code == 200
+            assert "start" in response.context["form"].errors
+            assert message in response.text
+        response = dashboard(staff_client, start="0002-01-01")
+        assert response.context["period"].year_earlier().start == date(1, 1, 1)
+
+    def test_a_project_landed_in_december_9999_has_its_month(self, demo, staff_client):
+        project = InvestmentProject.objects.filter(
+            total_investment_wan__gte=10000, landed_date__isnull=False, land_supplied_date=None
+        ).first()
+        project.landed_date = date(9999, 12, 31)
+        project.save()
+        response = dashboard(staff_client, start="9999-01-01", end="9999-12-31")
+        months = response.context["tables"][5].figures
+        assert [(figure.label, figure.count) for figure in months] == [("9999-12", 1)]
+        assert "landed_before=9999-12-31" in months[0].url
+
     def test_query_count_is_bounded(self, demo, staff_client, django_assert_max_num_queries):
         with django_assert_max_num_queries(15):
             dashboard(staff_client, start="2021-01-01", end="2026-12-31", size="all")

@@ -6,12 +6,14 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a-long-test-passphrase"
 # Pages anyone may open without logging in.
-OPEN_URL_NAMES = {"login", "healthz", "set_language"}
+OPEN_URL_NAMES = {"login", "set_language"}
 
 
 def ledger_urls() -> list[str]:
@@ -93,10 +95,28 @@ def test_anonymous_users_are_sent_to_the_login_page_everywhere(demo, client):
     assert admin.status_code == 302
 
 
-def test_health_check_is_open_and_says_nothing_of_the_data(client, db):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+class TestHealthCheck:
+    def test_it_is_open_and_says_nothing_of_the_data(self, client, db):
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+
+    def test_it_answers_plain_http_where_every_page_is_redirected(self, client, db, settings):
+        settings.SECURE_SSL_REDIRECT = True
+        assert client.get("/accounts/login/").status_code == 301
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+
+    def test_it_reports_the_database_down_even_with_a_session(self, demo, staff_client):
+        failing = mock.patch.object(
+            connections[DEFAULT_DB_ALIAS], "cursor", side_effect=OperationalError("down")
+        )
+        with failing:
+            response = staff_client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json() == {"status": "database unavailable"}
+        assert staff_client.get("/healthz").status_code == 200
 
 
 class TestRoles:
