@@ -284,3 +284,10 @@ def test_filter_widgets_are_the_html_of_djangos_own_templates(demo, staff_client
 def normalised(html: str) -> str:
     """HTML with the whitespace between tags left out and other runs of it made one space."""
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
+
+
+def test_a_nul_character_in_a_filter_is_named_for_what_it_is(demo, staff_client):
+    response = staff_client.get("/projects/", {"q": "电机\x00"})
+    assert response.status_code == 200
+    assert "不能包含空字符（NUL）。" in response.text
+    assert "空字符串" not in response.text
