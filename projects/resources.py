@@ -108,8 +108,12 @@ class ChoiceWidget(widgets.Widget):
             _("“%(value)s”不是可选值（可选：%(labels)s）。") % {"value": text, "labels": labels}
         )
 
+    @cached_property
+    def labels(self) -> dict:
+        return dict(self.choices)
+
     def render(self, value, obj=None, **kwargs) -> str:
-        return str(dict(self.choices).get(value, value or ""))
+        return str(self.labels.get(value, value or ""))
 
 
 class YesNoWidget(widgets.Widget):
@@ -130,13 +134,24 @@ class YesNoWidget(widgets.Widget):
         return _("是") if value else _("否")
 
 
-class NamedRecordWidget(widgets.CachedForeignKeyWidget):
-    """A reference to an existing record by its name or code, read once per import."""
+class NamedRecordWidget(widgets.ForeignKeyWidget):
+    """A reference to an existing record by its name or code.
+
+    The records are read once per import, on the first row, into a dictionary: each import
+    has its own copy of the widgets, so a record renamed since the last import is seen.
+    """
+
+    @cached_property
+    def records(self) -> dict[str, object]:
+        return {getattr(record, self.field): record for record in self.model.objects.all()}
 
     def clean(self, value, row=None, **kwargs):
+        key = "" if value is None else str(value).strip()
+        if not key:
+            return None
         try:
-            return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
+            return self.records[key]
+        except KeyError:
             raise ValueError(
                 _("%(model)s“%(value)s”不存在。")
                 % {"model": self.model._meta.verbose_name, "value": value}
@@ -176,7 +191,9 @@ class CompanyWidget(widgets.ForeignKeyWidget):
         if company is None:
             company = Company(name=name)
             try:
-                company.full_clean()
+                # Its name is free (``prime`` read every name of the sheet), and the one
+                # constraint, on credit codes, does not concern a company without one.
+                company.full_clean(validate_unique=False, validate_constraints=False)
             except ValidationError as error:
                 raise ValueError("; ".join(error.messages)) from None
             company.save()
