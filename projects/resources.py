@@ -251,6 +251,16 @@ class LedgerResource(resources.ModelResource):
         self.duplicate_of = None
         self.saved: dict[bool, list] = {True: [], False: []}
 
+    def get_queryset(self):
+        """The records that rows are matched against, with the records they refer to,
+        which comparing a record with its row reads."""
+        related = [
+            field.attribute
+            for field in self.fields.values()
+            if isinstance(field.widget, widgets.ForeignKeyWidget)
+        ]
+        return super().get_queryset().select_related(*related)
+
     def before_import(self, dataset, **kwargs) -> None:
         self.rows_done = 0
         self.seen = {}
