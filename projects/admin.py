@@ -10,10 +10,10 @@ from django.utils.http import urlencode
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects import search
+from projects.admin_import import LedgerImportMixin
 from projects.lists.data import per_row
 from projects.models import (
     Assessment,
@@ -112,7 +112,7 @@ class SubParkInline(admin.TabularInline):
 
 
 @admin.register(Park)
-class ParkAdmin(ImportMixin, LedgerAdmin):
+class ParkAdmin(LedgerImportMixin, LedgerAdmin):
     resource_classes = [ParkResource]
     list_display = [
         "name",
@@ -166,7 +166,7 @@ class ParkAdmin(ImportMixin, LedgerAdmin):
 
 
 @admin.register(LandParcel)
-class LandParcelAdmin(ImportMixin, LedgerAdmin):
+class LandParcelAdmin(LedgerImportMixin, LedgerAdmin):
     resource_classes = [ParcelResource]
     list_display = [
         "code",
@@ -201,7 +201,7 @@ class LandParcelAdmin(ImportMixin, LedgerAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(ImportMixin, LedgerAdmin):
+class CompanyAdmin(LedgerImportMixin, LedgerAdmin):
     resource_classes = [CompanyResource]
     list_display = ["name", "credit_code", "home_region", "above_scale", "illustrative"]
     list_filter = ["above_scale", "illustrative"]
@@ -215,7 +215,7 @@ class ProjectParcelInline(admin.TabularInline):
 
 
 @admin.register(InvestmentProject)
-class InvestmentProjectAdmin(ImportMixin, LedgerAdmin):
+class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
     resource_classes = [ProjectResource]
     list_display = [
         "name",

@@ -8,20 +8,24 @@ validated like a form; if any row is wrong, nothing is imported.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q, UniqueConstraint
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import ModelInstanceLoader
 
 from projects.lists.sheets import with_line_breaks
 from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
 from projects.units import TWO_PLACES, wan_to_yi, yi_to_wan
 
+# Keys looked up in one query: well under SQLite's limit of 32,766 parameters a statement.
+KEYS_PER_QUERY = 5000
 CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 SLASHED_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
 
@@ -83,8 +87,10 @@ class ChoiceWidget(widgets.Widget):
         super().__init__(**kwargs)
         self.choices = choices
 
+    @cached_property
     def accepted(self) -> dict[str, str]:
-        """Every way of writing each choice, to its stored value."""
+        """Every way of writing each choice, to its stored value (worked out once a sheet:
+        each import has its own copy of the widgets)."""
         accepted = {}
         for language in ("zh-hans", "en"):
             with translation.override(language):
@@ -96,16 +102,19 @@ class ChoiceWidget(widgets.Widget):
         text = "" if value is None else str(value).strip()
         if not text:
             return ""
-        accepted = self.accepted()
-        if text in accepted:
-            return accepted[text]
+        if text in self.accepted:
+            return self.accepted[text]
         labels = "、".join(str(label) for _stored, label in self.choices)
         raise ValueError(
             _("“%(value)s”不是可选值（可选：%(labels)s）。") % {"value": text, "labels": labels}
         )
 
+    @cached_property
+    def labels(self) -> dict:
+        return dict(self.choices)
+
     def render(self, value, obj=None, **kwargs) -> str:
-        return str(dict(self.choices).get(value, value or ""))
+        return str(self.labels.get(value, value or ""))
 
 
 class YesNoWidget(widgets.Widget):
@@ -126,13 +135,24 @@ class YesNoWidget(widgets.Widget):
         return _("是") if value else _("否")
 
 
-class NamedRecordWidget(widgets.CachedForeignKeyWidget):
-    """A reference to an existing record by its name or code, read once per import."""
+class NamedRecordWidget(widgets.ForeignKeyWidget):
+    """A reference to an existing record by its name or code.
+
+    The records are read once per import, on the first row, into a dictionary: each import
+    has its own copy of the widgets, so a record renamed since the last import is seen.
+    """
+
+    @cached_property
+    def records(self) -> dict[str, object]:
+        return {getattr(record, self.field): record for record in self.model.objects.all()}
 
     def clean(self, value, row=None, **kwargs):
+        key = "" if value is None else str(value).strip()
+        if not key:
+            return None
         try:
-            return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
+            return self.records[key]
+        except KeyError:
             raise ValueError(
                 _("%(model)s“%(value)s”不存在。")
                 % {"model": self.model._meta.verbose_name, "value": value}
@@ -140,24 +160,69 @@ class NamedRecordWidget(widgets.CachedForeignKeyWidget):
 
 
 class CompanyWidget(widgets.ForeignKeyWidget):
-    """A company by name or credit code; one not yet in the ledger is created."""
+    """A company by name or credit code; one not yet in the ledger is created.
+
+    The companies a sheet names are read before its rows (``prime``), in a few queries
+    rather than one a row: the ledger may hold hundreds of thousands of them.
+    """
 
     def __init__(self) -> None:
         super().__init__(Company, "name")
+        self.by_name: dict[str, Company] = {}
+        self.by_code: dict[str, Company] = {}
+
+    def prime(self, values: Iterable) -> None:
+        """Read the companies named (by name or credit code) in these cells."""
+        wanted = sorted({str(value).strip() for value in values if value is not None} - {""})
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            chunk = wanted[start : start + KEYS_PER_QUERY]
+            for company in Company.objects.filter(Q(name__in=chunk) | Q(credit_code__in=chunk)):
+                self.remember(company)
+
+    def remember(self, company: Company) -> None:
+        self.by_name[company.name] = company
+        if company.credit_code:
+            self.by_code[company.credit_code] = company
 
     def clean(self, value, row=None, **kwargs) -> Company | None:
         name = "" if value is None else str(value).strip()
         if not name:
             return None
-        company = Company.objects.filter(Q(name=name) | Q(credit_code=name)).first()
+        company = self.by_name.get(name) or self.by_code.get(name)
         if company is None:
             company = Company(name=name)
             try:
-                company.full_clean()
+                # Its name is free (``prime`` read every name of the sheet), and the one
+                # constraint, on credit codes, does not concern a company without one.
+                company.full_clean(validate_unique=False, validate_constraints=False)
             except ValidationError as error:
                 raise ValueError("; ".join(error.messages)) from None
             company.save()
+            self.remember(company)
         return company
+
+
+class SheetInstanceLoader(ModelInstanceLoader):
+    """Reads the records a sheet's rows match, by their natural key, in a few queries
+    before the rows rather than one query a row."""
+
+    def __init__(self, resource, dataset=None) -> None:
+        super().__init__(resource, dataset)
+        (key,) = resource.get_import_id_fields()
+        self.key = resource.fields[key]
+        self.instances = {}
+        if dataset is None or self.key.column_name not in (dataset.headers or []):
+            return
+        wanted = sorted(
+            {self.key.clean({self.key.column_name: cell}) for cell in dataset[self.key.column_name]}
+        )
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            chunk = wanted[start : start + KEYS_PER_QUERY]
+            for instance in self.get_queryset().filter(**{f"{self.key.attribute}__in": chunk}):
+                self.instances[self.key.get_value(instance)] = instance
+
+    def get_instance(self, row):
+        return self.instances.get(self.key.clean(row))
 
 
 def column(attribute: str, header: str, widget=None) -> fields.Field:
@@ -185,10 +250,25 @@ class LedgerResource(resources.ModelResource):
         self.rows_done = 0
         self.seen: dict = {}
         self.duplicate_of = None
+        self.saved: dict[bool, list] = {True: [], False: []}
+
+    def get_queryset(self):
+        """The records that rows are matched against, with the records they refer to,
+        which comparing a record with its row reads."""
+        related = [
+            field.attribute
+            for field in self.fields.values()
+            if isinstance(field.widget, widgets.ForeignKeyWidget)
+        ]
+        return super().get_queryset().select_related(*related)
 
     def before_import(self, dataset, **kwargs) -> None:
         self.rows_done = 0
         self.seen = {}
+        self.saved = {True: [], False: []}
+        for field in self.fields.values():
+            if hasattr(field.widget, "prime") and field.column_name in (dataset.headers or []):
+                field.widget.prime(dataset[field.column_name])
 
     def before_import_row(self, row, row_number=None, **kwargs) -> None:
         # A dash, as the pages show an empty cell, is read as empty. Word's line and page
@@ -217,19 +297,34 @@ class LedgerResource(resources.ModelResource):
         Django would also test each check constraint with a query of its own (twenty for a
         project) although clean() already applies the same rules with clearer messages, so
         only unique constraints are tested here; the database still enforces the rest.
+
+        Two checks that would cost a query a row are made once for the whole sheet: a
+        reference (park, sector, company) was just read by its name, so it exists; and the
+        instance loader read every record the sheet's keys match, so the key of a new row
+        is not taken (a key repeated within the sheet is reported as a repeated row).
         """
         errors = dict(import_validation_errors or {})
         if self.duplicate_of:
             errors.setdefault(NON_FIELD_ERRORS, []).append(
                 _("与第%(first)s行重复。") % {"first": self.duplicate_of}
             )
-        exclude = set(errors)
+        found = {
+            field.attribute
+            for field in self.fields.values()
+            if isinstance(field.widget, widgets.ForeignKeyWidget)
+            and getattr(instance, field.attribute) is not None
+        }
         try:
             instance.full_clean(
-                exclude=exclude, validate_unique=validate_unique, validate_constraints=False
+                exclude=set(errors) | found, validate_unique=False, validate_constraints=False
             )
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if validate_unique:
+            try:
+                instance.validate_unique(exclude=set(errors) | set(self._meta.import_id_fields))
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
         for constraint in instance._meta.constraints:
             if isinstance(constraint, UniqueConstraint):
                 try:
@@ -238,6 +333,23 @@ class LedgerResource(resources.ModelResource):
                     errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def do_instance_save(self, instance, is_create: bool) -> None:
+        """Save the row on its own, so that a database error is reported with its row, but
+        leave its history record to ``after_import``, which writes them all at once."""
+        instance.skip_history_when_saving = True
+        try:
+            super().do_instance_save(instance, is_create)
+        finally:
+            del instance.skip_history_when_saving
+        self.saved[is_create].append(instance)
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        """Write the history of every saved row, created and changed, in a few queries."""
+        super().after_import(dataset, result, **kwargs)
+        history = self._meta.model.history
+        history.bulk_history_create(self.saved[True])
+        history.bulk_history_create(self.saved[False], update=True)
 
     def after_import_row(self, row, row_result, **kwargs) -> None:
         self.rows_done += 1
@@ -248,6 +360,7 @@ class LedgerResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
+        instance_loader_class = SheetInstanceLoader
         use_transactions = True
         skip_diff = False
 
