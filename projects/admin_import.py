@@ -214,6 +214,7 @@ class LedgerImportMixin(ImportMixin):
     confirmation described at the top of this module."""
 
     import_form_class = LedgerImportForm
+    import_template_name = "admin/ledger_import.html"
     confirm_form_class = LedgerConfirmForm
     import_formats = [CSV, XLSX]
     tmp_storage_class = PreviewStorage

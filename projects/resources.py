@@ -12,16 +12,20 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q, UniqueConstraint
 from django.utils import translation
+from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
-from projects.lists.sheets import with_line_breaks
+from projects.lists.sheets import unguarded, with_line_breaks
+from projects.lists.tables import ListTable
 from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
+from projects.tables import CompanyTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import TWO_PLACES, wan_to_yi, yi_to_wan
 
 # Keys looked up in one query: well under SQLite's limit of 32,766 parameters a statement.
@@ -225,27 +229,64 @@ class SheetInstanceLoader(ModelInstanceLoader):
         return self.instances.get(self.key.clean(row))
 
 
-def column(attribute: str, header: str, widget=None) -> fields.Field:
-    """A column of the sheet; text unless another widget is given (an empty cell is "")."""
+def column(attribute: str, widget=None) -> fields.Field:
+    """A column of the sheet; text unless another widget is given (an empty cell is "").
+    Its header is the one the export of the same column writes (``LedgerResource``)."""
     return fields.Field(
-        attribute=attribute, column_name=header, widget=widget or widgets.CharWidget()
+        attribute=attribute, column_name=attribute, widget=widget or widgets.CharWidget()
     )
 
 
-def yi(attribute: str, header: str) -> fields.Field:
-    return column(attribute, header, ConvertedDecimalWidget(yi_to_wan, wan_to_yi))
+def yi(attribute: str) -> fields.Field:
+    return column(attribute, ConvertedDecimalWidget(yi_to_wan, wan_to_yi))
 
 
-def day(attribute: str, header: str) -> fields.Field:
-    return column(attribute, header, DateWidget())
+def day(attribute: str) -> fields.Field:
+    return column(attribute, DateWidget())
+
+
+def exported_headers(table_class: type[ListTable]) -> dict[str, dict[str, str]]:
+    """The header the export of each of the table's columns writes, in each language:
+    ``{column name: {language: header}}``."""
+    headers: dict[str, dict[str, str]] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            table = table_class(table_class._meta.model.objects.none())
+            for bound in table.columns.iterall():
+                headers.setdefault(bound.name, {})[language] = force_str(bound.header)
+    return headers
+
+
+class UnknownHeaders(ValueError):
+    """A sheet with headers that no export writes."""
 
 
 class LedgerResource(resources.ModelResource):
     """Import rules shared by every sheet: natural keys, no duplicate rows, validation,
-    all or nothing, and an optional progress callback for long files."""
+    all or nothing, and an optional progress callback for long files.
+
+    The sheet is the export of the list's table (``sheet_table``): each field is the
+    column of the same name, found in the sheet by the header the export writes for it in
+    any language, so an export in Chinese or English imports back. A header that no
+    export writes refuses the sheet; one that the export writes but the import does not
+    read (投资规模, 项目数 …) is passed over.
+    """
+
+    sheet_table: type[ListTable]
 
     def __init__(self, progress: Callable[[int], None] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        headers = exported_headers(self.sheet_table)
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        # Every header the export writes, to the field it fills (None: not read).
+        self.headers = {
+            header: name if name in self.fields else None
+            for name, by_language in headers.items()
+            for header in by_language.values()
+        }
+        for name, field in self.fields.items():
+            by_language = headers[name]
+            field.column_name = by_language.get(language, by_language[settings.LANGUAGE_CODE])
         self.progress = progress
         self.rows_done = 0
         self.seen: dict = {}
@@ -262,7 +303,35 @@ class LedgerResource(resources.ModelResource):
         ]
         return super().get_queryset().select_related(*related)
 
+    def read_headers(self, dataset) -> None:
+        """Give each field the header the sheet writes for it, in whichever language, or
+        refuse the sheet, naming the headers no export writes."""
+        unknown = []
+        for header in dataset.headers or []:
+            text = "" if header is None else str(header).strip()
+            if not text:
+                continue  # a column without a header: nothing to read
+            if text not in self.headers:
+                unknown.append(text)
+            elif name := self.headers[text]:
+                self.fields[name].column_name = header
+        if unknown:
+            raise UnknownHeaders(
+                _(
+                    "表头%(headers)s不是导出表格的表头，没有导入任何数据。"
+                    "请使用导出文件的表头（中文或英文均可）。"
+                )
+                % {"headers": "、".join(f"“{header}”" for header in unknown)}
+            )
+
     def before_import(self, dataset, **kwargs) -> None:
+        self.read_headers(dataset)
+        # Text the export kept from running as a formula ('+5G…) is read as it was written,
+        # before the rows' keys are looked up.
+        for index, row in enumerate(dataset):
+            cells = [unguarded(cell) if isinstance(cell, str) else cell for cell in row]
+            if cells != list(row):
+                dataset[index] = cells
         self.rows_done = 0
         self.seen = {}
         self.saved = {True: [], False: []}
@@ -366,11 +435,12 @@ class LedgerResource(resources.ModelResource):
 
 
 class CompanyResource(LedgerResource):
-    name = column("name", "名称")
-    credit_code = column("credit_code", "统一社会信用代码")
-    home_region = column("home_region", "所在地区")
-    above_scale = column("above_scale", "规上企业", YesNoWidget())
-    illustrative = column("illustrative", "示例数据", YesNoWidget())
+    sheet_table = CompanyTable
+    name = column("name")
+    credit_code = column("credit_code")
+    home_region = column("home_region")
+    above_scale = column("above_scale", YesNoWidget())
+    illustrative = column("illustrative", YesNoWidget())
 
     class Meta(LedgerResource.Meta):
         model = Company
@@ -379,13 +449,14 @@ class CompanyResource(LedgerResource):
 
 
 class ParkResource(LedgerResource):
-    name = column("name", "名称")
-    kind = column("kind", "类型", ChoiceWidget(Park.Kind.choices))
-    parent = column("parent", "上级园区", NamedRecordWidget(Park, "name"))
-    town = column("town", "所在乡镇")
-    planned_area_m2 = column("planned_area_m2", "规划面积（m²）", widgets.DecimalWidget())
-    floor_area_m2 = column("floor_area_m2", "建筑面积（m²）", widgets.DecimalWidget())
-    illustrative = column("illustrative", "示例数据", YesNoWidget())
+    sheet_table = ParkTable
+    name = column("name")
+    kind = column("kind", ChoiceWidget(Park.Kind.choices))
+    parent = column("parent", NamedRecordWidget(Park, "name"))
+    town = column("town")
+    planned_area_m2 = column("planned_area_m2", widgets.DecimalWidget())
+    floor_area_m2 = column("floor_area_m2", widgets.DecimalWidget())
+    illustrative = column("illustrative", YesNoWidget())
 
     class Meta(LedgerResource.Meta):
         model = Park
@@ -402,16 +473,17 @@ class ParkResource(LedgerResource):
 
 
 class ParcelResource(LedgerResource):
-    code = column("code", "地块编号")
-    park = column("park", "园区", NamedRecordWidget(Park, "name"))
-    area_m2 = column("area_m2", "面积（m²）", widgets.DecimalWidget())
-    land_use = column("land_use", "用途", ChoiceWidget(LandParcel.LandUse.choices))
-    supply_mode = column("supply_mode", "供地方式", ChoiceWidget(LandParcel.SupplyMode.choices))
-    status = column("status", "状态", ChoiceWidget(LandParcel.Status.choices))
-    term_years = column("term_years", "年期（年）", widgets.IntegerWidget())
-    price_wan = column("price_wan", "价格（万元）", widgets.DecimalWidget())
-    handover_date = day("handover_date", "实际交地日期")
-    illustrative = column("illustrative", "示例数据", YesNoWidget())
+    sheet_table = ParcelTable
+    code = column("code")
+    park = column("park", NamedRecordWidget(Park, "name"))
+    area_m2 = column("area_m2", widgets.DecimalWidget())
+    land_use = column("land_use", ChoiceWidget(LandParcel.LandUse.choices))
+    supply_mode = column("supply_mode", ChoiceWidget(LandParcel.SupplyMode.choices))
+    status = column("status", ChoiceWidget(LandParcel.Status.choices))
+    term_years = column("term_years", widgets.IntegerWidget())
+    price_wan = column("price_wan", widgets.DecimalWidget())
+    handover_date = day("handover_date")
+    illustrative = column("illustrative", YesNoWidget())
 
     class Meta(LedgerResource.Meta):
         model = LandParcel
@@ -431,25 +503,26 @@ class ParcelResource(LedgerResource):
 
 
 class ProjectResource(LedgerResource):
-    name = column("name", "项目名称")
-    company = column("company", "企业", CompanyWidget())
-    sector = column("sector", "产业", NamedRecordWidget(Sector, "name"))
-    park = column("park", "园区", NamedRecordWidget(Park, "name"))
-    total_investment_wan = yi("total_investment_wan", "总投资（亿元）")
-    fixed_investment_wan = yi("fixed_investment_wan", "固定资产投资（亿元）")
-    stage = column("stage", "阶段", ChoiceWidget(InvestmentProject.Stage.choices))
-    source_zone = column("source_zone", "来源区域", ChoiceWidget(InvestmentProject.Zone.choices))
-    signed_date = day("signed_date", "签约日期")
-    landed_date = day("landed_date", "落地日期")
-    land_supplied_date = day("land_supplied_date", "供地日期")
-    started_date = day("started_date", "开工日期")
-    completed_date = day("completed_date", "竣工日期")
-    production_date = day("production_date", "投产日期")
-    terminated_date = day("terminated_date", "终止日期")
-    leased_manufacturing = column("leased_manufacturing", "租赁制造", YesNoWidget())
-    capacity = column("capacity", "建设内容与产能")
-    responsible = column("responsible", "责任人")
-    illustrative = column("illustrative", "示例数据", YesNoWidget())
+    sheet_table = ProjectTable
+    name = column("name")
+    company = column("company", CompanyWidget())
+    sector = column("sector", NamedRecordWidget(Sector, "name"))
+    park = column("park", NamedRecordWidget(Park, "name"))
+    total_investment_wan = yi("total_investment_wan")
+    fixed_investment_wan = yi("fixed_investment_wan")
+    stage = column("stage", ChoiceWidget(InvestmentProject.Stage.choices))
+    source_zone = column("source_zone", ChoiceWidget(InvestmentProject.Zone.choices))
+    signed_date = day("signed_date")
+    landed_date = day("landed_date")
+    land_supplied_date = day("land_supplied_date")
+    started_date = day("started_date")
+    completed_date = day("completed_date")
+    production_date = day("production_date")
+    terminated_date = day("terminated_date")
+    leased_manufacturing = column("leased_manufacturing", YesNoWidget())
+    capacity = column("capacity")
+    responsible = column("responsible")
+    illustrative = column("illustrative", YesNoWidget())
 
     class Meta(LedgerResource.Meta):
         model = InvestmentProject

@@ -61,6 +61,13 @@ def csv_value(value):
     return "" if value is None else value
 
 
+def unguarded(text: str) -> str:
+    """A CSV cell as it was before ``csv_value`` kept it from running as a formula."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 def with_line_breaks(text: str) -> str:
     """The text with Word's manual line and page breaks as the line breaks they stand for."""
     return text.translate(WORD_BREAKS)

@@ -26,7 +26,10 @@ def read_sheet(path: Path) -> tablib.Dataset:
 
 
 def problems(result, resource) -> list[str]:
-    """Every refused row, as 'row N, column: reason', in row order (header row is row 1)."""
+    """Why the sheet is refused as a whole (its headers), then every refused row, as
+    'row N, column: reason', in row order (the header row is row 1)."""
+    if result.base_errors:
+        return [str(error.error) for error in result.base_errors]
     lines = []
     for number, errors in result.row_errors():
         lines.extend(f"row {number + 1}: {error.error}" for error in errors)
