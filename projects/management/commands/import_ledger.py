@@ -1,10 +1,13 @@
 """Import a CSV or XLSX sheet into the ledger from the shell, all rows or none."""
 
 from pathlib import Path
+from typing import Any
 
 import tablib
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from import_export.resources import ModelResource
+from import_export.results import Result
 
 from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
 
@@ -25,9 +28,9 @@ def read_sheet(path: Path) -> tablib.Dataset:
     raise CommandError(f"{path.name}: only .csv and .xlsx sheets can be imported")
 
 
-def problems(result, resource) -> list[str]:
+def problems(result: Result, resource: ModelResource) -> list[str]:
     """Every refused row, as 'row N, column: reason', in row order (header row is row 1)."""
-    lines = []
+    lines: list[str] = []
     for number, errors in result.row_errors():
         lines.extend(f"row {number + 1}: {error.error}" for error in errors)
     for invalid in result.invalid_rows:
@@ -45,14 +48,14 @@ class Command(BaseCommand):
         "exports write. Nothing is imported if any row is wrong; --dry-run only checks."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--kind", choices=sorted(RESOURCES), default="projects")
         parser.add_argument(
             "--dry-run", action="store_true", help="check the sheet, change nothing"
         )
 
-    def handle(self, *args, file: Path, kind: str, dry_run: bool, **options) -> None:
+    def handle(self, *args: Any, file: Path, kind: str, dry_run: bool, **options: Any) -> None:
         if not file.exists():
             raise CommandError(f"{file}: no such file")
         dataset = read_sheet(file)
