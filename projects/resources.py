@@ -8,15 +8,19 @@ validated like a form; if any row is wrong, nothing is imported.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Q, UniqueConstraint
+from django.db.models import Model, Q, UniqueConstraint
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 from import_export import fields, resources, widgets
+from import_export.results import RowResult
+from tablib import Dataset
 
 from projects.lists.sheets import with_line_breaks
 from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
@@ -29,7 +33,7 @@ SLASHED_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
 class DateWidget(widgets.Widget):
     """A date written 2025-03-05, 2025/3/5 or 2025年3月5日, or a spreadsheet date cell."""
 
-    def clean(self, value, row=None, **kwargs) -> date | None:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> date | None:
         if value is None or str(value).strip() == "":
             return None
         if isinstance(value, datetime):
@@ -48,7 +52,7 @@ class DateWidget(widgets.Widget):
                 _("无法识别的日期“%(value)s”，请写成2025-03-05或2025年3月5日。") % {"value": value}
             ) from None
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return value.isoformat() if value else ""
 
 
@@ -59,27 +63,27 @@ class ConvertedDecimalWidget(widgets.DecimalWidget):
         self,
         to_stored: Callable[[Decimal], Decimal],
         to_shown: Callable[[Decimal], Decimal],
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.to_stored = to_stored
         self.to_shown = to_shown
 
-    def clean(self, value, row=None, **kwargs) -> Decimal | None:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Decimal | None:
         try:
             amount = super().clean(value, row, **kwargs)
         except Exception:
             raise ValueError(_("“%(value)s”不是数字。") % {"value": value}) from None
         return None if amount is None else self.to_stored(amount).quantize(TWO_PLACES)
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return "" if value is None else str(self.to_shown(value))
 
 
 class ChoiceWidget(widgets.Widget):
     """A choice written as its label, in Chinese or English, or as its stored value."""
 
-    def __init__(self, choices, **kwargs) -> None:
+    def __init__(self, choices: Sequence[tuple[str, StrOrPromise]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.choices = choices
 
@@ -92,7 +96,7 @@ class ChoiceWidget(widgets.Widget):
         accepted.update({stored: stored for stored, _label in self.choices})
         return accepted
 
-    def clean(self, value, row=None, **kwargs) -> str:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> str:
         text = "" if value is None else str(value).strip()
         if not text:
             return ""
@@ -104,7 +108,7 @@ class ChoiceWidget(widgets.Widget):
             _("“%(value)s”不是可选值（可选：%(labels)s）。") % {"value": text, "labels": labels}
         )
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return str(dict(self.choices).get(value, value or ""))
 
 
@@ -114,7 +118,7 @@ class YesNoWidget(widgets.Widget):
     YES = {"是", "yes", "true", "1", "y"}
     NO = {"否", "no", "false", "0", "n", ""}
 
-    def clean(self, value, row=None, **kwargs) -> bool:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> bool:
         text = "" if value is None else str(value).strip().lower()
         if text in self.YES:
             return True
@@ -122,14 +126,14 @@ class YesNoWidget(widgets.Widget):
             return False
         raise ValueError(_("“%(value)s”应为“是”或“否”。") % {"value": value})
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return _("是") if value else _("否")
 
 
 class NamedRecordWidget(widgets.CachedForeignKeyWidget):
     """A reference to an existing record by its name or code, read once per import."""
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Model | None:
         try:
             return super().clean(value, row, **kwargs)
         except self.model.DoesNotExist:
@@ -145,7 +149,7 @@ class CompanyWidget(widgets.ForeignKeyWidget):
     def __init__(self) -> None:
         super().__init__(Company, "name")
 
-    def clean(self, value, row=None, **kwargs) -> Company | None:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Company | None:
         name = "" if value is None else str(value).strip()
         if not name:
             return None
@@ -160,7 +164,7 @@ class CompanyWidget(widgets.ForeignKeyWidget):
         return company
 
 
-def column(attribute: str, header: str, widget=None) -> fields.Field:
+def column(attribute: str, header: str, widget: widgets.Widget | None = None) -> fields.Field:
     """A column of the sheet; text unless another widget is given (an empty cell is "")."""
     return fields.Field(
         attribute=attribute, column_name=header, widget=widget or widgets.CharWidget()
@@ -179,18 +183,18 @@ class LedgerResource(resources.ModelResource):
     """Import rules shared by every sheet: natural keys, no duplicate rows, validation,
     all or nothing, and an optional progress callback for long files."""
 
-    def __init__(self, progress: Callable[[int], None] | None = None, **kwargs) -> None:
+    def __init__(self, progress: Callable[[int], None] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.progress = progress
         self.rows_done = 0
         self.seen: dict = {}
         self.duplicate_of = None
 
-    def before_import(self, dataset, **kwargs) -> None:
+    def before_import(self, dataset: Dataset, **kwargs: Any) -> None:
         self.rows_done = 0
         self.seen = {}
 
-    def before_import_row(self, row, row_number=None, **kwargs) -> None:
+    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
         # A dash, as the pages show an empty cell, is read as empty. Word's line and page
         # breaks, pasted into a cell, become line breaks; any other control character is
         # refused with the row, as a form refuses it.
@@ -206,12 +210,23 @@ class LedgerResource(resources.ModelResource):
         self.duplicate_of = self.seen.get(key)
         self.seen.setdefault(key, row_number + 1)
 
-    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+    def skip_row(
+        self,
+        instance: Model,
+        original: Model,
+        row: dict[str, Any],
+        import_validation_errors: dict[str, Any] | None = None,
+    ) -> bool:
         if self.duplicate_of:
             return False  # reported by validate_instance, never silently skipped
         return super().skip_row(instance, original, row, import_validation_errors)
 
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+    def validate_instance(
+        self,
+        instance: Model,
+        import_validation_errors: dict[str, Any] | None = None,
+        validate_unique: bool = True,
+    ) -> None:
         """Validate the row like a form: the field rules, the model's clean() and unique keys.
 
         Django would also test each check constraint with a query of its own (twenty for a
@@ -239,7 +254,7 @@ class LedgerResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def after_import_row(self, row, row_result, **kwargs) -> None:
+    def after_import_row(self, row: dict[str, Any], row_result: RowResult, **kwargs: Any) -> None:
         self.rows_done += 1
         if self.progress is not None:
             self.progress(self.rows_done)
