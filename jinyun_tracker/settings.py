@@ -183,6 +183,8 @@ def env_proxies(name: str) -> int:
 # to X-Forwarded-For, so the client is that many entries from the right; entries further
 # left were written by the client and are never trusted. With none, the header is ignored.
 TRUSTED_PROXIES = env_proxies("TRUSTED_PROXIES")
+AXES_IPWARE_META_PRECEDENCE_ORDER: tuple[str, ...]
+AXES_IPWARE_PROXY_COUNT: int | None
 if TRUSTED_PROXIES:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES - 1

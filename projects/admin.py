@@ -1,7 +1,10 @@
 """The Django admin, where staff edit the ledger."""
 
+from collections.abc import Iterable
+from typing import Any, TypedDict
+
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Model, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
@@ -10,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise, WithAnnotations
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects import search
@@ -49,7 +53,11 @@ class LedgerAdmin(SimpleHistoryAdmin):
     change_form_template = "admin/ledger_change_form.html"
 
     def history_form_view(
-        self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         """An old version of the record, to read only.
 
@@ -63,7 +71,9 @@ class LedgerAdmin(SimpleHistoryAdmin):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return super().history_form_view(request, object_id, version_id, extra_context)
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
         for word in smart_split(search_term):
             if word[0] in "\"'" and word[0] == word[-1]:
                 word = unescape_string_literal(word)
@@ -77,13 +87,22 @@ class SizeTierListFilter(admin.SimpleListFilter):
     title = _("投资规模")
     parameter_name = "size_tier"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> Iterable[tuple[str, StrOrPromise]]:
         return SizeTier.choices
 
-    def queryset(self, request, queryset):
-        if self.value() in SizeTier.values:
-            return queryset.filter(SizeTier.counted_q(self.value()))
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        tier = self.value()
+        if tier in SizeTier.values:
+            return queryset.filter(SizeTier.counted_q(tier))
         return queryset
+
+
+class SectorCounts(TypedDict):
+    """What the sectors' admin list reads beside each sector."""
+
+    project_count: int
 
 
 @admin.register(Sector)
@@ -92,12 +111,13 @@ class SectorAdmin(admin.ModelAdmin):
     list_filter = ["group"]
     search_fields = ["name"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Sector]:
         projects = per_row(InvestmentProject.objects, "sector", Count("*"))
         return super().get_queryset(request).annotate(project_count=Coalesce(projects, 0))
 
     @admin.display(description=_("项目数"), ordering="project_count")
-    def project_count(self, obj: Sector) -> int:
+    # Quoted: WithAnnotations takes its two arguments only where types are checked.
+    def project_count(self, obj: "WithAnnotations[Sector, SectorCounts]") -> int:
         return obj.project_count
 
 
@@ -277,7 +297,7 @@ class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
     ]
 
     @admin.display(description=_("投资规模"), ordering="total_investment_wan")
-    def size_tier(self, obj: InvestmentProject):
+    def size_tier(self, obj: InvestmentProject) -> StrOrPromise | None:
         tier = obj.size_tier
         return tier.label if tier else None
 
@@ -291,17 +311,17 @@ class AssessmentInline(admin.TabularInline):
     """Past assessments, read-only: they are recorded on the lease's page, which judges them."""
 
     model = Assessment
-    fields = ["kind", "assessed_on", "assessor", "overall"]
+    fields = ("kind", "assessed_on", "assessor", "overall")
     readonly_fields = fields
     extra = 0
     show_change_link = True
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     @admin.display(description=_("考核结果"))
-    def overall(self, obj: Assessment):
+    def overall(self, obj: Assessment) -> StrOrPromise:
         return _("达标") if obj.passed else _("未达标")
 
 
@@ -327,25 +347,25 @@ class LeaseAgreementAdmin(LedgerAdmin):
 
 class IndicatorResultInline(admin.TabularInline):
     model = IndicatorResult
-    fields = ["indicator", "direction", "target_value", "actual_value", "passed"]
+    fields = ("indicator", "direction", "target_value", "actual_value", "passed")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records written only through the lease's page, where the rules are checked."""
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

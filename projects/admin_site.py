@@ -1,6 +1,8 @@
 """The ledger's admin site, and what every changelist of it does with its query string."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -9,8 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, router, transaction
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def holds_nul(request: HttpRequest) -> bool:
@@ -64,7 +69,7 @@ class LedgerAdminSite(admin.AdminSite):
     site_title = _("缙云县招商项目台账")
     index_title = _("台账管理")
 
-    def admin_view(self, view, cacheable=False):
+    def admin_view(self, view: View, cacheable: bool = False) -> View:
         inner = super().admin_view(view, cacheable)
 
         @wraps(view)

@@ -4,6 +4,9 @@ It takes the list pages' own filter sets, with the same parameter names, and the
 permissions: a user who cannot view a model in the pages cannot read it here.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import FieldDoesNotExist
 from django_filters.rest_framework import DjangoFilterBackend
@@ -25,8 +28,14 @@ from projects.models import (
     LeaseAgreement,
     LeaseTarget,
     Park,
+    Sector,
 )
 from projects.roles import Viewable
+
+# What DRF's views list in permission_classes (a class, or classes combined by & | ~).
+PermissionClass = (
+    type[permissions.BasePermission] | permissions.OperandHolder | permissions.SingleOperandHolder
+)
 
 
 class LedgerPagination(PageNumberPagination):
@@ -55,11 +64,12 @@ class AuthenticatedByTheApi:
     to the API's own authentication, which then refuses anonymous requests.
     """
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes: Sequence[PermissionClass] = [permissions.IsAuthenticated]
 
     @classmethod
-    def as_view(cls, *args, **kwargs):
-        return login_not_required(super().as_view(*args, **kwargs))
+    def as_view(cls, *args: Any, **kwargs: Any) -> Any:
+        # A mixin: the API view it comes before has the as_view() it wraps.
+        return login_not_required(super().as_view(*args, **kwargs))  # type: ignore[misc]
 
 
 class LedgerViewSet(AuthenticatedByTheApi, viewsets.ReadOnlyModelViewSet):
@@ -78,13 +88,14 @@ class LedgerSerializer(serializers.ModelSerializer):
     record itself (a lease's targets) come with it.
     """
 
-    def get_fields(self) -> dict:
+    def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         request = self.context.get("request")
         if request is None:  # the OpenAPI schema describes every field
             return fields
         viewable = Viewable(request.user)
-        opts = self.Meta.model._meta
+        # django-stubs types Meta.model by a type variable that a nested class cannot bind.
+        opts = self.Meta.model._meta  # type: ignore[attr-defined]
         for name, field in list(fields.items()):
             try:
                 model_field = opts.get_field((field.source or name).split(".")[0])
@@ -98,7 +109,8 @@ class LedgerSerializer(serializers.ModelSerializer):
 
 
 class ParkSerializer(LedgerSerializer):
-    parent = serializers.StringRelatedField()
+    # The metaclass takes declared fields off the class, so this is no Field.parent.
+    parent: serializers.StringRelatedField[Park] = serializers.StringRelatedField()  # type: ignore[assignment]
     planned_area_mu = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
@@ -123,25 +135,27 @@ class CompanySerializer(LedgerSerializer):
 
 
 class ParcelSerializer(LedgerSerializer):
-    park = serializers.StringRelatedField()
+    park: serializers.StringRelatedField[Park] = serializers.StringRelatedField()
     area_mu = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
         model = LandParcel
-        exclude = []
+        exclude: list[str] = []
 
 
 class ProjectSerializer(LedgerSerializer):
-    company = serializers.StringRelatedField()
-    sector = serializers.StringRelatedField()
-    park = serializers.StringRelatedField()
-    parcels = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    company: serializers.StringRelatedField[Company] = serializers.StringRelatedField()
+    sector: serializers.StringRelatedField[Sector] = serializers.StringRelatedField()
+    park: serializers.StringRelatedField[Park] = serializers.StringRelatedField()
+    parcels: serializers.SlugRelatedField[LandParcel] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     total_investment_yi = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     size_tier = serializers.CharField(read_only=True)
 
     class Meta:
         model = InvestmentProject
-        exclude = []
+        exclude: list[str] = []
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -151,13 +165,15 @@ class TargetSerializer(serializers.ModelSerializer):
 
 
 class LeaseSerializer(LedgerSerializer):
-    parcel = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    project = serializers.StringRelatedField()
+    parcel: serializers.SlugRelatedField[LandParcel] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    project: serializers.StringRelatedField[InvestmentProject] = serializers.StringRelatedField()
     targets = TargetSerializer(many=True, read_only=True)
 
     class Meta:
         model = LeaseAgreement
-        exclude = []
+        exclude: list[str] = []
 
 
 class ProjectViewSet(LedgerViewSet):

@@ -6,6 +6,7 @@ link opens exactly the rows it counts.
 """
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,11 +14,12 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.validators import MinValueValidator
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, Expression, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from projects.filters import ParkFilter, ProjectFilterSet
 from projects.forms import BootstrapForm, DateInput
@@ -68,7 +70,7 @@ class Figure:
 class Breakdown:
     """One table of the dashboard, also drawn as a bar chart."""
 
-    title: str
+    title: StrOrPromise
     figures: list[Figure] = field(default_factory=list)
 
     @property
@@ -77,7 +79,7 @@ class Breakdown:
         return max((figure.count for figure in self.figures), default=0)
 
 
-def figure(label, row: dict, params: dict) -> Figure:
+def figure(label: StrOrPromise, row: dict, params: dict) -> Figure:
     return Figure(str(label), row["count"], wan_to_yi(row["total"] or 0), list_url(params))
 
 
@@ -128,7 +130,7 @@ class Dashboard:
         }
         return figures
 
-    def grouped(self, params: dict, key) -> list[dict]:
+    def grouped(self, params: dict, key: str | Expression) -> list[dict]:
         """Count and total of the matching projects per value of ``key``, in one query."""
         expression = F(key) if isinstance(key, str) else key
         return list(
@@ -149,7 +151,8 @@ class Dashboard:
         by_group = {row["group"]: row for row in self.grouped(base, "sector__group")}
 
         # Each park counts under its top-level park (一区多园), whose filter includes it.
-        top_level = {}
+        top_level: dict[int, int] = {}
+        root: int | str  # a park's key, or ParkFilter.NONE
         for root, depth in self.tree.walk():
             if depth == 0:
                 top_level.update(dict.fromkeys(self.tree.subtree(root), root))
@@ -171,7 +174,12 @@ class Dashboard:
             span = Period(max(month, period.start), min(last_day, period.end), period.basis)
             months.append(figure(f"{month:%Y-%m}", row, {**base, **span.params()}))
 
-        def choices_table(title, choices, rows: dict, parameter: str) -> Breakdown:
+        def choices_table(
+            title: StrOrPromise,
+            choices: Iterable[tuple[str, StrOrPromise]],
+            rows: dict,
+            parameter: str,
+        ) -> Breakdown:
             return Breakdown(
                 title,
                 [
@@ -241,7 +249,8 @@ class PeriodForm(BootstrapForm, forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         today = timezone.localdate()
         cleaned["start"] = cleaned.get("start") or today.replace(month=1, day=1)
         cleaned["end"] = cleaned.get("end") or today
@@ -255,8 +264,10 @@ class PeriodForm(BootstrapForm, forms.Form):
         data = self.cleaned_data
         return Period(data["start"], data["end"], data["basis"])
 
-    def breakdown_size_label(self) -> str:
-        return dict(self.fields["size"].choices)[self.cleaned_data["size"]]
+    def breakdown_size_label(self) -> StrOrPromise:
+        # A ChoiceField, whose choices are (value, label) pairs once the form is made;
+        # django-stubs types the field as any Field, and its choices as any they are set to.
+        return dict(self.fields["size"].choices)[self.cleaned_data["size"]]  # type: ignore[attr-defined]
 
     def breakdown_size(self) -> str:
         """The size filter of the breakdowns; empty for all projects."""
@@ -264,7 +275,7 @@ class PeriodForm(BootstrapForm, forms.Form):
         return "" if size == ALL_SIZES else size
 
 
-def presets(today: date) -> list[tuple[str, dict]]:
+def presets(today: date) -> list[tuple[StrOrPromise, dict]]:
     """Quick periods: this year to date, the last twelve months and the two years before."""
     year = today.year
     return [

@@ -4,8 +4,9 @@ Every value is validated: one that makes no sense is reported next to its field 
 list shows nothing, rather than being ignored and passing for a filtered answer.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 import django_filters
 from django import forms
@@ -13,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
+from django_stubs_ext import StrOrPromise
 
 from projects import search
 from projects.forms import DateInput, FilterForm
@@ -22,6 +24,7 @@ from projects.models import (
     LandParcel,
     LeaseAgreement,
     Park,
+    ParkTree,
     Sector,
     SizeTier,
 )
@@ -34,7 +37,7 @@ TEXT_MAX_LENGTH = 100
 class SearchFilter(django_filters.CharFilter):
     """Text found, ignoring case, in any of the given fields."""
 
-    def __init__(self, *, fields: tuple[str, ...], **kwargs) -> None:
+    def __init__(self, *, fields: tuple[str, ...], **kwargs: Any) -> None:
         kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
         super().__init__(**kwargs)
         self.fields = fields
@@ -49,7 +52,7 @@ class BoundFilter(django_filters.NumberFilter):
     """A lower or upper bound typed in display units (亿元, 亩), applied to the stored
     field (万元, m²); both ends are included."""
 
-    def __init__(self, *, to_stored: Callable[[Decimal], Decimal], **kwargs) -> None:
+    def __init__(self, *, to_stored: Callable[[Decimal], Decimal], **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 4)
@@ -57,12 +60,14 @@ class BoundFilter(django_filters.NumberFilter):
         self.to_stored = to_stored
 
     def filter(self, qs: QuerySet, value: Decimal | None) -> QuerySet:
-        if value in EMPTY_VALUES:
+        if value is None:
             return qs
         return super().filter(qs, self.to_stored(value))
 
 
-def yes_no_filter(field_name: str, label, **kwargs) -> django_filters.TypedChoiceFilter:
+def yes_no_filter(
+    field_name: str | None, label: StrOrPromise, **kwargs: Any
+) -> django_filters.TypedChoiceFilter:
     """A 是 / 否 choice; anything else in the URL is an error, not "all"."""
     return django_filters.TypedChoiceFilter(
         field_name=field_name,
@@ -73,7 +78,9 @@ def yes_no_filter(field_name: str, label, **kwargs) -> django_filters.TypedChoic
     )
 
 
-def date_filter(field_name: str, lookup_expr: str, label) -> django_filters.DateFilter:
+def date_filter(
+    field_name: str, lookup_expr: str, label: StrOrPromise
+) -> django_filters.DateFilter:
     return django_filters.DateFilter(
         field_name=field_name, lookup_expr=lookup_expr, label=label, widget=DateInput
     )
@@ -88,14 +95,16 @@ class ParkFilter(django_filters.ChoiceFilter):
     """
 
     NONE = "none"
-    tree = None
+    tree: ParkTree  # given by the filter set
 
-    def __init__(self, *args, allow_none: bool = False, **kwargs) -> None:
+    def __init__(self, *args: Any, allow_none: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.allow_none = allow_none
 
-    def park_choices(self) -> list[tuple[str, str]]:
-        choices = [(str(pk), label) for pk, label in self.tree.choices()]
+    def park_choices(self) -> list[tuple[str, StrOrPromise]]:
+        choices: list[tuple[str, StrOrPromise]] = [
+            (str(pk), label) for pk, label in self.tree.choices()
+        ]
         if self.allow_none:
             choices.append((self.NONE, _("未定园区")))
         return choices
@@ -111,14 +120,14 @@ class ParkFilter(django_filters.ChoiceFilter):
 class SectorFilter(django_filters.MultipleChoiceFilter):
     """One or several sectors, offered grouped as 主导 / 新兴 / 未来."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("distinct", False)  # a project has one sector
         super().__init__(*args, **kwargs)
 
 
-def sector_choices(sectors) -> list:
+def sector_choices(sectors: Iterable[Sector]) -> list:
     """Sector choices grouped by industry group."""
-    groups = {value: [] for value in Sector.Group.values}
+    groups: dict[str, list[tuple[str, str]]] = {value: [] for value in Sector.Group.values}
     for sector in sectors:
         groups[sector.group].append((str(sector.pk), sector.name))
     return [(Sector.Group(group).label, members) for group, members in groups.items() if members]
@@ -131,7 +140,13 @@ class LedgerFilterSet(django_filters.FilterSet):
     sectors it has already read, so they are not read again for each.
     """
 
-    def __init__(self, *args, park_tree=None, sectors=None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        park_tree: ParkTree | None = None,
+        sectors: Iterable[Sector] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for filter_ in self.filters.values():
             if isinstance(filter_, ParkFilter):
@@ -146,7 +161,9 @@ class LedgerFilterSet(django_filters.FilterSet):
         form = FilterForm
 
 
-def checkboxes(choices, label, field_name=None) -> django_filters.MultipleChoiceFilter:
+def checkboxes(
+    choices: Iterable[tuple[str, StrOrPromise]], label: StrOrPromise, field_name: str | None = None
+) -> django_filters.MultipleChoiceFilter:
     """Several values of a single-valued field, offered as checkboxes.
 
     The field holds one value per row, so no row can match twice: without DISTINCT, the
@@ -197,7 +214,7 @@ class ProjectFilterSet(LedgerFilterSet):
 
     class Meta(LedgerFilterSet.Meta):
         model = InvestmentProject
-        fields = []
+        fields: list[str] = []
 
     def filter_size(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(SizeTier.counted_q(value))
@@ -220,7 +237,7 @@ class ParcelFilterSet(LedgerFilterSet):
 
     class Meta(LedgerFilterSet.Meta):
         model = LandParcel
-        fields = []
+        fields: list[str] = []
 
 
 class ParkFilterSet(LedgerFilterSet):
@@ -235,7 +252,7 @@ class ParkFilterSet(LedgerFilterSet):
 
     class Meta(LedgerFilterSet.Meta):
         model = Park
-        fields = []
+        fields: list[str] = []
 
 
 class CompanyFilterSet(LedgerFilterSet):
@@ -248,7 +265,7 @@ class CompanyFilterSet(LedgerFilterSet):
 
     class Meta(LedgerFilterSet.Meta):
         model = Company
-        fields = []
+        fields: list[str] = []
 
 
 class LeaseFilterSet(LedgerFilterSet):
@@ -276,7 +293,7 @@ class LeaseFilterSet(LedgerFilterSet):
 
     class Meta(LedgerFilterSet.Meta):
         model = LeaseAgreement
-        fields = []
+        fields: list[str] = []
 
     def filter_due_within(self, queryset: QuerySet, name: str, value: Decimal) -> QuerySet:
         due = LeaseAgreement.objects.due_within(int(value), timezone.localdate())

@@ -1,5 +1,7 @@
 """Forms of the ledger's own pages, styled with Bootstrap."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.renderers import Jinja2
@@ -26,7 +28,9 @@ def bootstrap_class(widget: forms.Widget) -> str:
 class BootstrapForm:
     """Give every widget of a form the Bootstrap class that fits it."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    fields: dict[str, forms.Field]  # the form's, which this mixin comes before
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             css = bootstrap_class(field.widget)
@@ -49,8 +53,9 @@ class FilterForm(BootstrapForm, forms.Form):
     default_renderer = Jinja2()
     RANGE_ENDS = (("_min", "_max"), ("_after", "_before"))
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         for low_suffix, high_suffix in self.RANGE_ENDS:
             for low in self.fields:
                 if not low.endswith(low_suffix):
@@ -71,7 +76,7 @@ class DateInput(forms.DateInput):
 
     input_type = "date"
 
-    def __init__(self, attrs=None) -> None:
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -10,6 +11,9 @@ from projects.models import LEDGER_MODELS
 
 # How many changes a record's page shows, newest first.
 HISTORY_ROWS = 20
+
+# A field that differs between two versions: (the field, its value before, after), as shown.
+Difference = tuple[models.Field, str, str]
 
 
 @dataclass
@@ -22,7 +26,7 @@ class Change:
     fields: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def shown(model_field: models.Field, value, names: dict) -> str:
+def shown(model_field: models.Field, value: Any, names: dict) -> str:
     """A stored value as the pages show it: choice labels, 是/否, names of related records."""
     if value is None or value == "":
         return "—"
@@ -37,7 +41,7 @@ def shown(model_field: models.Field, value, names: dict) -> str:
     return str(value)
 
 
-def related_names(model_fields: list[models.Field], versions) -> dict:
+def related_names(model_fields: list[models.Field], versions: list[Any]) -> dict:
     """Names of the records the versions refer to: one query per related model."""
     wanted: dict = {}
     for model_field in model_fields:
@@ -52,7 +56,9 @@ def related_names(model_fields: list[models.Field], versions) -> dict:
     }
 
 
-def differences(older, newer, model_fields: list[models.Field], names: dict) -> list:
+def differences(
+    older: Any, newer: Any, model_fields: list[models.Field], names: dict
+) -> list[Difference]:
     """Each field whose value differs between two versions: (field, before, after), as shown."""
     return [
         (model_field, shown(model_field, before, names), shown(model_field, after, names))
@@ -62,11 +68,21 @@ def differences(older, newer, model_fields: list[models.Field], names: dict) -> 
     ]
 
 
+def history_of(record: models.Model) -> Any:
+    """The manager of the record's history records.
+
+    django-simple-history gives each model it records a ``history`` attribute, which the
+    ``Model`` these functions take does not declare, and has no types of its own.
+    """
+    return record.history  # type: ignore[attr-defined]
+
+
 def recorded_fields(record: models.Model) -> list[models.Field]:
+    """The fields a history record holds a value of: all but the key."""
     return [f for f in record._meta.concrete_fields if not f.primary_key]
 
 
-def saved(version) -> Change:
+def saved(version: Any) -> Change:
     """A history record as a change, without its fields: who saved, when and how."""
     return Change(
         when=version.history_date,
@@ -78,7 +94,7 @@ def saved(version) -> Change:
 def timeline(record: models.Model, limit: int = HISTORY_ROWS) -> list[Change]:
     """The record's latest changes, newest first, each against the version before it."""
     versions = list(
-        record.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+        history_of(record).select_related("history_user").order_by("-history_date")[: limit + 1]
     )
     model_fields = recorded_fields(record)
     names = related_names(model_fields, versions)
@@ -97,20 +113,21 @@ def timeline(record: models.Model, limit: int = HISTORY_ROWS) -> list[Change]:
 def latest_version(record: models.Model) -> int | None:
     """The id of the record's latest history record: it changes whenever the record is saved."""
     return (
-        record.history.order_by("-history_date", "-history_id")
+        history_of(record)
+        .order_by("-history_date", "-history_id")
         .values_list("history_id", flat=True)
         .first()
     )
 
 
-def changes_since(record: models.Model, version: int | None) -> tuple[Change, list]:
+def changes_since(record: models.Model, version: int | None) -> tuple[Change, list[Difference]]:
     """Who saved the record last, and each field that differs from ``version`` to now.
 
     ``version`` is a history id from ``latest_version``; None stands for the record as it
     was before its first history record, which is then compared with the latest one.
     """
-    versions = record.history.select_related("history_user").order_by(
-        "-history_date", "-history_id"
+    versions = (
+        history_of(record).select_related("history_user").order_by("-history_date", "-history_id")
     )
     latest = versions.first()
     older = versions.filter(history_id=version).first() if version is not None else None

@@ -8,17 +8,19 @@ validated like a form; if any row is wrong, nothing is imported.
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Q, UniqueConstraint
+from django.db.models import Model, Q, UniqueConstraint
 from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
@@ -37,7 +39,7 @@ SLASHED_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
 class DateWidget(widgets.Widget):
     """A date written 2025-03-05, 2025/3/5 or 2025年3月5日, or a spreadsheet date cell."""
 
-    def clean(self, value, row=None, **kwargs) -> date | None:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> date | None:
         if value is None or str(value).strip() == "":
             return None
         if isinstance(value, datetime):
@@ -56,7 +58,7 @@ class DateWidget(widgets.Widget):
                 _("无法识别的日期“%(value)s”，请写成2025-03-05或2025年3月5日。") % {"value": value}
             ) from None
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return value.isoformat() if value else ""
 
 
@@ -67,27 +69,27 @@ class ConvertedDecimalWidget(widgets.DecimalWidget):
         self,
         to_stored: Callable[[Decimal], Decimal],
         to_shown: Callable[[Decimal], Decimal],
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.to_stored = to_stored
         self.to_shown = to_shown
 
-    def clean(self, value, row=None, **kwargs) -> Decimal | None:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Decimal | None:
         try:
             amount = super().clean(value, row, **kwargs)
         except Exception:
             raise ValueError(_("“%(value)s”不是数字。") % {"value": value}) from None
         return None if amount is None else self.to_stored(amount).quantize(TWO_PLACES)
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return "" if value is None else str(self.to_shown(value))
 
 
 class ChoiceWidget(widgets.Widget):
     """A choice written as its label, in Chinese or English, or as its stored value."""
 
-    def __init__(self, choices, **kwargs) -> None:
+    def __init__(self, choices: Sequence[tuple[str, StrOrPromise]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.choices = choices
 
@@ -102,7 +104,7 @@ class ChoiceWidget(widgets.Widget):
         accepted.update({stored: stored for stored, _label in self.choices})
         return accepted
 
-    def clean(self, value, row=None, **kwargs) -> str:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> str:
         text = "" if value is None else str(value).strip()
         if not text:
             return ""
@@ -127,7 +129,7 @@ class YesNoWidget(widgets.Widget):
     YES = {"是", "yes", "true", "1", "y"}
     NO = {"否", "no", "false", "0", "n", ""}
 
-    def clean(self, value, row=None, **kwargs) -> bool:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> bool:
         text = "" if value is None else str(value).strip().lower()
         if text in self.YES:
             return True
@@ -135,7 +137,7 @@ class YesNoWidget(widgets.Widget):
             return False
         raise ValueError(_("“%(value)s”应为“是”或“否”。") % {"value": value})
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return _("是") if value else _("否")
 
 
@@ -188,7 +190,7 @@ class CompanyWidget(widgets.ForeignKeyWidget):
         if company.credit_code:
             self.by_code[company.credit_code] = company
 
-    def clean(self, value, row=None, **kwargs) -> Company | None:
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Company | None:
         name = "" if value is None else str(value).strip()
         if not name:
             return None
@@ -274,7 +276,7 @@ class LedgerResource(resources.ModelResource):
 
     sheet_table: type[ListTable]
 
-    def __init__(self, progress: Callable[[int], None] | None = None, **kwargs) -> None:
+    def __init__(self, progress: Callable[[int], None] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         headers = exported_headers(self.sheet_table)
         language = translation.get_language() or settings.LANGUAGE_CODE
@@ -339,7 +341,7 @@ class LedgerResource(resources.ModelResource):
             if hasattr(field.widget, "prime") and field.column_name in (dataset.headers or []):
                 field.widget.prime(dataset[field.column_name])
 
-    def before_import_row(self, row, row_number=None, **kwargs) -> None:
+    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
         # A dash, as the pages show an empty cell, is read as empty. Word's line and page
         # breaks, pasted into a cell, become line breaks; any other control character is
         # refused with the row, as a form refuses it.
@@ -355,12 +357,23 @@ class LedgerResource(resources.ModelResource):
         self.duplicate_of = self.seen.get(key)
         self.seen.setdefault(key, row_number + 1)
 
-    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+    def skip_row(
+        self,
+        instance: Model,
+        original: Model,
+        row: dict[str, Any],
+        import_validation_errors: dict[str, Any] | None = None,
+    ) -> bool:
         if self.duplicate_of:
             return False  # reported by validate_instance, never silently skipped
         return super().skip_row(instance, original, row, import_validation_errors)
 
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+    def validate_instance(
+        self,
+        instance: Model,
+        import_validation_errors: dict[str, Any] | None = None,
+        validate_unique: bool = True,
+    ) -> None:
         """Validate the row like a form: the field rules, the model's clean() and unique keys.
 
         Django would also test each check constraint with a query of its own (twenty for a

@@ -6,22 +6,25 @@
 - Manager (管理): everything, including deleting records and deciding on assessments.
 """
 
-from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.contrib.auth import get_permission_codename
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
 
 VIEWER, EDITOR, MANAGER = "Viewer", "Editor", "Manager"
 # Deleting these loses nothing that is not recorded elsewhere.
 HARMLESS_DELETES = ("delete_projectparcel", "delete_leasetarget")
 
 
-def ledger_permissions():
+def ledger_permissions() -> QuerySet[Permission]:
     """The permissions on the ledger's own models (not on their history tables)."""
     return Permission.objects.filter(content_type__app_label="projects").exclude(
         content_type__model__startswith="historical"
     )
 
 
-def role_permissions() -> dict[str, object]:
+def role_permissions() -> dict[str, QuerySet[Permission]]:
+    """Each role's permissions, by the name of its group."""
     ledger = ledger_permissions()
     return {
         VIEWER: ledger.filter(codename__startswith="view_"),
@@ -45,6 +48,13 @@ def sync_roles() -> dict[str, int]:
     return counts
 
 
+class LoggedInRequest(HttpRequest):
+    """The request of a page that only logged-in users reach (a view that requires a
+    permission), whose user is therefore never anonymous."""
+
+    user: User
+
+
 class Viewable:
     """Which of the ledger's models a user may view, looked up by model name.
 
@@ -53,12 +63,12 @@ class Viewable:
     Django caches a user's permissions, so each look-up is cheap.
     """
 
-    def __init__(self, user) -> None:
+    def __init__(self, user: User | AnonymousUser) -> None:
         self.user = user
 
     def __getitem__(self, model_name: str) -> bool:
         return self.user.has_perm(f"projects.view_{model_name}")
 
-    def model(self, model) -> bool:
+    def model(self, model: type[Model]) -> bool:
         """Whether the user may view ``model``'s records."""
-        return self[model._meta.model_name]
+        return self.user.has_perm(f"projects.{get_permission_codename('view', model._meta)}")

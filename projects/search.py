@@ -20,10 +20,13 @@ tenth of a column's rows (``COMMON_SHARE``), the search leaves its index out.
 import math
 from collections.abc import Callable
 from functools import cache, partial
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
+from django.db.models.sql.compiler import SQLCompiler
 
 # The characters of a text, upper-cased: the expression the indexes hold (%s: the text).
 CHARACTERS = "regexp_split_to_array(upper((%s)::text), '')"
@@ -60,7 +63,9 @@ class HasCharacters(models.Lookup):
     lookup_name = "has_characters"
     prepare_rhs = False
 
-    def as_sql(self, compiler, connection):
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
         column_sql, column_params = compiler.compile(self.lhs)
         sql = f"{CHARACTERS % column_sql} @> {CHARACTERS % '%s'}"
         return sql, (*column_params, self.rhs)
@@ -76,13 +81,18 @@ class InSubquery(Func):
 
     output_field = BooleanField()
 
-    def as_sql(self, compiler, connection, template="%s IN %s"):
+    # Not a call of a function, so it takes none of Func's arguments but the template.
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, template: str = "%s IN %s"
+    ) -> tuple[str, tuple[Any, ...]]:
         column, subquery = self.get_source_expressions()
         column_sql, column_params = compiler.compile(column)
         subquery_sql, subquery_params = compiler.compile(subquery)
         return template % (column_sql, subquery_sql), (*column_params, *subquery_params)
 
-    def as_postgresql(self, compiler, connection):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
         return self.as_sql(compiler, connection, template="%s = ANY(ARRAY%s)")
 
 
@@ -130,7 +140,7 @@ def text_condition(
     return contains
 
 
-def character_shares(connection, text: str) -> dict[str, float]:
+def character_shares(connection: BaseDatabaseWrapper, text: str) -> dict[str, float]:
     """The share of the rows of each character index's column that hold every character
     of ``text``, estimated from PostgreSQL's statistics as its planner does.
 

@@ -8,6 +8,7 @@ anything is written, and a failure part-way leaves nothing changed.
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -103,7 +104,7 @@ def decide(
     kind: str,
     decided_on: date,
     reason: str,
-    user=None,
+    user: User | None = None,
     transfer_price_wan: Decimal | None = None,
     new_deadline: date | None = None,
 ) -> Decision:
@@ -119,7 +120,7 @@ def decide(
         refuse_unless_active(lease)
         if Decision.objects.filter(assessment=assessment).exists():
             raise ValidationError(_("这次考核已经作出过决定，不能重复决定。"), code="decided")
-        latest = lease.assessments.order_by("-assessed_on", "-pk").first()
+        latest = lease.assessments.latest("assessed_on", "pk")  # this one at least
         if latest.pk != assessment.pk:
             raise ValidationError(
                 _("只能对最近一次考核（%(latest)s）作出决定。"),

@@ -6,9 +6,10 @@ the stored amount or area they come from.
 """
 
 from functools import partial
+from typing import Any
 
 import django_tables2 as tables
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +23,7 @@ from projects.lists.columns import (
 )
 from projects.lists.tables import EMPTY, ListTable
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park, SizeTier
-from projects.templatetags.ledger import badge
+from projects.templatetags.ledger import Marked, badge
 from projects.units import m2_to_mu, wan_to_yi
 
 EXACT_YI = partial(wan_to_yi, exact=True)
@@ -31,14 +32,14 @@ EXACT_YI = partial(wan_to_yi, exact=True)
 class NameColumn(tables.Column):
     """The record's name, linked to its page and marked when the record is illustrative."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("linkify", True)
         super().__init__(*args, **kwargs)
 
-    def render(self, record, value) -> str:
+    def render(self, record: Marked, value: object) -> str:
         return format_html("{} {}", value, badge(record))
 
-    def value(self, value) -> str:
+    def value(self, value: str) -> str:
         return value
 
 
@@ -82,10 +83,10 @@ class ProjectTable(ListTable):
 
     class Meta(ListTable.Meta):
         model = InvestmentProject
-        fields = []
+        fields: list[str] = []
         empty_text = _("没有符合条件的项目。")
 
-    def order_stage(self, queryset, is_descending):
+    def order_stage(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
         """Sort by position in the pipeline (在谈 first), not by the stage's spelling."""
         stages = list(InvestmentProject.Stage)
         rank = Case(
@@ -117,10 +118,10 @@ class ParcelTable(ListTable):
 
     class Meta(ListTable.Meta):
         model = LandParcel
-        fields = []
+        fields: list[str] = []
         empty_text = _("没有符合条件的地块。")
 
-    def value_projects(self, record):
+    def value_projects(self, record: LandParcel) -> str:
         return "；".join(project.name for project in record.projects.all())
 
 
@@ -142,7 +143,7 @@ class ParkTable(ListTable):
 
     class Meta(ListTable.Meta):
         model = Park
-        fields = []
+        fields: list[str] = []
         empty_text = _("没有符合条件的园区。")
 
 
@@ -161,7 +162,7 @@ class CompanyTable(ListTable):
 
     class Meta(ListTable.Meta):
         model = Company
-        fields = []
+        fields: list[str] = []
         empty_text = _("没有符合条件的企业。")
 
 
@@ -187,15 +188,15 @@ class LeaseTable(ListTable):
 
     class Meta(ListTable.Meta):
         model = LeaseAgreement
-        fields = []
+        fields: list[str] = []
         empty_text = _("没有符合条件的先租后供协议。")
 
-    def render_next_date(self, record):
+    def render_next_date(self, record: LeaseAgreement) -> str:
         upcoming = record.upcoming_dates()
         if not upcoming:
             return EMPTY
         label, when = upcoming[0]
         return f"{when:%Y-%m-%d} {label}"
 
-    def value_next_date(self, record):
+    def value_next_date(self, record: LeaseAgreement) -> str:
         return self.render_next_date(record)

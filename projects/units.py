@@ -6,13 +6,18 @@ way the county's reports quote it. Land is stored in square metres and shown in 
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import overload
 
 WAN_PER_YI = Decimal(10000)
 M2_PER_MU = Decimal(10000) / Decimal(15)
 TWO_PLACES = Decimal("0.01")
 
 
-def wan_to_yi(amount_wan: Decimal | None, exact: bool = False) -> Decimal | None:
+@overload
+def wan_to_yi(amount_wan: Decimal | int, exact: bool = False) -> Decimal: ...
+@overload
+def wan_to_yi(amount_wan: None, exact: bool = False) -> None: ...
+def wan_to_yi(amount_wan: Decimal | int | None, exact: bool = False) -> Decimal | None:
     """Convert an amount in 万元 to 亿元, rounded half up to two decimals.
 
     ``exact`` keeps every digit (万元 to 亿元 is a shift of four places), for exports that
@@ -31,7 +36,11 @@ def yi_to_wan(amount_yi: Decimal) -> Decimal:
     return Decimal(amount_yi) * WAN_PER_YI
 
 
-def m2_to_mu(area_m2: Decimal | None) -> Decimal | None:
+@overload
+def m2_to_mu(area_m2: Decimal | int) -> Decimal: ...
+@overload
+def m2_to_mu(area_m2: None) -> None: ...
+def m2_to_mu(area_m2: Decimal | int | None) -> Decimal | None:
     """Convert an area in m² to 亩, rounded half up to two decimals."""
     if area_m2 is None:
         return None

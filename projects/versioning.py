@@ -6,7 +6,10 @@ record when it is opened; a save made after someone else's is refused, saying wh
 what, and keeps everything the user typed.
 """
 
+from typing import Any, cast
+
 from django import forms
+from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -18,13 +21,14 @@ class VersionedModelForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.initial["version"] = latest_version(self.instance)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk is None or "version" not in cleaned:
             return cleaned
         # Lock the row, so that of two saves at once the second sees the first's version.
@@ -61,5 +65,7 @@ class VersionedModelForm(forms.ModelForm):
                     % {"field": model_field.verbose_name, "before": before, "after": after},
                 )
         # The next save is made knowing these changes: it compares against them.
-        self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = "" if current is None else str(current)
+        # The admin binds its forms to the request's POST, whose copy can be changed.
+        data = cast(QueryDict, self.data).copy()
+        data[self.add_prefix("version")] = "" if current is None else str(current)
+        self.data = data

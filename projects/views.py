@@ -1,6 +1,7 @@
 """Pages for finding and reading the ledger: home, lists and detail pages."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -8,7 +9,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Prefetch, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
@@ -33,7 +34,7 @@ from projects.lists.tables import ListTable
 from projects.lists.views import ObjectListView, related_table
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
 from projects.models.assessments import ASSESSMENT_FIGURES
-from projects.roles import Viewable
+from projects.roles import LoggedInRequest, Viewable
 from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import m2_to_mu, wan_to_yi
 
@@ -48,11 +49,13 @@ class RecordView(PermissionRequiredMixin, DetailView):
     for staff who may edit it. Records of other models, referred to or listed, show only to
     users who may view those models too (``can_view``)."""
 
+    request: LoggedInRequest  # PermissionRequiredMixin lets no one else in
+
     def get_permission_required(self) -> tuple[str]:
         opts = self.get_queryset().model._meta
         return (f"{opts.app_label}.view_{opts.model_name}",)
 
-    def get_context_data(self, **kwargs) -> dict:
+    def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         opts = self.object._meta
         user = self.request.user
@@ -73,7 +76,7 @@ class RecordView(PermissionRequiredMixin, DetailView):
         prefix: str,
         exclude: Sequence[str] = (),
         count: int | None = None,
-        **lookups,
+        **lookups: Any,
     ) -> ListTable | None:
         """The record's related rows (those of ``listing`` that match ``lookups``) in the
         table of their list, read as that list reads them, for a user who may view them;
@@ -93,7 +96,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
     permission_required = ("projects.view_investmentproject", "projects.view_leaseagreement")
     export_formats = ("csv", "xlsx")
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = dashboard.PeriodForm(request.GET)
         context = self.get_context_data(form=form)
         if form.is_valid():
@@ -112,7 +115,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
                 return download(export_format, sheets, filename)
         return self.render_to_response(context)
 
-    def get_context_data(self, **kwargs) -> dict:
+    def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         query = self.request.GET.copy()
@@ -192,7 +195,7 @@ class ProjectDetailView(RecordView):
     template_name = "projects/project_detail.html"
     context_object_name = "project"
 
-    def get_context_data(self, **kwargs) -> dict:
+    def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         project = self.object
         context.update(
@@ -207,7 +210,7 @@ class ParkDetailView(RecordView):
     template_name = "projects/park_detail.html"
     context_object_name = "park"
 
-    def get_context_data(self, **kwargs) -> dict:
+    def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         park = self.object
         subtree = Park.objects.tree().subtree(park.pk)
@@ -230,7 +233,7 @@ class ParcelDetailView(RecordView):
     template_name = "projects/parcel_detail.html"
     context_object_name = "parcel"
 
-    def get_context_data(self, **kwargs) -> dict:
+    def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         parcel = self.object
         context.update(
@@ -245,7 +248,7 @@ class CompanyDetailView(RecordView):
     template_name = "projects/company_detail.html"
     context_object_name = "company"
 
-    def get_context_data(self, **kwargs) -> dict:
+    def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         context["projects"] = self.related(
             ProjectListView, "projects", ["company"], company=self.object
@@ -267,7 +270,7 @@ class LeaseDetailView(RecordView):
         "decide": ("projects.decide_lease", DecisionForm),
     }
 
-    def get_context_data(self, **kwargs) -> dict:
+    def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         lease = self.object
         user = self.request.user
@@ -299,7 +302,7 @@ class LeaseDetailView(RecordView):
         )
         return context
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = self.get_object()
         action = request.POST.get("action")
         if action not in self.actions:

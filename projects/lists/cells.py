@@ -12,6 +12,7 @@ both to django-tables2's plain rendering, for every stock column.
 
 from collections.abc import Callable, Sequence
 from functools import cache, partial
+from typing import Any
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
@@ -131,9 +132,9 @@ def convert_value(column: BoundColumn) -> Callable[[Model, object], object] | No
     return bind(convert)
 
 
-def empty_test(column: BoundColumn) -> Callable[[object], bool]:
+def empty_test(column: BoundColumn) -> Callable[[Any], bool]:
     """Whether a value leaves the column's cell empty, as django-tables2 decides: one of
-    the column's empty values, or a relation to no rows."""
+    the column's empty values, or a relation to no rows (a related manager)."""
     empty_values = column.column.empty_values
     if isinstance(column.column, tables.ManyToManyColumn):
         return lambda value: value in empty_values or not value.exists()
@@ -173,7 +174,7 @@ def export_cell(column: BoundColumn, table: tables.Table) -> ExportCell:
 
 
 # A function from a cell's row, value and content to the content linked.
-Link = Callable[[BoundRow, object, str], str]
+Link = Callable[[BoundRow, object, object], object]
 
 
 def link_of(column: BoundColumn, table: tables.Table) -> Link | None:
@@ -186,14 +187,14 @@ def link_of(column: BoundColumn, table: tables.Table) -> Link | None:
         return None
     if link.url is None and not link.reverse_args and not link.attrs:
 
-        def to_page(row: BoundRow, value: object, content: str) -> str:
+        def to_page(row: BoundRow, value: object, content: object) -> object:
             target = value if hasattr(value, "get_absolute_url") else row.record
             url = target.get_absolute_url()
             return content if url is None else format_html('<a href="{}">{}</a>', url, content)
 
         return to_page
 
-    def transform(row: BoundRow, value: object, content: str) -> str:
+    def transform(row: BoundRow, value: object, content: object) -> object:
         arguments = {"column": column.column, "bound_column": column, "bound_row": row}
         return link(content, record=row.record, value=value, table=table, **arguments)
 
@@ -210,6 +211,7 @@ def compiled_page_cell(column: BoundColumn, table: tables.Table) -> PageCell:
     td_attrs = attrs.get("td", attrs.get("cell", {}))
     if column.localize is not None or any(callable(value) for value in td_attrs.values()):
         raise NotCompiled
+    render: Callable[[Model, object], object] | None
     if is_plain(column.render, tables.Column.render):
         render = None
     elif is_plain(column.render, LabelColumn.render):

@@ -5,10 +5,13 @@ only, which the engine compiles into one function per column (``projects.lists.c
 """
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
 NOWRAP = {"td": {"class": "text-nowrap"}}
@@ -23,10 +26,10 @@ class UnitColumn(tables.Column):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         convert: Callable[[Decimal], Decimal],
         export: Callable[[Decimal], Decimal] | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("attrs", NUMBER)
         super().__init__(*args, **kwargs)
@@ -46,21 +49,21 @@ class LabelColumn(tables.Column):
     The engine translates the labels once a page rather than once a cell.
     """
 
-    def __init__(self, *args, labels: Mapping[object, str], **kwargs) -> None:
+    def __init__(self, *args: Any, labels: Mapping[object, StrOrPromise], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.labels = labels
 
-    def render(self, value) -> str:
+    def render(self, value: object) -> StrOrPromise:
         return self.labels[value]
 
-    def value(self, value) -> str:
+    def value(self, value: object) -> str:
         return str(self.labels[value])
 
 
 class YesNoColumn(LabelColumn):
     """A flag shown and exported as 是 / 否."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, labels={True: _("是"), False: _("否")}, **kwargs)
 
 
@@ -71,12 +74,12 @@ class IsoDateColumn(tables.Column):
     made exporting 10,000 rows take many seconds.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("attrs", NOWRAP)
         super().__init__(*args, **kwargs)
 
-    def render(self, value) -> str:
+    def render(self, value: date) -> str:
         return value.isoformat()
 
-    def value(self, value):
+    def value(self, value: date) -> date:
         return value

@@ -1,8 +1,19 @@
 """A list's rows: paged by key, sorted with empty values last and the key as last sort key."""
 
+from typing import Any
+
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import Aggregate, F, OrderBy, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    Aggregate,
+    F,
+    Manager,
+    OrderBy,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import NullIf
 from django.utils.functional import cached_property
@@ -26,7 +37,14 @@ class ListPaginator(Paginator):
     # row when a filter or a sort finds it at once.
     browsable_rows = 100_000
 
-    def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        object_list: Any,
+        per_page: int | str,
+        *args: Any,
+        count: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         if per_page not in PAGE_SIZES:
             per_page = PAGE_SIZES[0]
         super().__init__(object_list, per_page, *args, **kwargs)
@@ -35,16 +53,18 @@ class ListPaginator(Paginator):
 
     @cached_property
     def num_pages(self) -> int:
-        return min(Paginator.num_pages.func(self), -(-self.browsable_rows // self.per_page))
+        # Paginator's own count of pages; mypy takes a cached_property for its function.
+        pages = Paginator.num_pages.func(self)  # type: ignore[attr-defined]
+        return min(pages, -(-self.browsable_rows // self.per_page))
 
-    def validate_number(self, number: int) -> int:
+    def validate_number(self, number: int | float | str) -> int:
         try:
             return super().validate_number(number)
-        except EmptyPage:
-            return self.num_pages if number > 1 else 1
+        except EmptyPage:  # raised only for a whole number, out of range
+            return self.num_pages if int(number) > 1 else 1
 
 
-def per_row(related: QuerySet, foreign_key: str, aggregate: Aggregate) -> Subquery:
+def per_row(related: QuerySet | Manager, foreign_key: str, aggregate: Aggregate) -> Subquery:
     """An aggregate of each listed row's ``related`` rows (those whose ``foreign_key``
     points to it), read by a subquery for each row it is read for: the rows shown, or every
     filtered row when the list is sorted by it.
@@ -103,8 +123,10 @@ def empties_last(queryset: QuerySet) -> QuerySet:
     an index in their order still serves them."""
     keys, changed = [], False
     for key in queryset.query.order_by:
-        value = sort_value(queryset, key.removeprefix("-")) if isinstance(key, str) else None
-        if value is not None:
+        if (
+            isinstance(key, str)
+            and (value := sort_value(queryset, key.removeprefix("-"))) is not None
+        ):
             descending = key.startswith("-")
             key = value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)
             changed = True
@@ -128,11 +150,13 @@ class ListData(TableQuerysetData):
     """A table's rows, sorted with empty values last (``empties_last``) and the key last
     (``with_key_last``), each page of which is read by key first (``rows_by_key``)."""
 
-    def order_by(self, aliases) -> None:
+    data: QuerySet
+
+    def order_by(self, aliases: Any) -> None:
         super().order_by(aliases)
         self.data = empties_last(with_key_last(self.data))
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: int | slice) -> Any:
         if isinstance(key, slice):
             return rows_by_key(self.data, key)
         return super().__getitem__(key)

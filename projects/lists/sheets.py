@@ -15,10 +15,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from io import BytesIO, StringIO
 from tempfile import TemporaryFile
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django_stubs_ext import StrOrPromise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -42,7 +43,7 @@ class Sheet:
     The rows may be a generator, read once while the file is written.
     """
 
-    def __init__(self, title: str, headers: Sequence, rows: Iterable[Sequence]) -> None:
+    def __init__(self, title: StrOrPromise, headers: Sequence, rows: Iterable[Sequence]) -> None:
         self.title = str(title)
         self.headers = [str(header) for header in headers]
         self.rows = rows
@@ -73,7 +74,7 @@ def with_line_breaks(text: str) -> str:
     return text.translate(WORD_BREAKS)
 
 
-def xlsx_value(worksheet, value):
+def xlsx_value(worksheet: Any, value: Any) -> Any:
     """The value, or for text that looks like a formula a cell that keeps it text (openpyxl
     makes text starting with "=" a formula). Only those are cells of their own: openpyxl
     writes plain values faster. A character openpyxl refuses gets its stand-in (above)."""
@@ -122,11 +123,13 @@ def write_xlsx(sheets: Sequence[Sheet], file: BinaryIO) -> None:
 
 
 def attach(response: HttpResponseBase, filename: str) -> None:
+    """Make the response a download named ``filename``."""
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
 
 
 def download(export_format: str, sheets: Sequence[Sheet], filename: str) -> HttpResponse:
     """A response that downloads the sheets as ``filename`` in CSV or XLSX, built whole."""
+    content: str | bytes
     if export_format == "csv":
         content = "".join(csv_chunks(sheets))
     else:

@@ -2,6 +2,7 @@
 function, its head and pager by django-tables2's own template."""
 
 from collections.abc import Callable, Collection
+from typing import Any
 
 import django_tables2 as tables
 from django.db.models import Model
@@ -30,7 +31,7 @@ class ListTable(tables.Table):
         default = EMPTY
         empty_text = _("没有符合条件的记录。")
 
-    def __init__(self, data=None, *args, **kwargs) -> None:
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         if TableQuerysetData.validate(data) and not isinstance(data, TableData):
             data = ListData(data)  # sorted and paged by key
         super().__init__(data, *args, **kwargs)

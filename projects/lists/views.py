@@ -4,19 +4,23 @@ Each list view subclasses ``ObjectListView`` and names its queryset, filter set 
 table; everything else is shared here.
 """
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from decimal import Decimal
+from typing import Any
 
 import django_tables2 as tables
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Model, QuerySet, Sum
+from django.db.models import Aggregate, Count, Model, QuerySet, Sum
 from django.db.models.constants import LOOKUP_SEP
-from django.http import HttpRequest, StreamingHttpResponse
+from django.db.models.options import Options
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
+from django_stubs_ext import StrOrPromise
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
@@ -26,8 +30,14 @@ from projects.lists.tables import ListTable
 
 TWO_PLACES = Decimal("0.01")
 
+# A summary line's total: the field summed and its label, and optionally the conversion
+# of the sum to display units.
+Total = tuple[str, StrOrPromise] | tuple[str, StrOrPromise, Callable[[Decimal], Decimal]]
 
-def unviewable_columns(table_class: type[ListTable], model: type[Model], user) -> list[str]:
+
+def unviewable_columns(
+    table_class: type[ListTable], model: type[Model], user: User | AnonymousUser
+) -> list[str]:
     """The columns of a table of ``model`` that show records of a model the user may not
     view: left out of the page and the export alike. A column reached through several
     relations (``project__company``) needs the view permission of each."""
@@ -80,10 +90,10 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
     table_pagination = {"per_page": PAGE_SIZES[0]}
     export_class = ListExport
     export_formats = ListExport.FORMATS
-    total = None
+    total: Total | None = None
 
     @cached_property
-    def model_options(self):
+    def model_options(self) -> Options:
         """The listed model's ``_meta``: that of the queryset, whatever the table says."""
         return self.get_queryset().model._meta
 
@@ -112,12 +122,13 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
     def aggregates(self) -> dict:
         """Count and total of the whole filtered set, not just the page shown, read in one
         query that both the summary line and the paginator use."""
-        wanted = {"count": Count("*")}  # not Count("pk"): an index without the key serves it
+        # Not Count("pk"): an index without the key serves it.
+        wanted: dict[str, Aggregate] = {"count": Count("*")}
         if self.total is not None:
             wanted["total"] = Sum(self.total[0])
         return self.object_list.aggregate(**wanted)
 
-    def get_table_pagination(self, table) -> dict | bool:
+    def get_table_pagination(self, table: ListTable) -> dict | bool:
         pagination = super().get_table_pagination(table)
         if pagination is not False:
             pagination["count"] = self.aggregates["count"]
@@ -133,7 +144,7 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
             summary.update(total=amount.quantize(TWO_PLACES), total_label=label)
         return summary
 
-    def get_context_data(self, **kwargs) -> dict:
+    def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         table = context["table"]
         filtering = [name for name in self.filterset.filters if self.request.GET.get(name)]
@@ -149,7 +160,7 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
         )
         return context
 
-    def render_to_response(self, context, **kwargs):
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         export_format = self.request.GET.get(self.export_trigger_param)
         if self.export_class.is_valid_format(export_format):
             if self.filter_is_invalid():

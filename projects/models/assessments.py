@@ -5,6 +5,7 @@ on the latest one converts the lease (转为出让), extends it for remediation 
 takes the land back (收回).
 """
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -16,10 +17,17 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.fields import (
     NaturalKeyManager,
+    depends_on,
     non_negative_constraint,
     quantity_field,
 )
-from projects.models.leases import Direction, Indicator, LeaseAgreement, months_between
+from projects.models.leases import (
+    Direction,
+    Indicator,
+    LeaseAgreement,
+    LeaseTarget,
+    months_between,
+)
 from projects.units import M2_PER_MU, TWO_PLACES
 from projects.validators import validate_plain_text
 
@@ -92,10 +100,9 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"{self.lease} · {self.get_kind_display()} {self.assessed_on:%Y-%m-%d}"
 
+    @depends_on("projects.leaseagreement")
     def natural_key(self) -> tuple:
         return (*self.lease.natural_key(), self.kind, self.assessed_on.isoformat())
-
-    natural_key.dependencies = ["projects.leaseagreement"]
 
     def actual_value(self, indicator: str) -> Decimal | None:
         """The indicator's value from the reported figures and the parcel area in 亩.
@@ -105,7 +112,7 @@ class Assessment(models.Model):
         if not self.area_m2:
             return None
         area_mu = self.area_m2 / M2_PER_MU
-        numerator, denominator = {
+        figures: dict[str, tuple[Decimal | None, Decimal | None]] = {
             Indicator.INVESTMENT_INTENSITY: (self.fixed_investment_wan, area_mu),
             Indicator.TAX_PER_MU: (self.tax_wan, area_mu),
             Indicator.OUTPUT_PER_MU: (self.output_wan, area_mu),
@@ -115,12 +122,13 @@ class Assessment(models.Model):
                 self.output_wan,
             ),
             Indicator.ENERGY_PER_OUTPUT: (self.energy_tce, self.output_wan),
-        }[indicator]
+        }
+        numerator, denominator = figures[indicator]
         if numerator is None or not denominator:
             return None
         return (numerator / denominator).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
-    def held_to(self, targets) -> list["IndicatorResult"]:
+    def held_to(self, targets: Iterable[LeaseTarget]) -> list["IndicatorResult"]:
         """This assessment held to each target, unsaved: the actual value beside a copy of
         the target, so that a later change of the targets leaves the record as it was."""
         results = []
@@ -185,10 +193,9 @@ class IndicatorResult(models.Model):
     def __str__(self) -> str:
         return f"{self.get_indicator_display()}: {self.actual_value} / {self.target_value}"
 
+    @depends_on("projects.assessment")
     def natural_key(self) -> tuple:
         return (*self.assessment.natural_key(), self.indicator)
-
-    natural_key.dependencies = ["projects.assessment"]
 
     @property
     def margin(self) -> Decimal | None:
@@ -256,10 +263,9 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.assessment} → {self.get_kind_display()}"
 
+    @depends_on("projects.assessment")
     def natural_key(self) -> tuple:
         return self.assessment.natural_key()
-
-    natural_key.dependencies = ["projects.assessment"]
 
     @property
     def extension_months(self) -> int | None:

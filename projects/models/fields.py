@@ -1,18 +1,28 @@
 """Building blocks shared by the ledger's models: fields, constraints and natural keys."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from itertools import combinations
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.backends.ddl_references import Statement
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 NON_NEGATIVE = MinValueValidator(Decimal(0), message=_("不能为负数。"))
 
+Record = TypeVar("Record", bound=models.Model)
+NaturalKey = TypeVar("NaturalKey", bound=Callable[..., tuple[Any, ...]])
 
-def quantity_field(verbose_name, *, max_digits: int = 14, required: bool = False, **options):
+
+def quantity_field(
+    verbose_name: StrOrPromise, *, max_digits: int = 14, required: bool = False, **options: Any
+) -> models.DecimalField:
     """A non-negative decimal with two places: an amount in 万元, an area in m² or a ratio.
 
     Optional unless ``required``; the database backs the sign with a check constraint.
@@ -59,12 +69,20 @@ def dates_in_order_errors(instance: models.Model, date_fields: tuple[str, ...]) 
                 _("%(later)s不能早于%(earlier)s（%(date)s）。"),
                 code="dates_out_of_order",
                 params={
-                    "later": instance._meta.get_field(later).verbose_name,
-                    "earlier": instance._meta.get_field(earlier).verbose_name,
+                    "later": field_label(instance, later),
+                    "earlier": field_label(instance, earlier),
                     "date": earlier_value.isoformat(),
                 },
             )
     return errors
+
+
+def field_label(record: models.Model, field: str) -> StrOrPromise:
+    """The verbose name of one of the record's own fields (not of a reverse relation)."""
+    model_field = record._meta.get_field(field)
+    if isinstance(model_field, models.ForeignObjectRel):
+        raise TypeError(f"{field!r} is a reverse relation, which has no verbose name.")
+    return model_field.verbose_name
 
 
 def non_negative_constraint(model_name: str, field: str) -> models.CheckConstraint:
@@ -87,7 +105,13 @@ class NullsLastIndex(models.Index):
     def __init__(self, *, fields: list[str], name: str) -> None:
         super().__init__(fields=fields, name=name)
 
-    def create_sql(self, model, schema_editor, using="", **kwargs):
+    def create_sql(
+        self,
+        model: type[models.Model],
+        schema_editor: BaseDatabaseSchemaEditor,
+        using: str = "",
+        **kwargs: Any,
+    ) -> Statement:
         if schema_editor.connection.vendor != "postgresql":
             return super().create_sql(model, schema_editor, using=using, **kwargs)
         fields = [model._meta.get_field(name) for name, _order in self.fields_orders]
@@ -95,15 +119,29 @@ class NullsLastIndex(models.Index):
             f"{order} NULLS LAST" if order == "DESC" and field.null else order
             for field, (_name, order) in zip(fields, self.fields_orders, strict=True)
         ]
-        return schema_editor._create_index_sql(
+        # A private method of Django's schema editors, which django-stubs leaves out.
+        return schema_editor._create_index_sql(  # type: ignore[attr-defined]
             model, fields=fields, name=self.name, using=using, col_suffixes=suffixes, **kwargs
         )
 
 
-class NaturalKeyManager(models.Manager):
+class NaturalKeyManager(models.Manager[Record]):
     """Looks objects up by the unique fields of their natural key (by default the name)."""
 
     key_fields: tuple[str, ...] = ("name",)
 
-    def get_by_natural_key(self, *key) -> models.Model:
+    def get_by_natural_key(self, *key: Any) -> Record:
+        """The record whose key fields hold ``key``, as Django's deserializer looks it up."""
         return self.get(**dict(zip(self.key_fields, key, strict=True)))
+
+
+def depends_on(*models: str) -> Callable[[NaturalKey], NaturalKey]:
+    """Name the models a ``natural_key`` method refers to (``app_label.model``), which
+    ``dumpdata`` then writes first: Django reads them from the method's ``dependencies``."""
+
+    def declare(natural_key: NaturalKey) -> NaturalKey:
+        # Django's documented attribute, which django-stubs does not know functions have.
+        natural_key.dependencies = list(models)  # type: ignore[attr-defined]
+        return natural_key
+
+    return declare

@@ -9,6 +9,7 @@ Targets are data on each agreement: no single Zhejiang rule fixes them.
 import calendar
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -16,12 +17,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrPromise
 from simple_history.models import HistoricalRecords
 
+from projects.models.companies import Company
 from projects.models.fields import (
     NaturalKeyManager,
     dates_in_order_constraints,
     dates_in_order_errors,
+    depends_on,
     illustrative_flag,
     non_negative_constraint,
     quantity_field,
@@ -107,7 +111,11 @@ class LeaseQuerySet(models.QuerySet):
         return self.active().filter(self.deadline_conditions(today - timedelta(days=1)))
 
 
-class LeaseManager(NaturalKeyManager.from_queryset(LeaseQuerySet)):
+# Named at module level, where django-stubs can read the class from_queryset() makes.
+LeaseManagerBase = NaturalKeyManager.from_queryset(LeaseQuerySet)
+
+
+class LeaseManager(LeaseManagerBase):
     """Looks a lease up by its parcel's code and its start date."""
 
     key_fields = ("parcel__code", "start_date")
@@ -194,17 +202,16 @@ class LeaseAgreement(RecordPage, models.Model):
     def __str__(self) -> str:
         return f"{self.parcel} · {self.start_date:%Y-%m-%d}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.end_date = add_years(self.start_date, self.term_years)
         super().save(*args, **kwargs)
 
+    @depends_on("projects.landparcel", "projects.investmentproject")
     def natural_key(self) -> tuple:
         return (self.parcel.code, self.start_date.isoformat())
 
-    natural_key.dependencies = ["projects.landparcel", "projects.investmentproject"]
-
     @property
-    def company(self):
+    def company(self) -> Company:
         """The leaseholder: the company of the project."""
         return self.project.company
 
@@ -212,7 +219,7 @@ class LeaseAgreement(RecordPage, models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
-    def upcoming_dates(self) -> list[tuple[str, date]]:
+    def upcoming_dates(self) -> list[tuple[StrPromise, date]]:
         """The dates still to be met, soonest first, as (what, date)."""
         project = self.project
         candidates = [
@@ -290,7 +297,6 @@ class LeaseTarget(models.Model):
     def __str__(self) -> str:
         return f"{self.get_indicator_display()} {self.get_direction_display()} {self.target_value}"
 
+    @depends_on("projects.leaseagreement")
     def natural_key(self) -> tuple:
         return (*self.lease.natural_key(), self.indicator)
-
-    natural_key.dependencies = ["projects.leaseagreement"]

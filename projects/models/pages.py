@@ -18,7 +18,9 @@ KEY_MARKER = 918273645546372819
 
 
 @lru_cache(maxsize=64)
-def around_the_key(view: str, prefix: str, urlconf, language: str | None) -> tuple[str, str]:
+def around_the_key(
+    view: str, prefix: str, urlconf: str | None, language: str | None
+) -> tuple[str, str]:
     """The URL of ``view`` before and after the record's key, under the script prefix,
     URLconf and language of the request: everything ``reverse()`` depends on, which the
     cache is keyed by (a URLconf of ``i18n_patterns`` starts URLs with the language)."""
@@ -29,7 +31,7 @@ def around_the_key(view: str, prefix: str, urlconf, language: str | None) -> tup
     return head, tail
 
 
-def record_url(view: str, pk: int) -> str:
+def record_url(view: str, pk: int | None) -> str:
     """``reverse(view, args=[pk])`` for a view whose only argument is an integer key."""
     if not isinstance(pk, int):  # no key yet, or not an integer: Django says what is wrong
         return reverse(view, args=[pk])
@@ -42,6 +44,8 @@ class RecordPage:
     """A model whose records each have a page: the view ``page_view`` given the key."""
 
     page_view: str
+    pk: int | None  # the model's key, None before the record is saved
 
     def get_absolute_url(self) -> str:
+        """The record's page."""
         return record_url(self.page_view, self.pk)

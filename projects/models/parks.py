@@ -3,6 +3,7 @@
 Areas are stored in m²; 亩 is derived through ``projects.units``.
 """
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.contrib import admin
@@ -18,6 +19,7 @@ from projects.models.fields import (
     NaturalKeyManager,
     dates_in_order_constraints,
     dates_in_order_errors,
+    depends_on,
     illustrative_flag,
     non_negative_constraint,
     quantity_field,
@@ -36,13 +38,15 @@ class CodeManager(NaturalKeyManager):
 class ParkTree:
     """The parks as a tree (一区多园), built from one query over (id, name, parent id)."""
 
-    def __init__(self, rows) -> None:
+    def __init__(self, rows: list[tuple[int, str, int | None]]) -> None:
         self.names = {pk: name for pk, name, _parent in rows}
         self.children: dict[int | None, list[int]] = {}
         for pk, _name, parent in sorted(rows, key=lambda row: row[1]):
             self.children.setdefault(parent, []).append(pk)
 
-    def walk(self, root: int | None = None, depth: int = 0, seen: set | None = None):
+    def walk(
+        self, root: int | None = None, depth: int = 0, seen: set[int] | None = None
+    ) -> Iterator[tuple[int, int]]:
         """Yield (id, depth) for every park under ``root``, each parent before its sub-parks.
 
         A loop of parents, which only a raw database write could make, is walked once.
@@ -232,10 +236,9 @@ class LandParcel(RecordPage, models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @depends_on("projects.park")
     def natural_key(self) -> tuple[str]:
         return (self.code,)
-
-    natural_key.dependencies = ["projects.park"]
 
     @property
     @admin.display(description=_("面积（亩）"), ordering="area_m2")

@@ -4,6 +4,7 @@ Amounts are stored in 万元; 亿元 is derived through ``projects.units``. The 
 project is derived from its amount by ``SizeTier`` and never stored.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.contrib import admin
@@ -12,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrPromise
 from simple_history.models import HistoricalRecords
 
 from projects.models.companies import Company
@@ -20,6 +22,8 @@ from projects.models.fields import (
     NullsLastIndex,
     dates_in_order_constraints,
     dates_in_order_errors,
+    depends_on,
+    field_label,
     illustrative_flag,
     non_negative_constraint,
     quantity_field,
@@ -256,10 +260,9 @@ class InvestmentProject(RecordPage, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @depends_on("projects.company", "projects.sector", "projects.park")
     def natural_key(self) -> tuple[str]:
         return (self.name,)
-
-    natural_key.dependencies = ["projects.company", "projects.sector", "projects.park"]
 
     @property
     def size_tier(self) -> SizeTier | None:
@@ -277,7 +280,7 @@ class InvestmentProject(RecordPage, models.Model):
         """Fixed-asset investment in 亿元, two decimals."""
         return wan_to_yi(self.fixed_investment_wan)
 
-    def stage_timeline(self) -> list[tuple[str, object]]:
+    def stage_timeline(self) -> list[tuple[StrPromise, date | None]]:
         """Each pipeline stage with the date it was reached (None if not yet), in order."""
         timeline = [
             (stage.label, getattr(self, field)) for stage, field in self.STAGE_DATES.items()
@@ -304,7 +307,7 @@ class InvestmentProject(RecordPage, models.Model):
                     ValidationError(_("项目已终止，请填写终止日期。"), code="stage_date_missing"),
                 )
         elif self.stage in self.STAGE_DATES:
-            field = self.STAGE_DATES[self.stage]
+            field = self.STAGE_DATES[self.Stage(self.stage)]
             if not getattr(self, field):
                 errors.setdefault(
                     field,
@@ -313,7 +316,7 @@ class InvestmentProject(RecordPage, models.Model):
                         code="stage_date_missing",
                         params={
                             "stage": self.get_stage_display(),
-                            "field": self._meta.get_field(field).verbose_name,
+                            "field": field_label(self, field),
                         },
                     ),
                 )
@@ -332,7 +335,7 @@ class InvestmentProject(RecordPage, models.Model):
                     ValidationError(_("终止日期不能早于签约日期。"), code="dates_out_of_order"),
                 )
         stages = list(self.STAGE_DATES)
-        reached = stages.index(self.stage) if self.stage in self.STAGE_DATES else -1
+        reached = stages.index(self.Stage(self.stage)) if self.stage in self.STAGE_DATES else -1
         if self.stage != self.Stage.TERMINATED:
             for later_stage in stages[reached + 1 :]:
                 field = self.STAGE_DATES[later_stage]
@@ -346,7 +349,7 @@ class InvestmentProject(RecordPage, models.Model):
                             code="stage_date_ahead",
                             params={
                                 "stage": later_stage.label,
-                                "field": self._meta.get_field(field).verbose_name,
+                                "field": field_label(self, field),
                             },
                         ),
                     )
@@ -374,7 +377,6 @@ class ProjectParcel(models.Model):
     def __str__(self) -> str:
         return f"{self.project} — {self.parcel}"
 
+    @depends_on("projects.investmentproject", "projects.landparcel")
     def natural_key(self) -> tuple:
         return self.project.natural_key() + self.parcel.natural_key()
-
-    natural_key.dependencies = ["projects.investmentproject", "projects.landparcel"]

@@ -1,13 +1,23 @@
 """Template filters of the ledger's pages."""
 
 from functools import cache
+from typing import Protocol
 
 from django import template
+from django.template import Context
 from django.utils.html import format_html
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
+from projects.models.pages import RecordPage
+
 register = template.Library()
+
+
+class Marked(Protocol):
+    """A record that may be illustrative: every model of the ledger with a page."""
+
+    illustrative: bool
 
 
 @cache
@@ -22,7 +32,7 @@ def illustrative_mark(language: str | None) -> str:
 
 
 @register.filter
-def badge(record) -> str:
+def badge(record: Marked) -> str:
     """The mark of an illustrative record (demo data, not the real ledger), or nothing.
 
     Written here rather than by a template: the list pages show it on every row.
@@ -31,7 +41,7 @@ def badge(record) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def related(context, record, link: bool = True) -> str:
+def related(context: Context, record: RecordPage | None, link: bool = True) -> str:
     """A record this page refers to: its name, linked to its page, if the user may view it.
 
     Without the view permission of the record's model the name is withheld, and the page

@@ -18,15 +18,18 @@ import math
 import random
 import time
 from bisect import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from statistics import NormalDist
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import transaction
+from django.db.models import Model
 from django.test.utils import override_settings
 
 from projects.models import (
@@ -123,7 +126,7 @@ PARKS = (
     ("新建小微园", "micro_park", "新建园区", "新建镇", None, 2),
     ("东方小微园", "micro_park", "东方镇工业功能区", "东方镇", None, 2),
 )
-TRANSFER_MODES = (("auction", 60), ("agreement", 15), ("flexible_term", 25))
+TRANSFER_MODES = {"auction": 60, "agreement": 15, "flexible_term": 25}
 TERM_YEARS = {"auction": 50, "agreement": 50, "flexible_term": 20}
 LEASE_TARGETS = (
     (Indicator.INVESTMENT_INTENSITY, (250, 300, 350, 400)),
@@ -150,29 +153,34 @@ def encode(number: int, width: int) -> str:
     return "".join(reversed(digits))
 
 
-class Weighted:
+Item = TypeVar("Item")
+Record = TypeVar("Record", bound=Model)
+
+
+class Weighted(Generic[Item]):
     """Draws items with fixed weights (``random.choices`` recomputes its sums every call)."""
 
-    def __init__(self, items, weights) -> None:
+    def __init__(self, items: Iterable[Item], weights: Iterable[float]) -> None:
         self.items = list(items)
         self.cumulative = list(accumulate(weights))
 
-    def pick(self, rng: random.Random):
+    def pick(self, rng: random.Random) -> Item:
+        """One of the items, drawn by its weight."""
         return self.items[bisect(self.cumulative, rng.random() * self.cumulative[-1])]
 
 
-class Rows:
+class Rows(Generic[Record]):
     """Makes unsaved instances of a model from attribute values by position, the fast path
     of ``Model.__init__`` that Django itself uses to load rows: several times faster than
     keyword arguments, which matters for hundreds of thousands of rows. Attributes not
     given take the field's default; an unknown attribute is an error."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: type[Record]) -> None:
         self.model = model
         self.fields = [(f.attname, f.get_default()) for f in model._meta.concrete_fields]
         self.attnames = {attname for attname, _default in self.fields}
 
-    def __call__(self, **values):
+    def __call__(self, **values: Any) -> Record:
         if not values.keys() <= self.attnames:
             raise TypeError(f"{self.model.__name__} has no {values.keys() - self.attnames}")
         return self.model(*[values.get(attname, default) for attname, default in self.fields])
@@ -182,7 +190,7 @@ class Progress:
     """A plain-text progress bar on stderr: redrawn in place on a terminal, a line per
     tenth otherwise, so a log stays readable."""
 
-    def __init__(self, stream, label: str, total: int) -> None:
+    def __init__(self, stream: OutputWrapper, label: str, total: int) -> None:
         self.stream, self.label, self.total = stream, label, max(total, 1)
         self.done, self.shown, self.started = 0, -1, time.perf_counter()
         self.tty = getattr(stream, "isatty", lambda: False)()
@@ -244,7 +252,7 @@ class Generator:
         self.micro_parks = {park.pk for park, kind, _w in parks.values() if kind == "micro_park"}
         self.zones = Weighted(ZONES, [weight for weight, _cities in ZONES.values()])
         self.years = Weighted(SIGNED_PER_YEAR, SIGNED_PER_YEAR.values())
-        self.modes = Weighted(*zip(*TRANSFER_MODES, strict=True))
+        self.modes = Weighted(TRANSFER_MODES, TRANSFER_MODES.values())
         self.new_company, self.new_project = Rows(Company), Rows(InvestmentProject)
         self.new_parcel = Rows(LandParcel)
         self.company_count = max(1, math.ceil(projects * COMPANIES_PER_PROJECT))
@@ -374,12 +382,13 @@ class Generator:
             status, term, price = LandParcel.Status.LEASED, 5, None
         else:
             mode = self.modes.pick(rng)
-            status = {
+            status_of_stage: dict[str, LandParcel.Status] = {
                 InvestmentProject.Stage.STARTED: LandParcel.Status.UNDER_CONSTRUCTION,
                 InvestmentProject.Stage.COMPLETED: LandParcel.Status.UNDER_CONSTRUCTION,
                 InvestmentProject.Stage.IN_PRODUCTION: LandParcel.Status.IN_PRODUCTION,
                 InvestmentProject.Stage.TERMINATED: LandParcel.Status.RESERVE,
-            }.get(project.stage, LandParcel.Status.SUPPLIED)
+            }
+            status = status_of_stage.get(project.stage, LandParcel.Status.SUPPLIED)
             term, price = TERM_YEARS[mode], money(area_mu * rng.uniform(12, 35))
         handover = project.land_supplied_date
         base = self.park_names[project.park_id]
@@ -407,11 +416,12 @@ class Generator:
             illustrative=True,
         )
 
-    def lease(self, project, parcel, chunk: Chunk) -> None:
+    def lease(self, project: InvestmentProject, parcel: LandParcel, chunk: Chunk) -> None:
         """A 先租后供 lease with its targets; a term that has ended was assessed and, unless
         very recently, decided, as ``services.record_assessment`` and ``decide`` would."""
         rng = self.rng["leases"]
         start = parcel.handover_date
+        assert start is not None  # a generated parcel is handed over to its project
         term = 5 if rng.random() < 0.9 else 3
         area_mu = parcel.area_m2 / M2_PER_MU
         lease = LeaseAgreement(
@@ -503,7 +513,7 @@ class Command(BaseCommand):
         "parcels and 先租后供 leases) for load tests; the same seed gives the same rows."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--projects", type=int, required=True, help="number of projects")
         parser.add_argument("--seed", type=int, default=1, help=f"0–{SEED_MAX}; default 1")
         parser.add_argument("--batch-size", type=int, default=2000, help="rows per INSERT")
@@ -513,7 +523,9 @@ class Command(BaseCommand):
             help="also write a first history record for every generated row (slower)",
         )
 
-    def handle(self, *args, projects: int, seed: int, batch_size: int, history: bool, **options):
+    def handle(
+        self, *args: Any, projects: int, seed: int, batch_size: int, history: bool, **options: Any
+    ) -> None:
         if projects < 1:
             raise CommandError("--projects must be at least 1.")
         if not 0 <= seed <= SEED_MAX:
@@ -570,7 +582,7 @@ class Command(BaseCommand):
     def write_companies(self, generator: Generator) -> list[int]:
         taken = set(Company.objects.exclude(credit_code="").values_list("credit_code", flat=True))
         progress = Progress(self.stderr, "companies", generator.company_count)
-        ids = []
+        ids: list[int] = []
         for start in range(0, generator.company_count, self.batch_size):
             stop = min(start + self.batch_size, generator.company_count)
             rows = Company.objects.bulk_create(generator.companies(start, stop, taken))
@@ -610,11 +622,11 @@ class Command(BaseCommand):
             progress.advance(len(chunk.projects))
         return counts
 
-    def write(self, model, rows: list) -> None:
-        model.objects.bulk_create(rows, batch_size=self.batch_size)
+    def write(self, model: type[Model], rows: list) -> None:
+        model._default_manager.bulk_create(rows, batch_size=self.batch_size)
         self.record_history(model, rows)
 
-    def record_history(self, model, rows: list) -> None:
+    def record_history(self, model: type[Model], rows: list) -> None:
         if self.history and rows and hasattr(model, "history"):
             model.history.bulk_history_create(
                 rows, batch_size=self.batch_size, default_change_reason="generate_ledger"

@@ -1,9 +1,10 @@
 """Import a CSV or XLSX sheet into the ledger from the shell, all rows or none."""
 
 from pathlib import Path
+from typing import Any
 
 import tablib
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
@@ -48,14 +49,14 @@ class Command(BaseCommand):
         "exports write. Nothing is imported if any row is wrong; --dry-run only checks."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--kind", choices=sorted(RESOURCES), default="projects")
         parser.add_argument(
             "--dry-run", action="store_true", help="check the sheet, change nothing"
         )
 
-    def handle(self, *args, file: Path, kind: str, dry_run: bool, **options) -> None:
+    def handle(self, *args: Any, file: Path, kind: str, dry_run: bool, **options: Any) -> None:
         if not file.exists():
             raise CommandError(f"{file}: no such file")
         dataset = read_sheet(file)

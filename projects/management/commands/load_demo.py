@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         "logins (demo, viewer, editor, manager)."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         chosen = os.environ.get("DEMO_PASSWORD")
         if chosen:
             # The demo logins are real logins: they follow the password policy too.

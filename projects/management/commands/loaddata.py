@@ -7,18 +7,25 @@ once the others are in, all in the one transaction.
 
 import json
 import os
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.commands import loaddata
-from django.core.serializers.base import DeserializationError, deserialize_fk_value
+from django.core.serializers.base import (
+    DeserializationError,
+    DeserializedObject,
+    deserialize_fk_value,
+)
 from django.db import DatabaseError, transaction
+from django.db.models import Model
 
 
-def describe(instance) -> str:
+def describe(instance: Model) -> str:
     """Name a record by its model and natural key, which is how fixtures refer to it."""
     try:
-        key = instance.natural_key()
+        # Not every model has a natural key: those without one raise AttributeError.
+        key = instance.natural_key()  # type: ignore[attr-defined]
     except (AttributeError, ObjectDoesNotExist):
         key = (instance.pk,)
     return f"{instance._meta.label} {list(key)}"
@@ -68,11 +75,12 @@ class ForwardReferences:
     the reference that is missing; this wrapper adds both to the error.
     """
 
-    def __init__(self, deserialized, fixture_label: str) -> None:
+    def __init__(self, deserialized: DeserializedObject, fixture_label: str) -> None:
         self.deserialized = deserialized
         self.fixture_label = fixture_label
 
-    def save_deferred_fields(self, using=None) -> None:
+    def save_deferred_fields(self, using: str | None = None) -> None:
+        """Resolve the references, naming the fixture, record and reference on failure."""
         try:
             self.deserialized.save_deferred_fields(using=using)
         except (ObjectDoesNotExist, DeserializationError) as exc:
@@ -94,12 +102,12 @@ class LoadOrder:
     iterable rather than a generator.
     """
 
-    def __init__(self, labels) -> None:
+    def __init__(self, labels: Iterable[str]) -> None:
         self.labels = list(labels)
         self.put_off: list[str] = []
         self.last_pass = False
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         pending, stuck = self.labels, False
         while pending:
             self.last_pass = stuck or len(pending) == 1
@@ -113,11 +121,12 @@ class Command(loaddata.Command):
     """Load fixtures in one transaction, in any order; every error names the file, the
     record and the cause."""
 
-    def loaddata(self, fixture_labels) -> None:
+    def loaddata(self, fixture_labels: Sequence[str]) -> None:
         self.order = LoadOrder(fixture_labels)
-        super().loaddata(self.order)
+        # Django only iterates the labels, which django-stubs types as a Sequence.
+        super().loaddata(self.order)  # type: ignore[arg-type]
 
-    def load_label(self, fixture_label) -> None:
+    def load_label(self, fixture_label: str) -> None:
         self.current_label = fixture_label
         files_counted = self.fixture_count
         forward_references = len(self.objs_with_deferred_fields)
@@ -134,7 +143,7 @@ class Command(loaddata.Command):
             if self.verbosity >= 2:
                 self.stdout.write(f"'{fixture_label}' waits for records of a later fixture.")
 
-    def load_label_naming_errors(self, fixture_label) -> None:
+    def load_label_naming_errors(self, fixture_label: str) -> None:
         try:
             super().load_label(fixture_label)
         except DeserializationError as exc:
@@ -147,13 +156,14 @@ class Command(loaddata.Command):
                 exc.args = (f"{exc}{exc.__cause__}",)
             raise
 
-    def first_missing_reference(self, fixture_label) -> str:
+    def first_missing_reference(self, fixture_label: str) -> str:
         """The first record of the label's JSON files with a required reference not found."""
         for fixture_file, _dir, _name in self.find_fixtures(fixture_label):
             _base, ser_fmt, cmp_fmt = self.parse_name(os.path.basename(fixture_file))
             if ser_fmt != "json" or cmp_fmt == "stdin":
                 continue
-            open_method, mode = self.compression_formats[cmp_fmt]
+            # An (open, mode) pair, which django-stubs types as a tuple of one.
+            open_method, mode = self.compression_formats[cmp_fmt]  # type: ignore[misc]
             with open_method(fixture_file, mode) as fixture:
                 records = json.load(fixture)
             for number, record in enumerate(records, start=1):
@@ -163,7 +173,7 @@ class Command(loaddata.Command):
                     return f"record {number} of the file, a {label}: {unresolved(missing)}"
         return ""
 
-    def save_obj(self, obj) -> bool:
+    def save_obj(self, obj: DeserializedObject) -> bool:
         # A required reference cannot wait for a later record: the row could not be saved.
         required = {field: key for field, key in obj.deferred_fields.items() if not field.null}
         if required:
@@ -174,5 +184,7 @@ class Command(loaddata.Command):
             exc.args = (f"record {describe(obj.object)}: {exc}",)
             raise
         if obj.deferred_fields:
-            self.objs_with_deferred_fields[-1] = ForwardReferences(obj, self.current_label)
+            # Django only calls save_deferred_fields() on these, which the wrapper has.
+            wrapper = ForwardReferences(obj, self.current_label)
+            self.objs_with_deferred_fields[-1] = wrapper  # type: ignore[call-overload]
         return saved
