@@ -63,6 +63,7 @@ screenshots: $(VENV)/.installed messages $(CHROMIUM) $(AXE_CORE)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 

@@ -17,13 +17,17 @@ import time
 import zipfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -33,6 +37,8 @@ from import_export.admin import ImportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import BaseStorage
+
+from projects.roles import LoggedInRequest
 
 MAX_UPLOAD_BYTES = 8 * 2**20
 # A 10,000-row export of projects unpacks to about 9 MB; a zip bomb to gigabytes.
@@ -73,7 +79,7 @@ class PreviewStorage(BaseStorage):
     takes the file by renaming it, so that a second confirmation finds nothing.
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.confirming = self.name is not None
 
@@ -87,7 +93,7 @@ class PreviewStorage(BaseStorage):
         self.name = uuid4().hex
         self.path().write_bytes(data)
 
-    def read(self):
+    def read(self) -> str | bytes:
         path = self.path()
         if self.confirming:
             try:
@@ -105,10 +111,11 @@ class SheetTooLong(ValueError):
     """A sheet with more rows than the admin imports."""
 
 
-class RowCapped:
-    """A format whose sheets are refused beyond ``MAX_ROWS`` rows."""
+class RowCapped(base_formats.Format):
+    """A format whose sheets are refused beyond ``MAX_ROWS`` rows; the format it is mixed
+    into (``CSV``, ``XLSX``) reads them."""
 
-    def create_dataset(self, in_stream):
+    def create_dataset(self, in_stream: str | bytes) -> Any:
         dataset = super().create_dataset(in_stream)
         if len(dataset) > MAX_ROWS:
             raise SheetTooLong(
@@ -132,7 +139,7 @@ class XLSX(RowCapped, base_formats.XLSX):
 class LedgerImportForm(ImportForm):
     """The upload, refused before it is read if it is too large, or unpacks too large."""
 
-    def clean_import_file(self):
+    def clean_import_file(self) -> UploadedFile:
         """The upload, if within the caps on its size and, for an XLSX, its unpacked size."""
         upload = self.cleaned_data["import_file"]
         hint = {"command": COMMAND_HINT}
@@ -166,7 +173,7 @@ class LedgerImportForm(ImportForm):
         return upload
 
 
-def signer(user) -> signing.TimestampSigner:
+def signer(user: User) -> signing.TimestampSigner:
     """Signs a preview's particulars for one user only."""
     return signing.TimestampSigner(salt=f"projects.admin_import.preview:{user.pk}")
 
@@ -185,17 +192,17 @@ class LedgerConfirmForm(ConfirmImportForm):
     """The confirmation, which carries the preview's file, format and resource signed for
     the user who uploaded it (``import_file_name``); the other hidden fields are not read."""
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
     @staticmethod
-    def signed(user, initial: dict) -> dict:
+    def signed(user: User, initial: dict[str, Any]) -> dict[str, Any]:
         """The confirmation's initial values with the preview's particulars signed."""
         preview = {key: initial[key] for key in ("import_file_name", "format", "resource")}
         return {**initial, "import_file_name": signer(user).sign_object(preview)}
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         """The preview's particulars, if signed for this user within ``PREVIEW_MAX_AGE``."""
         cleaned = super().clean()
         try:
@@ -219,26 +226,30 @@ class LedgerImportMixin(ImportMixin):
     import_formats = [CSV, XLSX]
     tmp_storage_class = PreviewStorage
 
-    def get_confirm_form_kwargs(self, request, import_form=None) -> dict:
+    def get_confirm_form_kwargs(
+        self, request: LoggedInRequest, import_form: ImportForm | None = None
+    ) -> dict[str, Any]:
         return {**super().get_confirm_form_kwargs(request, import_form), "user": request.user}
 
-    def get_confirm_form_initial(self, request, import_form) -> dict:
+    def get_confirm_form_initial(
+        self, request: LoggedInRequest, import_form: ImportForm | None
+    ) -> dict[str, Any]:
         initial = super().get_confirm_form_initial(request, import_form)
         return initial and LedgerConfirmForm.signed(request.user, initial)
 
-    def get_import_data_kwargs(self, **kwargs) -> dict:
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # A row that fails at the confirmation (the ledger changed since the preview) rolls
         # back every other row too.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
-    def add_data_read_fail_error_to_form(self, form, e) -> None:
+    def add_data_read_fail_error_to_form(self, form: ImportForm, e: Exception) -> None:
         if isinstance(e, SheetTooLong):
             form.add_error("import_file", str(e))
         else:
             super().add_data_read_fail_error_to_form(form, e)
 
     @method_decorator(require_POST)
-    def process_import(self, request, **kwargs):
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         """Import the previewed sheet, or say why not on the upload page."""
         if not self.has_import_permission(request):
             raise PermissionDenied
@@ -251,7 +262,7 @@ class LedgerImportMixin(ImportMixin):
         except PreviewGone:
             return self.upload_again(request, gone_message())
 
-    def upload_again(self, request, message: str) -> HttpResponseRedirect:
+    def upload_again(self, request: HttpRequest, message: str) -> HttpResponseRedirect:
         """Back to the upload page, which shows why the confirmation was refused."""
         messages.error(request, message)
         info = self.get_model_info()
@@ -259,7 +270,7 @@ class LedgerImportMixin(ImportMixin):
             reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name)
         )
 
-    def process_result(self, result, request):
+    def process_result(self, result: Any, request: HttpRequest) -> HttpResponseBase:
         """After a confirmation: the list with a summary, or, if any row failed and nothing
         was imported, the rows' errors under the upload form."""
         if not (result.has_errors() or result.has_validation_errors()):

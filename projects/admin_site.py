@@ -1,14 +1,15 @@
 """The ledger's admin site, and what every changelist of it does with its query string."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, router, transaction
+from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
@@ -17,6 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
+if TYPE_CHECKING:
+    # What ``CheckedLookups`` is mixed into, so that its calls of ``super()`` are checked.
+    ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    ModelAdminBase = object
+
 
 def holds_nul(request: HttpRequest) -> bool:
     """Whether a key or value of the query string holds a NUL character, which no field
@@ -24,7 +31,7 @@ def holds_nul(request: HttpRequest) -> bool:
     return any("\x00" in key + "".join(values) for key, values in request.GET.lists())
 
 
-class CheckedLookups:
+class CheckedLookups(ModelAdminBase):
     """A model admin whose changelist answers a filter it cannot apply as Django's admin
     answers an unknown one: it shows the whole list (``?e=1``) and says why.
 
@@ -45,7 +52,7 @@ class CheckedLookups:
             return False
         return super().lookup_allowed(lookup, value, request)
 
-    def get_changelist_instance(self, request: HttpRequest):
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
         try:
             with transaction.atomic(using=router.db_for_read(self.model)):
                 return super().get_changelist_instance(request)
@@ -73,16 +80,24 @@ class LedgerAdminSite(admin.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         @wraps(view)
-        def guarded(request, *args, **kwargs):
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.user.is_authenticated and not self.has_permission(request):
                 raise PermissionDenied
             if holds_nul(request):
                 return HttpResponseBadRequest(gettext("网址中含有空字符（%00），无法处理。"))
             return inner(request, *args, **kwargs)
 
-        return guarded
+        # It takes and returns what ``view`` does: ``wraps`` copies the view's name and
+        # attributes, but mypy sees a wrapper of another type.
+        return cast(View, guarded)
 
-    def register(self, model_or_iterable, admin_class=None, **options) -> None:
+    def register(
+        self,
+        model_or_iterable: type[Model] | Iterable[type[Model]],
+        # Quoted: ModelAdmin, generic to mypy, cannot be subscripted at run time.
+        admin_class: "type[admin.ModelAdmin[Any]] | None" = None,
+        **options: Any,
+    ) -> None:
         """Register as Django does, with ``CheckedLookups`` added to the admin class: the
         ledger's and those of the installed apps (users, tokens, login attempts) alike.
         Django itself registers a subclass of the given class when given ``options``."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Model, Q, UniqueConstraint
+from django.db.models import Model, Q, QuerySet, UniqueConstraint
 from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
@@ -116,10 +116,10 @@ class ChoiceWidget(widgets.Widget):
         )
 
     @cached_property
-    def labels(self) -> dict:
+    def labels(self) -> dict[str, StrOrPromise]:
         return dict(self.choices)
 
-    def render(self, value, obj=None, **kwargs) -> str:
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return str(self.labels.get(value, value or ""))
 
 
@@ -149,10 +149,10 @@ class NamedRecordWidget(widgets.ForeignKeyWidget):
     """
 
     @cached_property
-    def records(self) -> dict[str, object]:
+    def records(self) -> dict[str, Model]:
         return {getattr(record, self.field): record for record in self.model.objects.all()}
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Model | None:
         key = "" if value is None else str(value).strip()
         if not key:
             return None
@@ -212,11 +212,11 @@ class SheetInstanceLoader(ModelInstanceLoader):
     """Reads the records a sheet's rows match, by their natural key, in a few queries
     before the rows rather than one query a row."""
 
-    def __init__(self, resource, dataset=None) -> None:
+    def __init__(self, resource: "LedgerResource", dataset: Any = None) -> None:
         super().__init__(resource, dataset)
         (key,) = resource.get_import_id_fields()
         self.key = resource.fields[key]
-        self.instances = {}
+        self.instances: dict[Any, Model] = {}
         if dataset is None or self.key.column_name not in (dataset.headers or []):
             return
         wanted = sorted(
@@ -227,11 +227,11 @@ class SheetInstanceLoader(ModelInstanceLoader):
             for instance in self.get_queryset().filter(**{f"{self.key.attribute}__in": chunk}):
                 self.instances[self.key.get_value(instance)] = instance
 
-    def get_instance(self, row):
+    def get_instance(self, row: dict[str, Any]) -> Model | None:
         return self.instances.get(self.key.clean(row))
 
 
-def column(attribute: str, widget=None) -> fields.Field:
+def column(attribute: str, widget: widgets.Widget | None = None) -> fields.Field:
     """A column of the sheet; text unless another widget is given (an empty cell is "").
     Its header is the one the export of the same column writes (``LedgerResource``)."""
     return fields.Field(
@@ -295,7 +295,7 @@ class LedgerResource(resources.ModelResource):
         self.duplicate_of = None
         self.saved: dict[bool, list] = {True: [], False: []}
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Model]:
         """The records that rows are matched against, with the records they refer to,
         which comparing a record with its row reads."""
         related = [
@@ -305,7 +305,7 @@ class LedgerResource(resources.ModelResource):
         ]
         return super().get_queryset().select_related(*related)
 
-    def read_headers(self, dataset) -> None:
+    def read_headers(self, dataset: Any) -> None:
         """Give each field the header the sheet writes for it, in whichever language, or
         refuse the sheet, naming the headers no export writes."""
         unknown = []
@@ -326,7 +326,7 @@ class LedgerResource(resources.ModelResource):
                 % {"headers": "、".join(f"“{header}”" for header in unknown)}
             )
 
-    def before_import(self, dataset, **kwargs) -> None:
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
         self.read_headers(dataset)
         # Text the export kept from running as a formula ('+5G…) is read as it was written,
         # before the rows' keys are looked up.
@@ -416,9 +416,11 @@ class LedgerResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def do_instance_save(self, instance, is_create: bool) -> None:
+    def do_instance_save(self, instance: Any, is_create: bool) -> None:
         """Save the row on its own, so that a database error is reported with its row, but
         leave its history record to ``after_import``, which writes them all at once."""
+        # The instance is Any: simple_history reads its flag from an attribute set on the
+        # instance, which no model declares.
         instance.skip_history_when_saving = True
         try:
             super().do_instance_save(instance, is_create)
@@ -426,14 +428,14 @@ class LedgerResource(resources.ModelResource):
             del instance.skip_history_when_saving
         self.saved[is_create].append(instance)
 
-    def after_import(self, dataset, result, **kwargs) -> None:
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
         """Write the history of every saved row, created and changed, in a few queries."""
         super().after_import(dataset, result, **kwargs)
         history = self._meta.model.history
         history.bulk_history_create(self.saved[True])
         history.bulk_history_create(self.saved[False], update=True)
 
-    def after_import_row(self, row, row_result, **kwargs) -> None:
+    def after_import_row(self, row: dict[str, Any], row_result: Any, **kwargs: Any) -> None:
         self.rows_done += 1
         if self.progress is not None:
             self.progress(self.rows_done)

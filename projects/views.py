@@ -9,7 +9,12 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Prefetch, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+)
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
@@ -357,6 +362,6 @@ class LeaseDetailView(RecordView):
 
 
 @login_not_required
-def favicon(request):
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Browsers ask for /favicon.ico on pages that name no icon (the admin's, error pages)."""
     return redirect(static("projects/favicon.svg"), permanent=True)

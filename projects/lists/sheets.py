@@ -49,14 +49,15 @@ class Sheet:
         self.rows = rows
 
 
-def csv_value(value):
+def csv_value(value: object) -> object:
     """A cell as the CSV writes it: text that looks like a formula kept text, and a decimal
     in plain notation with at least two places (10 亿元 as ``10.00``, never ``1E+1``),
     every stored digit kept beyond them."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return f"'{value}"
-    if isinstance(value, Decimal) and value.is_finite():
-        if value.as_tuple().exponent > -2:
+    # A decimal's exponent is a number if it is finite, a letter if it is NaN or infinite.
+    if isinstance(value, Decimal) and isinstance(exponent := value.as_tuple().exponent, int):
+        if exponent > -2:
             value = value.quantize(TWO_PLACES)
         return format(value, "f")
     return "" if value is None else value

@@ -7,7 +7,13 @@ import tablib
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
+from projects.resources import (
+    CompanyResource,
+    LedgerResource,
+    ParcelResource,
+    ParkResource,
+    ProjectResource,
+)
 
 RESOURCES = {
     "projects": ProjectResource,
@@ -26,12 +32,12 @@ def read_sheet(path: Path) -> tablib.Dataset:
     raise CommandError(f"{path.name}: only .csv and .xlsx sheets can be imported")
 
 
-def problems(result, resource) -> list[str]:
+def problems(result: Any, resource: LedgerResource) -> list[str]:
     """Why the sheet is refused as a whole (its headers), then every refused row, as
     'row N, column: reason', in row order (the header row is row 1)."""
     if result.base_errors:
         return [str(error.error) for error in result.base_errors]
-    lines = []
+    lines: list[str] = []
     for number, errors in result.row_errors():
         lines.extend(f"row {number + 1}: {error.error}" for error in errors)
     for invalid in result.invalid_rows:
