@@ -1,0 +1,198 @@
+"""How a sheet's cells are read: dates as staff write them, amounts in 亿元, choices by
+their label in either language, 是/否, and references to parks, sectors and companies by
+name, each looked up once a sheet rather than once a row (django-import-export widgets).
+"""
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q
+from django.utils import translation
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
+from import_export import widgets
+
+from projects.models import Company
+from projects.units import TWO_PLACES
+
+# Keys looked up in one query: well under SQLite's limit of 32,766 parameters a statement.
+KEYS_PER_QUERY = 5000
+CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+SLASHED_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+
+
+class DateWidget(widgets.Widget):
+    """A date written 2025-03-05, 2025/3/5 or 2025年3月5日, or a spreadsheet date cell."""
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> date | None:
+        if value is None or str(value).strip() == "":
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        for pattern in (CHINESE_DATE, SLASHED_DATE):
+            match = pattern.match(text)
+            if match:
+                text = "{}-{:0>2}-{:0>2}".format(*match.groups())
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                _("无法识别的日期“%(value)s”，请写成2025-03-05或2025年3月5日。") % {"value": value}
+            ) from None
+
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
+        return value.isoformat() if value else ""
+
+
+class ConvertedDecimalWidget(widgets.DecimalWidget):
+    """A quantity typed in display units (亿元, 亩) and stored in others (万元, m²)."""
+
+    def __init__(
+        self,
+        to_stored: Callable[[Decimal], Decimal],
+        to_shown: Callable[[Decimal], Decimal],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.to_stored = to_stored
+        self.to_shown = to_shown
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Decimal | None:
+        try:
+            amount = super().clean(value, row, **kwargs)
+        except Exception:
+            raise ValueError(_("“%(value)s”不是数字。") % {"value": value}) from None
+        return None if amount is None else self.to_stored(amount).quantize(TWO_PLACES)
+
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
+        return "" if value is None else str(self.to_shown(value))
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choice written as its label, in Chinese or English, or as its stored value."""
+
+    def __init__(self, choices: Sequence[tuple[str, StrOrPromise]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices = choices
+
+    @cached_property
+    def accepted(self) -> dict[str, str]:
+        """Every way of writing each choice, to its stored value (worked out once a sheet:
+        each import has its own copy of the widgets)."""
+        accepted = {}
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                accepted.update({str(label): stored for stored, label in self.choices})
+        accepted.update({stored: stored for stored, _label in self.choices})
+        return accepted
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> str:
+        text = "" if value is None else str(value).strip()
+        if not text:
+            return ""
+        if text in self.accepted:
+            return self.accepted[text]
+        labels = "、".join(str(label) for _stored, label in self.choices)
+        raise ValueError(
+            _("“%(value)s”不是可选值（可选：%(labels)s）。") % {"value": text, "labels": labels}
+        )
+
+    @cached_property
+    def labels(self) -> dict[str, StrOrPromise]:
+        return dict(self.choices)
+
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
+        return str(self.labels.get(value, value or ""))
+
+
+class YesNoWidget(widgets.Widget):
+    """是 / 否 (or yes / no, true / false, 1 / 0); empty means 否."""
+
+    YES = {"是", "yes", "true", "1", "y"}
+    NO = {"否", "no", "false", "0", "n", ""}
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> bool:
+        text = "" if value is None else str(value).strip().lower()
+        if text in self.YES:
+            return True
+        if text in self.NO:
+            return False
+        raise ValueError(_("“%(value)s”应为“是”或“否”。") % {"value": value})
+
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
+        return _("是") if value else _("否")
+
+
+class NamedRecordWidget(widgets.ForeignKeyWidget):
+    """A reference to an existing record by its name or code.
+
+    The records are read once per import, on the first row, into a dictionary: each import
+    has its own copy of the widgets, so a record renamed since the last import is seen.
+    """
+
+    @cached_property
+    def records(self) -> dict[str, Model]:
+        return {getattr(record, self.field): record for record in self.model.objects.all()}
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Model | None:
+        key = "" if value is None else str(value).strip()
+        if not key:
+            return None
+        try:
+            return self.records[key]
+        except KeyError:
+            raise ValueError(
+                _("%(model)s“%(value)s”不存在。")
+                % {"model": self.model._meta.verbose_name, "value": value}
+            ) from None
+
+
+class CompanyWidget(widgets.ForeignKeyWidget):
+    """A company by name or credit code; one not yet in the ledger is created.
+
+    The companies a sheet names are read before its rows (``prime``), in a few queries
+    rather than one a row: the ledger may hold hundreds of thousands of them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(Company, "name")
+        self.by_name: dict[str, Company] = {}
+        self.by_code: dict[str, Company] = {}
+
+    def prime(self, values: Iterable) -> None:
+        """Read the companies named (by name or credit code) in these cells."""
+        wanted = sorted({str(value).strip() for value in values if value is not None} - {""})
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            chunk = wanted[start : start + KEYS_PER_QUERY]
+            for company in Company.objects.filter(Q(name__in=chunk) | Q(credit_code__in=chunk)):
+                self.remember(company)
+
+    def remember(self, company: Company) -> None:
+        self.by_name[company.name] = company
+        if company.credit_code:
+            self.by_code[company.credit_code] = company
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Company | None:
+        name = "" if value is None else str(value).strip()
+        if not name:
+            return None
+        company = self.by_name.get(name) or self.by_code.get(name)
+        if company is None:
+            company = Company(name=name)
+            try:
+                # Its name is free (``prime`` read every name of the sheet), and the one
+                # constraint, on credit codes, does not concern a company without one.
+                company.full_clean(validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                raise ValueError("; ".join(error.messages)) from None
+            company.save()
+            self.remember(company)
+        return company
