@@ -1,5 +1,6 @@
 """Readable change history of a record, from django-simple-history's records."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,19 +42,30 @@ def shown(model_field: models.Field, value: Any, names: dict) -> str:
     return str(value)
 
 
-def related_names(model_fields: list[models.Field], versions: list[Any]) -> dict:
-    """Names of the records the versions refer to: one query per related model."""
+def related_names(
+    model_fields: list[models.Field],
+    versions: list[Any],
+    viewable: Callable[[type[models.Model]], bool] = lambda model: True,
+) -> dict:
+    """Names of the records the versions refer to: one query per related model, and none
+    for a model the reader may not view, whose records are named as withheld."""
     wanted: dict = {}
     for model_field in model_fields:
         if model_field.is_relation:
             ids = {getattr(version, model_field.attname) for version in versions}
-            wanted[model_field.related_model] = ids - {None}
-    return {
-        (model, pk): str(related)
-        for model, ids in wanted.items()
-        if ids
-        for pk, related in model._base_manager.in_bulk(ids).items()
-    }
+            wanted.setdefault(model_field.related_model, set()).update(ids - {None})
+    names = {}
+    for model, ids in wanted.items():
+        if not viewable(model):
+            names.update({(model, pk): _("无权查看") for pk in ids})
+        elif ids:
+            names.update(
+                {
+                    (model, pk): str(related)
+                    for pk, related in model._base_manager.in_bulk(ids).items()
+                }
+            )
+    return names
 
 
 def differences(
@@ -91,13 +103,18 @@ def saved(version: Any) -> Change:
     )
 
 
-def timeline(record: models.Model, limit: int = HISTORY_ROWS) -> list[Change]:
-    """The record's latest changes, newest first, each against the version before it."""
+def timeline(
+    record: models.Model,
+    limit: int = HISTORY_ROWS,
+    viewable: Callable[[type[models.Model]], bool] = lambda model: True,
+) -> list[Change]:
+    """The record's latest changes, newest first, each against the version before it; the
+    records of a model the reader may not view (``viewable``) are not named."""
     versions = list(
         history_of(record).select_related("history_user").order_by("-history_date")[: limit + 1]
     )
     model_fields = recorded_fields(record)
-    names = related_names(model_fields, versions)
+    names = related_names(model_fields, versions, viewable)
     changes = []
     for newer, older in zip(versions[:limit], [*versions[1:], None], strict=False):
         change = saved(newer)

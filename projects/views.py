@@ -72,7 +72,7 @@ class RecordView(PermissionRequiredMixin, DetailView):
         )
         context["can_view"] = Viewable(user)
         if hasattr(self.object, "history"):
-            context["history"] = timeline(self.object)
+            context["history"] = timeline(self.object, viewable=context["can_view"].model)
         return context
 
     def related(

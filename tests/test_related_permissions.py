@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
-from projects.models import Company, LeaseAgreement
+from projects.models import Company, InvestmentProject, LeaseAgreement, Park
 from projects.roles import VIEWER, sync_roles
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +96,15 @@ def test_the_viewer_role_sees_every_related_record(demo, django_user_model, leas
     assert row["parcel"] == lease.parcel.code and row["project"]
     export = viewer.get("/leases/", {"_export": "csv"}).getvalue().decode()
     assert lease.project.company.name in export
+
+
+def test_the_history_names_a_related_record_only_to_who_may_view_it(allowed_only):
+    project = InvestmentProject.objects.filter(park__isnull=False).first()
+    before, after = project.park, Park.objects.exclude(pk=project.park_id).first()
+    project.park = after
+    project.save()
+    page = allowed_only("investmentproject").get(project.get_absolute_url())
+    change = page.context["history"][0]
+    assert ("园区", "无权查看", "无权查看") in change.fields
+    with_parks = allowed_only("investmentproject", "park").get(project.get_absolute_url())
+    assert ("园区", before.name, after.name) in with_parks.context["history"][0].fields
