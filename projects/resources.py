@@ -117,6 +117,7 @@ class LedgerResource(resources.ModelResource):
             by_language = headers[name]
             field.column_name = by_language.get(language, by_language[settings.LANGUAGE_CODE])
         self.progress = progress
+        self.dry_run = False
         self.rows_done = 0
         self.seen: dict = {}
         self.duplicate_of = None
@@ -255,9 +256,17 @@ class LedgerResource(resources.ModelResource):
             del instance.skip_history_when_saving
         self.saved[is_create].append(instance)
 
+    def import_data(self, dataset: Any, dry_run: bool = False, *args: Any, **kwargs: Any) -> Any:
+        self.dry_run = dry_run
+        return super().import_data(dataset, dry_run, *args, **kwargs)
+
     def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
-        """Write the history of every saved row, created and changed, in a few queries."""
+        """Write the history of every saved row, created and changed, in a few queries;
+        none for a check that saves nothing (a preview, ``--dry-run``), which is rolled
+        back."""
         super().after_import(dataset, result, **kwargs)
+        if self.dry_run:
+            return
         history = self._meta.model.history
         history.bulk_history_create(self.saved[True])
         history.bulk_history_create(self.saved[False], update=True)

@@ -153,3 +153,12 @@ def test_it_checks_each_row_without_a_query_of_its_own(demo, tmp_path):
     assert queries(40) - queries(20) <= 3 * 20 + 5
     # Imported again, each unchanged row costs its savepoint and its release.
     assert queries(40) - queries(20) <= 2 * 20 + 5
+
+
+def test_a_check_that_saves_nothing_writes_no_history(demo):
+    sheet = str(SHEETS / "projects-good.csv")
+    with CaptureQueriesContext(connection) as queries:
+        call_command("import_ledger", sheet, dry_run=True, stdout=io.StringIO())
+    history = [q["sql"] for q in queries if "historicalinvestmentproject" in q["sql"]]
+    assert history == []
+    assert not InvestmentProject.objects.filter(name__endswith="（导入示例）").exists()
