@@ -237,6 +237,14 @@ class LedgerImportMixin(ImportMixin):
         initial = super().get_confirm_form_initial(request, import_form)
         return initial and LedgerConfirmForm.signed(request.user, initial)
 
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        # Each row's changes are shown by the preview, not after the confirmation.
+        confirming = isinstance(kwargs.get("form"), ConfirmImportForm)
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "show_changes": not confirming,
+        }
+
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # A row that fails at the confirmation (the ledger changed since the preview) rolls
         # back every other row too.

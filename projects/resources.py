@@ -12,12 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError
 from django.db.models import Model, QuerySet, UniqueConstraint
 from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
+from import_export.resources import Diff
 
 from projects.lists.sheets import unguarded, with_line_breaks
 from projects.lists.tables import ListTable
@@ -90,9 +92,35 @@ class UnknownHeaders(ValueError):
     """A sheet with headers that no export writes."""
 
 
+class SheetNotSaved(ValueError):
+    """Rows that passed every check but that the database refused, as a whole batch."""
+
+
+class UnshownDiff(Diff):
+    """The changes of a row that nobody will see (the import after its preview, the
+    shell): nothing is read or compared for them."""
+
+    def __init__(self, resource: Any, instance: Any, new: bool) -> None:
+        self.left: list[str] = []
+        self.right: list[str] = []
+        self.new = new
+
+    def compare_with(self, resource: Any, instance: Any) -> None:
+        pass
+
+    def as_html(self) -> list[str]:
+        return []
+
+
 class LedgerResource(resources.ModelResource):
     """Import rules shared by every sheet: natural keys, no duplicate rows, validation,
     all or nothing, and an optional progress callback for long files.
+
+    Rows are saved in batches (django-import-export's ``use_bulk``) rather than one by one,
+    each batch in its own savepoint, and their history is written the same way. Every
+    rule is checked row by row before, so a batch the database still refuses (a record
+    someone entered meanwhile) is reported as such and nothing is imported. Each row's
+    changes are worked out only where they are shown (``show_changes``: the preview).
 
     The sheet is the export of the list's table (``sheet_table``): each field is the
     column of the same name, found in the sheet by the header the export writes for it in
@@ -103,8 +131,14 @@ class LedgerResource(resources.ModelResource):
 
     sheet_table: type[ListTable]
 
-    def __init__(self, progress: Callable[[int], None] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        progress: Callable[[int], None] | None = None,
+        show_changes: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        self.show_changes = show_changes
         headers = exported_headers(self.sheet_table)
         language = translation.get_language() or settings.LANGUAGE_CODE
         # Every header the export writes, to the field it fills (None: not read).
@@ -244,17 +278,29 @@ class LedgerResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def do_instance_save(self, instance: Any, is_create: bool) -> None:
-        """Save the row on its own, so that a database error is reported with its row, but
-        leave its history record to ``after_import``, which writes them all at once."""
-        # The instance is Any: simple_history reads its flag from an attribute set on the
-        # instance, which no model declares.
-        instance.skip_history_when_saving = True
-        try:
-            super().do_instance_save(instance, is_create)
-        finally:
-            del instance.skip_history_when_saving
-        self.saved[is_create].append(instance)
+    def get_diff_class(self) -> type[Diff]:
+        return Diff if self.show_changes else UnshownDiff
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> None:
+        self.saved[True].extend(self.create_instances)
+        super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> None:
+        self.saved[False].extend(self.update_instances)
+        super().bulk_update(*args, **kwargs)
+
+    def handle_import_error(
+        self, result: Any, error: Exception, raise_errors: bool = False
+    ) -> None:
+        """A batch the database refused is said in words, not in the database's."""
+        if isinstance(error, DatabaseError):
+            error = SheetNotSaved(
+                _(
+                    "表格已通过检查，但保存时与台账中的记录冲突（可能有人同时录入或修改了"
+                    "相同的记录），没有导入任何数据。请重新上传预览。"
+                )
+            )
+        super().handle_import_error(result, error, raise_errors)
 
     def import_data(self, dataset: Any, dry_run: bool = False, *args: Any, **kwargs: Any) -> Any:
         self.dry_run = dry_run
@@ -262,10 +308,10 @@ class LedgerResource(resources.ModelResource):
 
     def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
         """Write the history of every saved row, created and changed, in a few queries;
-        none for a check that saves nothing (a preview, ``--dry-run``), which is rolled
-        back."""
+        none for a check that saves nothing (a preview, ``--dry-run``) or an import that
+        failed, which are rolled back."""
         super().after_import(dataset, result, **kwargs)
-        if self.dry_run:
+        if self.dry_run or result.has_errors():
             return
         history = self._meta.model.history
         history.bulk_history_create(self.saved[True])
@@ -282,6 +328,8 @@ class LedgerResource(resources.ModelResource):
         clean_model_instances = True
         instance_loader_class = SheetInstanceLoader
         use_transactions = True
+        use_bulk = True
+        batch_size = 1000
         skip_diff = False
 
 

@@ -75,7 +75,7 @@ class Command(BaseCommand):
                 )
                 self.stderr.flush()
 
-        resource = RESOURCES[kind](progress=progress)
+        resource = RESOURCES[kind](progress=progress, show_changes=False)
         # All rows or none: a sheet with any refused row leaves the ledger as it was.
         with transaction.atomic():
             result = resource.import_data(dataset, dry_run=dry_run, raise_errors=False)
