@@ -18,14 +18,19 @@ from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
-from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import Diff
 
 from projects.lists.sheets import unguarded, with_line_breaks
 from projects.lists.tables import ListTable
 from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
+from projects.sheet_rows import (
+    SheetInstanceLoader,
+    SheetNotSaved,
+    SheetResult,
+    UnknownHeaders,
+    UnshownDiff,
+)
 from projects.sheet_widgets import (
-    KEYS_PER_QUERY,
     ChoiceWidget,
     CompanyWidget,
     ConvertedDecimalWidget,
@@ -35,29 +40,6 @@ from projects.sheet_widgets import (
 )
 from projects.tables import CompanyTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import wan_to_yi, yi_to_wan
-
-
-class SheetInstanceLoader(ModelInstanceLoader):
-    """Reads the records a sheet's rows match, by their natural key, in a few queries
-    before the rows rather than one query a row."""
-
-    def __init__(self, resource: "LedgerResource", dataset: Any = None) -> None:
-        super().__init__(resource, dataset)
-        (key,) = resource.get_import_id_fields()
-        self.key = resource.fields[key]
-        self.instances: dict[Any, Model] = {}
-        if dataset is None or self.key.column_name not in (dataset.headers or []):
-            return
-        wanted = sorted(
-            {self.key.clean({self.key.column_name: cell}) for cell in dataset[self.key.column_name]}
-        )
-        for start in range(0, len(wanted), KEYS_PER_QUERY):
-            chunk = wanted[start : start + KEYS_PER_QUERY]
-            for instance in self.get_queryset().filter(**{f"{self.key.attribute}__in": chunk}):
-                self.instances[self.key.get_value(instance)] = instance
-
-    def get_instance(self, row: dict[str, Any]) -> Model | None:
-        return self.instances.get(self.key.clean(row))
 
 
 def column(attribute: str, widget: widgets.Widget | None = None) -> fields.Field:
@@ -86,30 +68,6 @@ def exported_headers(table_class: type[ListTable]) -> dict[str, dict[str, str]]:
             for bound in table.columns.iterall():
                 headers.setdefault(bound.name, {})[language] = force_str(bound.header)
     return headers
-
-
-class UnknownHeaders(ValueError):
-    """A sheet with headers that no export writes."""
-
-
-class SheetNotSaved(ValueError):
-    """Rows that passed every check but that the database refused, as a whole batch."""
-
-
-class UnshownDiff(Diff):
-    """The changes of a row that nobody will see (the import after its preview, the
-    shell): nothing is read or compared for them."""
-
-    def __init__(self, resource: Any, instance: Any, new: bool) -> None:
-        self.left: list[str] = []
-        self.right: list[str] = []
-        self.new = new
-
-    def compare_with(self, resource: Any, instance: Any) -> None:
-        pass
-
-    def as_html(self) -> list[str]:
-        return []
 
 
 class LedgerResource(resources.ModelResource):
@@ -278,6 +236,10 @@ class LedgerResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    @classmethod
+    def get_result_class(cls) -> type[SheetResult]:
+        return SheetResult
+
     def get_diff_class(self) -> type[Diff]:
         return Diff if self.show_changes else UnshownDiff
 
@@ -311,6 +273,8 @@ class LedgerResource(resources.ModelResource):
         none for a check that saves nothing (a preview, ``--dry-run``) or an import that
         failed, which are rolled back."""
         super().after_import(dataset, result, **kwargs)
+        result.headers = [str(header or "") for header in dataset.headers or []]
+        result.columns = {name: field.column_name for name, field in self.fields.items()}
         if self.dry_run or result.has_errors():
             return
         history = self._meta.model.history

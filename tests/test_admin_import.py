@@ -83,6 +83,59 @@ def test_it_shows_row_errors_and_offers_no_confirmation(demo, staff_client):
     assert not response.context.get("confirm_form")
 
 
+def refused_rows(page: str) -> list[tuple[str, str]]:
+    """(row number, problems) of each row in the preview's table of refused rows."""
+    from html.parser import HTMLParser
+
+    class Rows(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: list[list[str]] = []
+            self.inside = False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table" and "refused-rows" in (dict(attrs).get("class") or ""):
+                self.inside = True
+            elif self.inside and tag == "tr":
+                self.rows.append([])
+            elif self.inside and tag in ("td", "th") and self.rows:
+                self.rows[-1].append("")
+
+        def handle_endtag(self, tag):
+            if tag == "table":
+                self.inside = False
+
+        def handle_data(self, data):
+            if self.inside and self.rows and self.rows[-1]:
+                self.rows[-1][-1] += data.strip()
+
+    parser = Rows()
+    parser.feed(page)
+    return [(row[0], row[1]) for row in parser.rows[1:]]
+
+
+def test_the_preview_tells_refused_rows_as_the_sheet_and_the_command_do(demo, staff_client):
+    sheet = (SHEETS / "projects-errors.csv").read_bytes()
+    page = upload(staff_client, sheet).text
+    rows = refused_rows(page)
+    # Numbered as the spreadsheet (and `import_ledger`) number them: the header is row 1.
+    assert [number for number, _problems in rows] == ["2", "3", "4", "5", "6"]
+    problems = dict(rows)
+    assert "园区：园区“不存在的产业园”不存在。" in problems["2"]  # the sheet's header, in full
+    assert problems["3"].startswith("总投资（亿元）：")
+    assert "本行：与第2行重复。" in problems["6"]
+    for internal in ("PARK", "TOTAL_INVESTMENT_WAN", "total_investment_wan", "没有指定的字段"):
+        assert internal not in page
+    assert "验数据证" not in page
+    assert '<th scope="col">总投资（亿元）</th>' in page  # the sheet's own headers
+
+    staff_client.cookies.load({"django_language": "en"})
+    english = refused_rows(upload(staff_client, sheet, "errors.csv").text)
+    assert [number for number, _problems in english] == ["2", "3", "4", "5", "6"]
+    assert "园区: " in english[0][1] and "does not exist" in english[0][1]
+    assert "This row: " in english[4][1]
+
+
 def test_it_imports_nothing_when_a_row_fails_at_the_confirmation(demo, staff_client):
     response = preview(staff_client)
     # Between the preview and the confirmation, a park the sheet names is renamed.

@@ -9,11 +9,11 @@ from django.db import transaction
 
 from projects.resources import (
     CompanyResource,
-    LedgerResource,
     ParcelResource,
     ParkResource,
     ProjectResource,
 )
+from projects.sheet_rows import SheetResult
 
 RESOURCES = {
     "projects": ProjectResource,
@@ -32,21 +32,16 @@ def read_sheet(path: Path) -> tablib.Dataset:
     raise CommandError(f"{path.name}: only .csv and .xlsx sheets can be imported")
 
 
-def problems(result: Any, resource: LedgerResource) -> list[str]:
+def problems(result: SheetResult) -> list[str]:
     """Why the sheet is refused as a whole (its headers), then every refused row, as
     'row N, column: reason', in row order (the header row is row 1)."""
     if result.base_errors:
         return [str(error.error) for error in result.base_errors]
-    lines: list[str] = []
-    for number, errors in result.row_errors():
-        lines.extend(f"row {number + 1}: {error.error}" for error in errors)
-    for invalid in result.invalid_rows:
-        for field, messages in invalid.error_dict.items():
-            where = f"row {invalid.number + 1}"
-            if field in resource.fields:
-                where += f", {resource.fields[field].column_name}"
-            lines.extend(f"{where}: {message}" for message in messages)
-    return sorted(lines, key=lambda line: int(line.split()[1].rstrip(":,")))
+    return [
+        f"row {row.number}, {column}: {reason}" if column else f"row {row.number}: {reason}"
+        for row in result.refused_rows()
+        for column, reason in row.reasons
+    ]
 
 
 class Command(BaseCommand):
@@ -79,7 +74,7 @@ class Command(BaseCommand):
         # All rows or none: a sheet with any refused row leaves the ledger as it was.
         with transaction.atomic():
             result = resource.import_data(dataset, dry_run=dry_run, raise_errors=False)
-            refused = problems(result, resource)
+            refused = problems(result)
             if refused:
                 transaction.set_rollback(True)
         if refused:
