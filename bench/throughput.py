@@ -223,10 +223,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(workers: int, port: int) -> Iterator[subprocess.Popen]:
-    """gunicorn started as deploy/jinyun-tracker.service starts it, and stopped gracefully
-    (then killed, if it lingers) whatever happens meanwhile."""
-    with GUNICORN_LOG.open("w") as log:
+def gunicorn(
+    workers: int, port: int, checkout: Path = ROOT, log_path: Path = GUNICORN_LOG
+) -> Iterator[subprocess.Popen]:
+    """gunicorn started as deploy/jinyun-tracker.service starts it, serving the code of
+    ``checkout``, and stopped gracefully (then killed, if it lingers) whatever happens
+    meanwhile."""
+    with log_path.open("w") as log:
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -246,6 +249,7 @@ def gunicorn(workers: int, port: int) -> Iterator[subprocess.Popen]:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            cwd=checkout,
         )
     try:
         yield server
@@ -270,25 +274,25 @@ def fetch(port: int, path: str, headers: list[str]) -> tuple[int, str, str]:
         connection.close()
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, log_path: Path = GUNICORN_LOG) -> NoReturn:
     """Stop with the message and the end of gunicorn's log, where the reason usually is."""
-    tail = GUNICORN_LOG.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
-    sys.exit("\n".join([message, f"last lines of {GUNICORN_LOG}:", *tail]))
+    tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
+    sys.exit("\n".join([message, f"last lines of {log_path}:", *tail]))
 
 
-def wait_until_healthy(server: subprocess.Popen, port: int) -> None:
+def wait_until_healthy(server: subprocess.Popen, port: int, log_path: Path = GUNICORN_LOG) -> None:
     """Wait for /healthz, which answers once a worker is up and the database answers."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            fail(f"gunicorn exited with status {server.returncode}")
+            fail(f"gunicorn exited with status {server.returncode}", log_path)
         try:
             if fetch(port, "/healthz", [FORWARDED_HTTPS])[0] == 200:
                 return
         except OSError:
             pass
         time.sleep(0.2)
-    fail("gunicorn did not answer /healthz within 30 s")
+    fail("gunicorn did not answer /healthz within 30 s", log_path)
 
 
 def check_list(port: int, path: str, headers: list[str], first_row: str) -> None:
