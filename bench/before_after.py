@@ -152,7 +152,7 @@ def main() -> None:
                 if status != 200:
                     sys.exit(f"{variant}: {path} answered {status} {location}".rstrip())
                 shown[variant] = RECORD_LINK.findall(body)
-            is_list = "?" in path or path.count("/") == 2 and path != "/"
+            is_list = path.split("?")[0].count("/") == 2  # /projects/, not a record or /
             if is_list and shown["before"] != shown["after"]:
                 sys.exit(f"{title}: the two commits link to different records")
 

@@ -70,6 +70,12 @@ def exported_headers(table_class: type[ListTable]) -> dict[str, dict[str, str]]:
     return headers
 
 
+def read_as_meant(cell: str) -> str:
+    """A sheet's text cell as its writer meant it (``LedgerResource.before_import``)."""
+    text = with_line_breaks(unguarded(cell))
+    return "" if text.strip() in ("—", "-", "－") else text
+
+
 class LedgerResource(resources.ModelResource):
     """Import rules shared by every sheet: natural keys, no duplicate rows, validation,
     all or nothing, and an optional progress callback for long files.
@@ -148,10 +154,13 @@ class LedgerResource(resources.ModelResource):
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         self.read_headers(dataset)
-        # Text the export kept from running as a formula ('+5G…) is read as it was written,
-        # before the rows' keys are looked up.
+        # Every cell is read as it was meant before the rows' keys and references are
+        # looked up: text the export kept from running as a formula ('+5G…) as it was
+        # written; Word's line and page breaks, pasted into a cell, as line breaks (any
+        # other control character is refused with its row, as a form refuses it); and a
+        # dash, as the pages show an empty cell, as empty.
         for index, row in enumerate(dataset):
-            cells = [unguarded(cell) if isinstance(cell, str) else cell for cell in row]
+            cells = [read_as_meant(cell) if isinstance(cell, str) else cell for cell in row]
             if cells != list(row):
                 dataset[index] = cells
         self.rows_done = 0
@@ -162,13 +171,6 @@ class LedgerResource(resources.ModelResource):
                 field.widget.prime(dataset[field.column_name])
 
     def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
-        # A dash, as the pages show an empty cell, is read as empty. Word's line and page
-        # breaks, pasted into a cell, become line breaks; any other control character is
-        # refused with the row, as a form refuses it.
-        for header, value in row.items():
-            if isinstance(value, str):
-                value = with_line_breaks(value)
-                row[header] = "" if value.strip() in ("—", "-", "－") else value
         key = tuple(
             str(row.get(self.fields[name].column_name) or "").strip()
             for name in self._meta.import_id_fields
@@ -214,7 +216,8 @@ class LedgerResource(resources.ModelResource):
             field.attribute
             for field in self.fields.values()
             if isinstance(field.widget, widgets.ForeignKeyWidget)
-            and getattr(instance, field.attribute) is not None
+            # The key, not the record: a required reference left unset has no record.
+            and getattr(instance, f"{field.attribute}_id") is not None
         }
         try:
             instance.full_clean(

@@ -159,21 +159,43 @@ class CompanyWidget(widgets.ForeignKeyWidget):
     """A company by name or credit code; one not yet in the ledger is created.
 
     The companies a sheet names are read before its rows (``prime``), in a few queries
-    rather than one a row: the ledger may hold hundreds of thousands of them.
+    rather than one a row: the ledger may hold hundreds of thousands of them. Those it
+    does not hold are created there too, in batches with their history, each checked like
+    a form first; a name that fails the check is refused with every row that names it.
+    The import runs in one transaction, so a sheet refused for any row creates none.
     """
 
     def __init__(self) -> None:
         super().__init__(Company, "name")
         self.by_name: dict[str, Company] = {}
         self.by_code: dict[str, Company] = {}
+        self.refused: dict[str, str] = {}
 
     def prime(self, values: Iterable) -> None:
-        """Read the companies named (by name or credit code) in these cells."""
+        """Read the companies named (by name or credit code) in these cells, and create
+        the ones the ledger does not hold."""
         wanted = sorted({str(value).strip() for value in values if value is not None} - {""})
         for start in range(0, len(wanted), KEYS_PER_QUERY):
             chunk = wanted[start : start + KEYS_PER_QUERY]
             for company in Company.objects.filter(Q(name__in=chunk) | Q(credit_code__in=chunk)):
                 self.remember(company)
+        new = []
+        for name in wanted:
+            if name in self.by_name or name in self.by_code:
+                continue
+            company = Company(name=name)
+            try:
+                # Its name is free (just read), and the one constraint, on credit codes,
+                # does not concern a company without one.
+                company.full_clean(validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                self.refused[name] = "; ".join(error.messages)
+            else:
+                new.append(company)
+        Company.objects.bulk_create(new, batch_size=KEYS_PER_QUERY // 10)
+        Company.history.bulk_history_create(new)
+        for company in new:
+            self.remember(company)
 
     def remember(self, company: Company) -> None:
         self.by_name[company.name] = company
@@ -184,15 +206,6 @@ class CompanyWidget(widgets.ForeignKeyWidget):
         name = "" if value is None else str(value).strip()
         if not name:
             return None
-        company = self.by_name.get(name) or self.by_code.get(name)
-        if company is None:
-            company = Company(name=name)
-            try:
-                # Its name is free (``prime`` read every name of the sheet), and the one
-                # constraint, on credit codes, does not concern a company without one.
-                company.full_clean(validate_unique=False, validate_constraints=False)
-            except ValidationError as error:
-                raise ValueError("; ".join(error.messages)) from None
-            company.save()
-            self.remember(company)
-        return company
+        if name in self.refused:
+            raise ValueError(self.refused[name])
+        return self.by_name.get(name) or self.by_code[name]

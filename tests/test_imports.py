@@ -191,3 +191,47 @@ def test_a_check_that_saves_nothing_writes_no_history(demo):
     history = [q["sql"] for q in queries if "historicalinvestmentproject" in q["sql"]]
     assert history == []
     assert not InvestmentProject.objects.filter(name__endswith="（导入示例）").exists()
+
+
+def test_new_companies_are_created_in_batches_with_their_history(demo, tmp_path):
+    def sheet(rows: int) -> Path:
+        path = tmp_path / f"companies-{rows}.csv"
+        path.write_text(
+            "项目名称,企业,产业,园区,总投资（亿元）,阶段,来源区域,签约日期\n"
+            + "".join(
+                f"新企业项目{rows}-{number},新导入企业{rows}-{number}有限公司,氢能装备,"
+                "丽缙高新区,1.5,签约,省内,2026-05-20\n"
+                for number in range(rows)
+            ),
+            encoding="utf-8",
+        )
+        return path
+
+    def queries(rows: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            import_sheet(sheet(rows))
+        return len(captured)
+
+    assert queries(40) - queries(20) <= 2
+    company = Company.objects.get(name="新导入企业40-7有限公司")
+    assert [record.history_type for record in company.history.all()] == ["+"]
+    assert company.projects.get().name == "新企业项目40-7"
+
+
+def test_a_company_name_that_fails_its_check_refuses_each_row_naming_it(demo, tmp_path):
+    long_name = "很" * 101 + "有限公司"
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "项目名称,企业,产业,园区,总投资（亿元）,阶段,来源区域,签约日期\n"
+        f"甲项目,{long_name},氢能装备,丽缙高新区,1.5,签约,省内,2026-05-20\n"
+        f"乙项目,浙江臻泰能源科技有限公司,氢能装备,丽缙高新区,1.5,签约,省内,2026-05-20\n"
+        f"丙项目,{long_name},氢能装备,丽缙高新区,1.5,签约,省内,2026-05-20\n",
+        encoding="utf-8",
+    )
+    before = counts()
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="2 problem"):
+        call_command("import_ledger", str(path), stdout=io.StringIO(), stderr=err)
+    assert [line.split(",")[0] for line in err.getvalue().splitlines()] == ["row 2", "row 4"]
+    assert "企业" in err.getvalue()
+    assert counts() == before
