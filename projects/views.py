@@ -187,8 +187,10 @@ class CompanyListView(ObjectListView):
 
 
 class LeaseListView(ObjectListView):
-    queryset = LeaseAgreement.objects.select_related("parcel", "project__company").order_by(
-        "end_date", "pk"
+    queryset = (
+        LeaseAgreement.objects.select_related("parcel", "project__company")
+        .with_next_date()
+        .order_by("end_date", "pk")
     )
     filterset_class = LeaseFilterSet
     table_class = LeaseTable

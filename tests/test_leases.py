@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from projects import services
 from projects.models import (
@@ -451,6 +451,65 @@ class TestDueAndOverdue:
         assert lease in LeaseAgreement.objects.overdue(date(2026, 12, 2))
 
 
+class TestAttention:
+    def test_it_is_the_overdue_and_the_due_soon_together(self, demo):
+        for today in (date(2025, 6, 1), date(2026, 11, 27), date(2027, 3, 1)):
+            attention = set(LeaseAgreement.objects.needing_attention(90, today))
+            due = set(LeaseAgreement.objects.due_within(90, today))
+            overdue = set(LeaseAgreement.objects.overdue(today))
+            assert attention == due | overdue
+            if today == date(2026, 11, 27):
+                assert due - overdue and overdue - due
+
+    def test_the_next_deadline_is_the_date_that_lists_the_lease(self, lease, fixed_today):
+        # The project has not started: its 开工 deadline, 2022-07-10, passed long ago.
+        deadline = lease.next_deadline(fixed_today)
+        assert (deadline.label, deadline.when) == ("开工期限", date(2022, 7, 10))
+        assert deadline.days_left == -(fixed_today - date(2022, 7, 10)).days
+        assert deadline.overdue
+        assert deadline.distance() == f"逾期{-deadline.days_left}天"
+
+    def test_days_left_today_and_ahead(self, lease, fixed_today):
+        InvestmentProject.objects.filter(pk=lease.project_id).update(
+            started_date=date(2022, 6, 1),
+            completed_date=date(2023, 12, 1),
+            production_date=date(2024, 3, 1),
+        )
+        lease.refresh_from_db()
+        deadline = lease.next_deadline(fixed_today)
+        assert (deadline.label, deadline.when, deadline.days_left) == (
+            "租期届满",
+            date(2027, 1, 10),
+            44,
+        )
+        assert deadline.distance() == "还有44天"
+        assert lease.next_deadline(date(2027, 1, 10)).distance() == "今天到期"
+        with translation.override("en"):
+            assert deadline.distance() == "44 days left"
+            assert lease.next_deadline(date(2027, 1, 11)).distance() == "1 day overdue"
+
+    def test_a_closed_lease_has_no_next_deadline(self, lease, fixed_today):
+        services.decide(
+            assess(lease, tax="100"),
+            kind=Decision.Kind.RECLAIM,
+            decided_on=date(2026, 11, 20),
+            reason="…",
+        )
+        lease.refresh_from_db()
+        assert lease.next_deadline(fixed_today) is None
+        annotated = LeaseAgreement.objects.with_next_date().get(pk=lease.pk)
+        assert annotated.next_date is None
+
+    def test_the_database_finds_the_same_next_date(self, demo):
+        leases = LeaseAgreement.objects.select_related("project").with_next_date()
+        checked = 0
+        for lease in leases:
+            deadline = lease.next_deadline(date(2026, 11, 27))
+            assert lease.next_date == (deadline.when if deadline else None), lease
+            checked += deadline is not None
+        assert checked > 10
+
+
 class TestConstraints:
     def test_one_active_lease_per_parcel(self, lease):
         second = LeaseAgreement(
@@ -516,6 +575,30 @@ class TestPages:
         )
         overdue = staff_client.get("/leases/", {"overdue": "true"})
         assert overdue.context["summary"]["count"] == LeaseAgreement.objects.overdue(today).count()
+
+    def test_list_filters_the_leases_needing_attention(self, demo, staff_client):
+        today = timezone.localdate()
+        response = staff_client.get("/leases/", {"attention": 90})
+        expected = set(LeaseAgreement.objects.due_within(90, today)) | set(
+            LeaseAgreement.objects.overdue(today)
+        )
+        assert response.context["summary"]["count"] == len(expected) > 0
+        assert {row.record for row in response.context["table"].rows} == expected
+        bad = staff_client.get("/leases/", {"attention": "-1"})
+        assert bad.status_code == 200 and bad.context["filter_invalid"]
+        assert "attention" in bad.context["filter"].form.errors
+
+    def test_list_shows_each_next_date_with_its_days_and_sorts_by_it(self, demo, staff_client):
+        today = timezone.localdate()
+        response = staff_client.get("/leases/", {"attention": 90, "sort": "next_date"})
+        rows = [row.record for row in response.context["table"].rows]
+        deadlines = [lease.next_deadline(today) for lease in rows]
+        assert [deadline.when for deadline in deadlines] == sorted(
+            deadline.when for deadline in deadlines
+        )
+        for deadline in deadlines:
+            assert f"{deadline.when:%Y-%m-%d} {deadline.label}" in response.text
+            assert deadline.distance() in response.text
 
     def test_list_filters_status_and_bad_input(self, demo, staff_client):
         response = staff_client.get("/leases/", {"status": "reclaimed"})
