@@ -600,6 +600,27 @@ class TestPages:
             assert f"{deadline.when:%Y-%m-%d} {deadline.label}" in response.text
             assert deadline.distance() in response.text
 
+    def test_home_lists_the_leases_needing_attention(self, demo, staff_client):
+        today = timezone.localdate()
+        response = staff_client.get("/")
+        listed = response.context["attention"]
+        expected = LeaseAgreement.objects.needing_attention(90, today)
+        assert [lease for lease, _deadline in listed] == sorted(
+            expected, key=lambda lease: (lease.next_deadline(today).when, lease.pk)
+        )
+        assert any(deadline.overdue for _lease, deadline in listed)
+        assert any(not deadline.overdue for _lease, deadline in listed)
+        for lease, deadline in listed:
+            assert deadline == lease.next_deadline(today)
+            assert deadline.when <= today + timedelta(days=90)
+            assert f"{deadline.when:%Y-%m-%d} {deadline.label}" in response.text
+            assert f'data-days="{deadline.days_left}">{deadline.distance()}<' in response.text
+        link = "/leases/?attention=90&amp;sort=next_date"
+        assert link in response.text
+        listing = staff_client.get("/leases/", {"attention": 90, "sort": "next_date"})
+        assert listing.context["summary"]["count"] == response.context["attention_count"]
+        assert f"查看全部 {len(listed)} 份" in response.text
+
     def test_list_filters_status_and_bad_input(self, demo, staff_client):
         response = staff_client.get("/leases/", {"status": "reclaimed"})
         assert response.context["summary"]["count"] == 1
@@ -688,13 +709,6 @@ class TestPages:
     def test_unknown_action_is_a_bad_request(self, lease, staff_client):
         response = staff_client.post(reverse("projects:lease", args=[lease.pk]), {"action": "drop"})
         assert response.status_code == 400
-
-    def test_home_shows_leases_due_soon(self, demo, staff_client):
-        response = staff_client.get("/")
-        due = LeaseAgreement.objects.due_within(90, timezone.localdate())
-        assert due.exists()
-        for lease in due[:5]:
-            assert lease.get_absolute_url() in response.text
 
     def test_lease_pages_query_count_is_bounded(
         self, demo, staff_client, django_assert_max_num_queries
