@@ -1,4 +1,5 @@
-"""The leaders' figures: projects by period, tier, industry, park, zone, stage and month.
+"""The leaders' figures: projects by period, tier, industry, park, zone, stage and month,
+and industry crossed with zone.
 
 Every figure is computed by running the projects list's own filter set on the same GET
 parameters its link carries, so the dashboard and the list cannot disagree: a figure's
@@ -6,7 +7,7 @@ link opens exactly the rows it counts.
 """
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,10 +15,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.validators import MinValueValidator
-from django.db.models import Count, Expression, F, QuerySet, Sum
+from django.db.models import Count, Expression, F, Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -51,6 +51,27 @@ class Period:
     def year_earlier(self) -> "Period":
         return Period(add_years(self.start, -1), add_years(self.end, -1), self.basis)
 
+    @property
+    def date_field(self) -> str:
+        """The project's date the period counts by."""
+        return f"{self.basis}_date"
+
+
+def month_starts(first: date, last: date) -> Iterator[date]:
+    """The first day of every month from ``first``'s to ``last``'s, both included."""
+    month, last = first.replace(day=1), last.replace(day=1)
+    while True:
+        yield month
+        if month >= last:  # stops before a month after December 9999, which has none
+            return
+        month = month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
+
+
+# A period of up to this many months shows every one of them in the month breakdown; a
+# longer one shows the months from its first project to its last (from year 2 to 9999
+# would be 120,000 months).
+SERIES_MONTHS = 60
+
 
 def list_url(params: dict) -> str:
     return f"{reverse('projects:project_list')}?{urlencode(params, doseq=True)}"
@@ -79,8 +100,32 @@ class Breakdown:
         return max((figure.count for figure in self.figures), default=0)
 
 
-def figure(label: StrOrPromise, row: dict, params: dict) -> Figure:
+@dataclass
+class Cell:
+    """A count of a cross table and, unless the table counts only projects of 10亿元以上,
+    how many of them are."""
+
+    figure: Figure
+    of_1b: Figure | None
+
+
+@dataclass
+class CrossTable:
+    """Two breakdowns crossed: the projects of each pair of values, each count linked to
+    its projects; a pair without projects has no cell (None)."""
+
+    title: StrOrPromise
+    corner: StrOrPromise
+    columns: list[StrOrPromise]
+    rows: list[tuple[str, list[Cell | None]]]
+    counts_1b: bool  # whether each cell also counts those of 10亿元以上
+
+
+def figure(label: StrOrPromise, row: Mapping, params: dict) -> Figure:
     return Figure(str(label), row["count"], wan_to_yi(row["total"] or 0), list_url(params))
+
+
+NO_PROJECTS = {"count": 0, "total": 0}
 
 
 class Dashboard:
@@ -91,6 +136,8 @@ class Dashboard:
         self.size = size
         self.tree = Park.objects.tree()
         self.sectors = {sector.pk: sector for sector in Sector.objects.all()}
+        # The list's parameters for the projects the breakdowns count.
+        self.counted = {**period.params(), **({"size": size} if size else {})}
 
     def matching(self, params: dict) -> QuerySet:
         """The projects the list shows for these parameters."""
@@ -142,8 +189,7 @@ class Dashboard:
 
     def breakdowns(self) -> list[Breakdown]:
         """The period's projects by sector, sector group, park, zone, stage and month."""
-        period = self.period
-        base = {**period.params(), **({"size": self.size} if self.size else {})}
+        base = self.counted
 
         by_sector = sorted(
             self.grouped(base, "sector"), key=lambda row: self.sectors[row["group"]].sort_order
@@ -165,14 +211,6 @@ class Dashboard:
 
         by_zone = {row["group"]: row for row in self.grouped(base, "source_zone")}
         by_stage = {row["group"]: row for row in self.grouped(base, "stage")}
-
-        months = []
-        for row in self.grouped(base, TruncMonth(f"{period.basis}_date")):
-            month = row["group"]
-            # The month's last day, found without the next month, which December 9999 lacks.
-            last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-            span = Period(max(month, period.start), min(last_day, period.end), period.basis)
-            months.append(figure(f"{month:%Y-%m}", row, {**base, **span.params()}))
 
         def choices_table(
             title: StrOrPromise,
@@ -213,8 +251,85 @@ class Dashboard:
                 _("按来源区域（招商战区）"), InvestmentProject.Zone.choices, by_zone, "zone"
             ),
             choices_table(_("按阶段"), InvestmentProject.Stage.choices, by_stage, "stage"),
-            Breakdown(_("按月份"), months),
+            Breakdown(_("按月份"), self.months()),
         ]
+
+    def months(self) -> list[Figure]:
+        """The period's projects month by month, a month without any as zero, so that the
+        chart is a true series; none at all for a period without projects."""
+        period = self.period
+        rows = {
+            row["group"]: row for row in self.grouped(self.counted, TruncMonth(period.date_field))
+        }
+        if not rows:
+            return []
+        first, last = period.start.replace(day=1), period.end.replace(day=1)
+        if (last.year - first.year) * 12 + last.month - first.month >= SERIES_MONTHS:
+            first, last = min(rows), max(rows)
+        series = []
+        for month in month_starts(first, last):
+            # The month's last day, found without the next month, which December 9999 lacks.
+            last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+            span = Period(max(month, period.start), min(last_day, period.end), period.basis)
+            row = rows.get(month, NO_PROJECTS)
+            series.append(figure(f"{month:%Y-%m}", row, {**self.counted, **span.params()}))
+        return series
+
+    def crossed(self) -> CrossTable:
+        """The period's projects by sector (rows) and source zone (columns); each cell also
+        counts those of 10亿元以上, unless only those are counted."""
+        of_1b = SizeTier.counted_q(SizeTier.FROM_1B)
+        counted = (
+            self.matching(self.counted)
+            .values("sector", "source_zone")
+            .annotate(
+                count=Count("pk"),
+                total=Sum("total_investment_wan"),
+                count_1b=Count("pk", filter=of_1b),
+                total_1b=Sum("total_investment_wan", filter=of_1b),
+            )
+            .order_by()
+        )
+        cells = {(row["sector"], row["source_zone"]): row for row in counted}
+        # Only the sectors and zones with projects: a row or column of dashes says nothing.
+        sectors = sorted(
+            {sector for sector, _zone in cells}, key=lambda pk: self.sectors[pk].sort_order
+        )
+        found = {zone for _sector, zone in cells}
+        zones = [(zone, label) for zone, label in InvestmentProject.Zone.choices if zone in found]
+        counts_1b = self.size != SizeTier.FROM_1B
+
+        def cell(sector: int, zone: str) -> Cell | None:
+            row = cells.get((sector, zone))
+            if row is None:
+                return None
+            label = f"{self.sectors[sector].name} · {InvestmentProject.Zone(zone).label}"
+            params = {**self.counted, "sector": sector, "zone": zone}
+            large = {"count": row["count_1b"], "total": row["total_1b"]}
+            return Cell(
+                figure(label, row, params),
+                figure(label, large, {**params, "size": SizeTier.FROM_1B}) if counts_1b else None,
+            )
+
+        return CrossTable(
+            _("按产业和来源区域"),
+            _("产业"),
+            [label for _zone, label in zones],
+            [
+                (self.sectors[sector].name, [cell(sector, zone) for zone, _label in zones])
+                for sector in sectors
+            ],
+            counts_1b,
+        )
+
+    def latest_year(self) -> Period | None:
+        """The calendar year of the latest project the breakdowns would count in any
+        period, to offer when this one has none; None for a ledger without any."""
+        params = {"size": self.size} if self.size else {}
+        found = self.matching(params).aggregate(latest=Max(self.period.date_field))["latest"]
+        if found is None:
+            return None
+        return Period(date(found.year, 1, 1), date(found.year, 12, 31), self.period.basis)
 
 
 # The earliest start the dashboard counts from: it compares the period with the same
@@ -223,11 +338,15 @@ EARLIEST_START = date(2, 1, 1)
 
 
 class PeriodForm(BootstrapForm, forms.Form):
-    """The period the dashboard counts, read from GET parameters; this year to date if empty."""
+    """The period the dashboard counts, read from GET parameters.
+
+    A parameter left out or empty takes its default (this year to date, by landed date, of
+    亿元以上), which the form then shows as if it had been typed: its fields always show
+    the period the page counts.
+    """
 
     start = forms.DateField(
         label=_("自"),
-        required=False,
         widget=DateInput,
         validators=[
             MinValueValidator(
@@ -236,11 +355,10 @@ class PeriodForm(BootstrapForm, forms.Form):
             )
         ],
     )
-    end = forms.DateField(label=_("至"), required=False, widget=DateInput)
-    basis = forms.ChoiceField(label=_("按"), choices=Period.BASES, required=False)
+    end = forms.DateField(label=_("至"), widget=DateInput)
+    basis = forms.ChoiceField(label=_("按"), choices=Period.BASES)
     size = forms.ChoiceField(
         label=_("分项统计"),
-        required=False,
         choices=[
             (SizeTier.FROM_100M, _("亿元以上项目")),
             (SizeTier.FROM_1B, _("10亿元以上项目")),
@@ -248,21 +366,36 @@ class PeriodForm(BootstrapForm, forms.Form):
         ],
     )
 
+    # The defaults other than the period's dates, which a link leaves out.
+    DEFAULTS = {"basis": Period.BASES[0][0], "size": SizeTier.FROM_100M}
+
+    def __init__(self, query: Mapping[str, str], today: date) -> None:
+        given = {name: query.get(name) for name in self.base_fields if query.get(name)}
+        defaults = {"start": date(today.year, 1, 1), "end": today, **self.DEFAULTS}
+        super().__init__({**defaults, **given})
+
     def clean(self) -> dict:
         super().clean()
         cleaned = self.cleaned_data
-        today = timezone.localdate()
-        cleaned["start"] = cleaned.get("start") or today.replace(month=1, day=1)
-        cleaned["end"] = cleaned.get("end") or today
-        cleaned["basis"] = cleaned.get("basis") or Period.BASES[0][0]
-        cleaned["size"] = cleaned.get("size") or SizeTier.FROM_100M
-        if cleaned["start"] > cleaned["end"] and "end" not in self.errors:
+        # An end before a start that is itself wrong is not marked: only the start is.
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
             self.add_error("end", _("结束日期不能早于开始日期。"))
         return cleaned
 
     def period(self) -> Period:
         data = self.cleaned_data
         return Period(data["start"], data["end"], data["basis"])
+
+    def query(self, start: date, end: date) -> str:
+        """The dashboard's query string for another period, keeping the basis and the
+        size chosen (if valid), and nothing else."""
+        params = {"start": start.isoformat(), "end": end.isoformat()}
+        for name, default in self.DEFAULTS.items():
+            value = self.cleaned_data.get(name)
+            if value and value != default:
+                params[name] = value
+        return f"?{urlencode(params)}"
 
     def breakdown_size_label(self) -> StrOrPromise:
         # A ChoiceField, whose choices are (value, label) pairs once the form is made;
@@ -275,24 +408,29 @@ class PeriodForm(BootstrapForm, forms.Form):
         return "" if size == ALL_SIZES else size
 
 
-def presets(today: date) -> list[tuple[StrOrPromise, dict]]:
-    """Quick periods: this year to date, the last twelve months and the two years before."""
+def year_label(year: int) -> str:
+    return _("%(year)s年全年") % {"year": year}
+
+
+def presets(today: date) -> list[tuple[StrOrPromise, date, date]]:
+    """Quick periods, as (label, start, end): this year to date, the last twelve months and
+    the two years before."""
     year = today.year
     return [
-        (_("今年以来"), {"start": date(year, 1, 1), "end": today}),
-        (_("最近12个月"), {"start": add_years(today, -1) + timedelta(days=1), "end": today}),
+        (_("今年以来"), date(year, 1, 1), today),
+        (_("最近12个月"), add_years(today, -1) + timedelta(days=1), today),
         *(
-            (
-                _("%(year)s年全年") % {"year": past},
-                {"start": date(past, 1, 1), "end": date(past, 12, 31)},
-            )
+            (year_label(past), date(past, 1, 1), date(past, 12, 31))
             for past in (year - 1, year - 2)
         ),
     ]
 
 
-def sheets(period: Period, cards: dict, tables: list[Breakdown]) -> list[Sheet]:
-    """The dashboard as sheets for the monthly report: the headline figures, then each table."""
+def sheets(
+    period: Period, cards: dict, tables: list[Breakdown], crossed: CrossTable
+) -> list[Sheet]:
+    """The dashboard as sheets for the monthly report: the headline figures, each table,
+    then the cross table's counts."""
     current, previous, change = cards["current"], cards["previous"], cards["change"]
     headline_rows = [
         (_("落地亿元以上项目（个）"), current["count"], previous["count"], change["count"]),
@@ -324,5 +462,13 @@ def sheets(period: Period, cards: dict, tables: list[Breakdown]) -> list[Sheet]:
                 [[item.label, item.count, item.total_yi] for item in table.figures],
             )
             for table in tables
+        ),
+        Sheet(
+            crossed.title,
+            [crossed.corner, *crossed.columns],
+            [
+                [label, *(cell.figure.count if cell else 0 for cell in cells)]
+                for label, cells in crossed.rows
+            ],
         ),
     ]

@@ -289,6 +289,13 @@ class LeaseFilterSet(LedgerFilterSet):
         decimal_places=0,
     )
     overdue = yes_no_filter(None, _("已逾期"), method="filter_overdue")
+    attention = django_filters.NumberFilter(
+        method="filter_attention",
+        label=_("需关注：已逾期或今后N天内到期"),
+        min_value=0,
+        max_value=3650,
+        decimal_places=0,
+    )
     illustrative = yes_no_filter("illustrative", _("示例数据"))
 
     class Meta(LedgerFilterSet.Meta):
@@ -302,3 +309,8 @@ class LeaseFilterSet(LedgerFilterSet):
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         overdue = LeaseAgreement.objects.overdue(timezone.localdate()).values("pk")
         return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
+
+    def filter_attention(self, queryset: QuerySet, name: str, value: Decimal) -> QuerySet:
+        # Both lists in one: due_within and overdue given together would mean both at once.
+        attention = LeaseAgreement.objects.needing_attention(int(value), timezone.localdate())
+        return queryset.filter(pk__in=attention.values("pk"))

@@ -10,6 +10,7 @@ from typing import Any
 
 import django_tables2 as tables
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -183,7 +184,8 @@ class LeaseTable(ListTable):
     end_date = IsoDateColumn()
     status = tables.Column(attrs=NOWRAP)
     annual_rent_wan = tables.Column(attrs=NUMBER)
-    next_date = tables.Column(verbose_name=_("下一个期限"), empty_values=(), orderable=False)
+    # The queryset annotates next_date (LeaseQuerySet.with_next_date) to sort by it.
+    next_date = tables.Column(verbose_name=_("下一个期限"), empty_values=())
     illustrative = YesNoColumn(visible=False, orderable=False)
 
     class Meta(ListTable.Meta):
@@ -192,11 +194,18 @@ class LeaseTable(ListTable):
         empty_text = _("没有符合条件的先租后供协议。")
 
     def render_next_date(self, record: LeaseAgreement) -> str:
-        upcoming = record.upcoming_dates()
-        if not upcoming:
+        deadline = record.next_deadline(timezone.localdate())
+        if deadline is None:
             return EMPTY
-        label, when = upcoming[0]
-        return f"{when:%Y-%m-%d} {label}"
+        return format_html(
+            '{} {} <span class="{}">{}</span>',
+            f"{deadline.when:%Y-%m-%d}",
+            deadline.label,
+            "text-danger" if deadline.overdue else "text-body-secondary",
+            deadline.distance(),
+        )
 
     def value_next_date(self, record: LeaseAgreement) -> str:
-        return self.render_next_date(record)
+        # A sheet keeps the date and what it is; the days left would be stale once saved.
+        deadline = record.next_deadline(timezone.localdate())
+        return "" if deadline is None else f"{deadline.when:%Y-%m-%d} {deadline.label}"

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -43,7 +44,7 @@ from projects.roles import LoggedInRequest, Viewable
 from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import m2_to_mu, wan_to_yi
 
-# How far ahead the home page looks for lease dates to meet.
+# How far ahead the home page looks for lease dates to meet; it lists the overdue too.
 DUE_SOON_DAYS = 90
 # How many of those leases the home page lists before pointing to the filtered list.
 DETAIL_ROWS = 20
@@ -95,50 +96,62 @@ class RecordView(PermissionRequiredMixin, DetailView):
 
 class DashboardView(PermissionRequiredMixin, TemplateView):
     """The leaders' figures for a period, each linked to the projects behind it, and the
-    先租后供 leases with dates to meet."""
+    先租后供 leases that need attention: overdue, or with a date to meet soon."""
 
     template_name = "projects/dashboard.html"
     permission_required = ("projects.view_investmentproject", "projects.view_leaseagreement")
     export_formats = ("csv", "xlsx")
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        form = dashboard.PeriodForm(request.GET)
-        context = self.get_context_data(form=form)
+        today = timezone.localdate()
+        form = dashboard.PeriodForm(request.GET, today)
+        context = self.get_context_data(form=form, today=today)
         if form.is_valid():
             period = form.period()
             board = dashboard.Dashboard(period, form.breakdown_size())
+            tables = board.breakdowns()
             context.update(
                 period=period,
                 cards=board.headline(),
-                tables=board.breakdowns(),
+                tables=tables,
+                crossed=board.crossed(),
                 size_label=form.breakdown_size_label(),
             )
+            # A period without projects says so, and offers the latest year with some.
+            context["empty"] = not any(table.figures for table in tables)
+            if context["empty"] and (latest := board.latest_year()) is not None:
+                context["latest"] = (
+                    dashboard.year_label(latest.start.year),
+                    form.query(latest.start, latest.end),
+                )
             export_format = request.GET.get("_export")
             if export_format in self.export_formats:
-                sheets = dashboard.sheets(period, context["cards"], context["tables"])
+                sheets = dashboard.sheets(period, context["cards"], tables, context["crossed"])
                 filename = f"dashboard-{period.start}-{period.end}.{export_format}"
                 return download(export_format, sheets, filename)
+        # Each quick period is a link of its own, keeping only the basis and size chosen.
+        context["presets"] = [
+            (label, form.query(start, end)) for label, start, end in dashboard.presets(today)
+        ]
         return self.render_to_response(context)
 
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
-        query = self.request.GET.copy()
-        preset_links = []
-        for label, dates in dashboard.presets(today):
-            query.update({name: value.isoformat() for name, value in dates.items()})
-            preset_links.append((label, f"?{query.urlencode()}"))
-        leases = LeaseAgreement.objects.select_related("parcel", "project")
+        today = context["today"]
+        attention = (
+            LeaseAgreement.objects.needing_attention(DUE_SOON_DAYS, today)
+            .select_related("parcel", "project")
+            .with_next_date()
+            .order_by("next_date", "pk")
+        )
         context.update(
-            presets=preset_links,
             export_formats=self.export_formats,
-            due_soon=rows_by_key(
-                leases.due_within(DUE_SOON_DAYS, today).order_by("end_date", "pk"),
-                slice(DETAIL_ROWS),
-            ),
-            overdue=rows_by_key(
-                leases.overdue(today).order_by("end_date", "pk"), slice(DETAIL_ROWS)
-            ),
+            attention=[
+                (lease, lease.next_deadline(today))
+                for lease in rows_by_key(attention, slice(DETAIL_ROWS))
+            ],
+            attention_count=attention.count(),
+            attention_query=urlencode({"attention": DUE_SOON_DAYS, "sort": "next_date"}),
             due_soon_days=DUE_SOON_DAYS,
         )
         return context
@@ -187,8 +200,10 @@ class CompanyListView(ObjectListView):
 
 
 class LeaseListView(ObjectListView):
-    queryset = LeaseAgreement.objects.select_related("parcel", "project__company").order_by(
-        "end_date", "pk"
+    queryset = (
+        LeaseAgreement.objects.select_related("parcel", "project__company")
+        .with_next_date()
+        .order_by("end_date", "pk")
     )
     filterset_class = LeaseFilterSet
     table_class = LeaseTable

@@ -2,12 +2,16 @@
 
 import csv
 import io
+import re
 from datetime import date
 from decimal import Decimal
+from urllib.parse import parse_qs
 
 import openpyxl
 import pytest
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+from django.utils.html import escape
 
 from projects.models import InvestmentProject, SizeTier
 from projects.units import wan_to_yi
@@ -23,6 +27,11 @@ def dashboard(client, **params):
     return response
 
 
+def parse_qs_flat(query: str) -> dict:
+    """A dashboard link's parameters, each given once."""
+    return {name: value for name, [value] in parse_qs(query.removeprefix("?")).items()}
+
+
 def summary_of(client, url: str) -> dict:
     response = client.get(url)
     assert response.status_code == 200
@@ -34,6 +43,11 @@ def at_least_1yi_landed(start: str, end: str):
     return InvestmentProject.objects.filter(
         landed_date__gte=start, landed_date__lte=end, total_investment_wan__gte=10000
     )
+
+
+def latest_year(field: str, **lookups) -> int:
+    """The year of the latest such project, by ``field``."""
+    return InvestmentProject.objects.filter(**lookups).aggregate(latest=Max(field))["latest"].year
 
 
 class TestArticleFigures:
@@ -117,10 +131,89 @@ class TestBreakdowns:
         ).count()
         assert sum(figure.count for figure in stages) == expected > 10
 
+    def test_months_without_projects_count_as_zero(self, demo, staff_client):
+        months = dashboard(staff_client, start="2025-01-01", end="2025-12-31").context["tables"][5]
+        assert [figure.label for figure in months.figures] == [f"2025-{m:02}" for m in range(1, 13)]
+        august = months.figures[7]
+        assert august.count == 0 == at_least_1yi_landed("2025-08-01", "2025-08-31").count()
+        assert summary_of(staff_client, august.url)["count"] == 0
+        assert sum(figure.count for figure in months.figures) == (
+            at_least_1yi_landed("2025-01-01", "2025-12-31").count()
+        )
+
+    def test_a_long_period_runs_from_its_first_month_with_projects_to_its_last(
+        self, demo, staff_client
+    ):
+        months = dashboard(staff_client, start="0002-01-01", end="9999-12-31").context["tables"][5]
+        landed = InvestmentProject.objects.filter(
+            total_investment_wan__gte=10000, landed_date__isnull=False
+        ).order_by("landed_date")
+        first, last = landed.first().landed_date, landed.last().landed_date
+        assert months.figures[0].label == f"{first:%Y-%m}"
+        assert months.figures[-1].label == f"{last:%Y-%m}"
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        assert len(months.figures) == span
+        assert sum(figure.count for figure in months.figures) == landed.count()
+
     def test_charts_label_each_bar_with_its_value(self, demo, staff_client):
         response = dashboard(staff_client, **JAN_APR_2025)
         assert response.text.count('class="bar-chart"') == 6
         assert "4（14.67亿）" in response.text  # January 2025
+
+    def test_english_charts_use_english_punctuation_and_unit(self, demo, staff_client):
+        response = staff_client.get("/", JAN_APR_2025, HTTP_ACCEPT_LANGUAGE="en")
+        charts = "".join(re.findall(r'<ol class="bar-chart".*?</ol>', response.text, re.S))
+        assert "4 (14.67 × 100M CNY)" in charts
+        assert 'aria-label="2025-01: 4"' in charts
+        assert not re.search("[（）：，亿]", charts)
+
+
+class TestCrossTable:
+    def test_each_cell_counts_what_its_list_shows(self, demo, staff_client):
+        response = dashboard(staff_client, start="2021-01-01", end="2026-12-31", size="all")
+        crossed = response.context["crossed"]
+        assert (
+            crossed.columns
+            == [label for _value, label in InvestmentProject.Zone.choices][: len(crossed.columns)]
+        )
+        cells = [cell for _label, row in crossed.rows for cell in row if cell]
+        assert len(cells) > 20
+        for cell in cells:
+            for counted in (cell.figure, cell.of_1b):
+                summary = summary_of(staff_client, counted.url)
+                assert (summary["count"], summary["total"]) == (counted.count, counted.total_yi)
+
+    def test_it_answers_a_sector_from_a_zone_of_10yi_in_one_click(self, demo, staff_client):
+        response = dashboard(staff_client, start="2021-01-01", end="2026-12-31")
+        crossed = response.context["crossed"]
+        zone = crossed.columns.index("长三角")
+        cell = dict(crossed.rows)["短途交通"][zone]
+        expected = InvestmentProject.objects.filter(
+            sector__name="短途交通",
+            source_zone=InvestmentProject.Zone.YANGTZE_DELTA,
+            landed_date__range=("2021-01-01", "2026-12-31"),
+            total_investment_wan__gte=100000,
+        ).count()
+        assert cell.of_1b.count == expected > 0
+        assert f'href="{escape(cell.of_1b.url)}"' in response.text
+        listed = staff_client.get(cell.of_1b.url)
+        assert listed.context["summary"]["count"] == expected
+        assert {row.record.sector.name for row in listed.context["table"].rows} == {"短途交通"}
+
+    def test_counting_only_10yi_leaves_out_the_second_count(self, demo, staff_client):
+        crossed = dashboard(staff_client, **JAN_APR_2025, size="10yi").context["crossed"]
+        cells = [cell for _label, row in crossed.rows for cell in row if cell]
+        assert sum(cell.figure.count for cell in cells) == 3
+        assert all(cell.of_1b is None for cell in cells)
+        assert not crossed.counts_1b
+
+    def test_rows_and_columns_are_those_with_projects(self, demo, staff_client):
+        crossed = dashboard(staff_client, **JAN_APR_2025).context["crossed"]
+        by_sector = at_least_1yi_landed("2025-01-01", "2025-04-30").values("sector__name")
+        assert {label for label, _row in crossed.rows} == {row["sector__name"] for row in by_sector}
+        assert all(
+            any(row[index] for _label, row in crossed.rows) for index in range(len(crossed.columns))
+        )
 
 
 class TestPeriods:
@@ -145,18 +238,93 @@ class TestPeriods:
         assert cards["current"]["count"] == expected.count()
         assert "signed_after=2025-01-01" in cards["current"]["url"]
 
-    def test_default_is_this_year_to_date(self, demo, staff_client, monkeypatch):
+    def test_default_is_this_year_to_date_and_the_form_shows_it(self, demo, staff_client):
         response = dashboard(staff_client)
         period = response.context["period"]
         assert period.start == date(period.end.year, 1, 1)
+        assert period.end == timezone.localdate()
         assert period.basis == "landed"
+        assert f'name="start" value="{period.start:%Y-%m-%d}"' in response.text
+        assert f'name="end" value="{period.end:%Y-%m-%d}"' in response.text
 
-    def test_an_empty_period_shows_zeros(self, demo, staff_client):
+    def test_the_form_shows_the_period_given(self, demo, staff_client):
+        response = dashboard(staff_client, start="2025-01-01")
+        assert 'name="start" value="2025-01-01"' in response.text
+        assert f'name="end" value="{timezone.localdate():%Y-%m-%d}"' in response.text
+
+    def test_an_empty_period_says_so_and_offers_the_latest_year_with_projects(
+        self, demo, staff_client
+    ):
         response = dashboard(staff_client, start="2031-01-01", end="2031-03-31")
         cards = response.context["cards"]
         assert (cards["current"]["count"], cards["current"]["total_yi"]) == (0, Decimal("0"))
         assert all(not table.figures for table in response.context["tables"])
         assert "本期没有项目" in response.text
+        year = latest_year(total_investment_wan__gte=10000, field="landed_date")
+        label, query = response.context["latest"]
+        assert (label, query) == (f"{year}年全年", f"?start={year}-01-01&end={year}-12-31")
+        assert f'<a href="{escape(query)}">{year}年全年</a>' in response.text
+        assert not dashboard(staff_client, **parse_qs_flat(query)).context["empty"]
+
+    def test_the_offer_keeps_the_basis_and_size(self, demo, staff_client):
+        response = dashboard(
+            staff_client, start="1990-01-01", end="1990-12-31", basis="signed", size="10yi"
+        )
+        year = latest_year(total_investment_wan__gte=100000, field="signed_date")
+        _label, query = response.context["latest"]
+        assert parse_qs_flat(query) == {
+            "start": f"{year}-01-01",
+            "end": f"{year}-12-31",
+            "basis": "signed",
+            "size": "10yi",
+        }
+
+    def test_a_period_with_projects_offers_nothing(self, demo, staff_client):
+        response = dashboard(staff_client, **JAN_APR_2025)
+        assert not response.context["empty"]
+        assert "latest" not in response.context
+        assert "本期没有项目" not in response.text
+
+    def test_an_empty_ledger_offers_no_period(self, empty_ledger, staff_client):
+        response = dashboard(staff_client, **JAN_APR_2025)
+        assert response.context["empty"]
+        assert "latest" not in response.context
+        assert "本期没有项目" in response.text
+
+    def test_each_quick_period_is_a_clean_link(self, demo, staff_client):
+        response = dashboard(
+            staff_client, **JAN_APR_2025, basis="signed", size="all", q="stray", page="3"
+        )
+        today = timezone.localdate()
+        links = dict(response.context["presets"])
+        assert len(links) == 4
+        for query in links.values():
+            params = parse_qs(query.removeprefix("?"))
+            assert set(params) == {"start", "end", "basis", "size"}
+            assert all(len(values) == 1 for values in params.values())
+            assert (params["basis"], params["size"]) == (["signed"], ["all"])
+        assert (
+            links["今年以来"]
+            == f"?start={today.year}-01-01&end={today:%Y-%m-%d}&basis=signed&size=all"
+        )
+        last_year = today.year - 1
+        assert parse_qs_flat(links[f"{last_year}年全年"])["end"] == f"{last_year}-12-31"
+        for query in links.values():
+            assert f'href="{escape(query)}"' in response.text
+        # Following a quick period gives quick periods as clean as before.
+        followed = dashboard(staff_client, **parse_qs_flat(links["今年以来"]))
+        assert dict(followed.context["presets"]) == links
+
+    def test_quick_periods_leave_out_the_defaults_and_bad_choices(self, demo, staff_client):
+        for params in ({}, {"basis": "landed", "size": "1yi"}, {"basis": "announced"}):
+            response = staff_client.get("/", params)
+            for _label, query in response.context["presets"]:
+                assert set(parse_qs(query.removeprefix("?"))) == {"start", "end"}
+
+    @pytest.mark.parametrize("start", ["2025-13-01", "soon"])
+    def test_a_bad_start_is_marked_alone(self, demo, staff_client, start):
+        response = dashboard(staff_client, start=start, end="2025-04-30")
+        assert set(response.context["form"].errors) == {"start"}
 
     @pytest.mark.parametrize(
         "params, field",
@@ -197,11 +365,15 @@ class TestPeriods:
         project.save()
         response = dashboard(staff_client, start="9999-01-01", end="9999-12-31")
         months = response.context["tables"][5].figures
-        assert [(figure.label, figure.count) for figure in months] == [("9999-12", 1)]
-        assert "landed_before=9999-12-31" in months[0].url
+        assert [(figure.label, figure.count) for figure in months[-2:]] == [
+            ("9999-11", 0),
+            ("9999-12", 1),
+        ]
+        assert len(months) == 12
+        assert "landed_before=9999-12-31" in months[-1].url
 
     def test_query_count_is_bounded(self, demo, staff_client, django_assert_max_num_queries):
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(16):
             dashboard(staff_client, start="2021-01-01", end="2026-12-31", size="all")
 
 
@@ -214,12 +386,15 @@ class TestExport:
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
         assert ["落地亿元以上项目（个）", "10", "9", "1"] in rows
         assert ["总投资（亿元）", "45.32", "49.93", "-4.61"] in rows
-        for title in ["按产业", "按园区（含下级园区）", "按月份"]:
+        for title in ["按产业", "按园区（含下级园区）", "按月份", "按产业和来源区域"]:
             assert [title] in rows
 
     def test_xlsx_has_a_sheet_per_table(self, demo, staff_client):
         response = staff_client.get("/", {**JAN_APR_2025, "_export": "xlsx"})
         workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-        assert len(workbook.sheetnames) == 7
+        assert len(workbook.sheetnames) == 8
         overview = list(workbook["概况"].iter_rows(values_only=True))
         assert overview[1][:2] == ("落地亿元以上项目（个）", 10)
+        header, *crossed = workbook["按产业和来源区域"].iter_rows(values_only=True)
+        assert header[0] == "产业" and "长三角" in header
+        assert sum(sum(row[1:]) for row in crossed) == 10

@@ -186,7 +186,9 @@ def list_targets() -> list[Target]:
 
 def dashboard_target() -> Target:
     """The dashboard, whose exports are the same address with ``_export``."""
-    parameters = {name: form_values(field) for name, field in dashboard.PeriodForm().fields.items()}
+    parameters = {
+        name: form_values(field) for name, field in dashboard.PeriodForm.base_fields.items()
+    }
     return Target(reverse("home"), {**parameters, "_export": EXPORTS}, DASHBOARD_QUERIES)
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from projects import services
 from projects.models import (
@@ -451,6 +451,65 @@ class TestDueAndOverdue:
         assert lease in LeaseAgreement.objects.overdue(date(2026, 12, 2))
 
 
+class TestAttention:
+    def test_it_is_the_overdue_and_the_due_soon_together(self, demo):
+        for today in (date(2025, 6, 1), date(2026, 11, 27), date(2027, 3, 1)):
+            attention = set(LeaseAgreement.objects.needing_attention(90, today))
+            due = set(LeaseAgreement.objects.due_within(90, today))
+            overdue = set(LeaseAgreement.objects.overdue(today))
+            assert attention == due | overdue
+            if today == date(2026, 11, 27):
+                assert due - overdue and overdue - due
+
+    def test_the_next_deadline_is_the_date_that_lists_the_lease(self, lease, fixed_today):
+        # The project has not started: its 开工 deadline, 2022-07-10, passed long ago.
+        deadline = lease.next_deadline(fixed_today)
+        assert (deadline.label, deadline.when) == ("开工期限", date(2022, 7, 10))
+        assert deadline.days_left == -(fixed_today - date(2022, 7, 10)).days
+        assert deadline.overdue
+        assert deadline.distance() == f"逾期{-deadline.days_left}天"
+
+    def test_days_left_today_and_ahead(self, lease, fixed_today):
+        InvestmentProject.objects.filter(pk=lease.project_id).update(
+            started_date=date(2022, 6, 1),
+            completed_date=date(2023, 12, 1),
+            production_date=date(2024, 3, 1),
+        )
+        lease.refresh_from_db()
+        deadline = lease.next_deadline(fixed_today)
+        assert (deadline.label, deadline.when, deadline.days_left) == (
+            "租期届满",
+            date(2027, 1, 10),
+            44,
+        )
+        assert deadline.distance() == "还有44天"
+        assert lease.next_deadline(date(2027, 1, 10)).distance() == "今天到期"
+        with translation.override("en"):
+            assert deadline.distance() == "44 days left"
+            assert lease.next_deadline(date(2027, 1, 11)).distance() == "1 day overdue"
+
+    def test_a_closed_lease_has_no_next_deadline(self, lease, fixed_today):
+        services.decide(
+            assess(lease, tax="100"),
+            kind=Decision.Kind.RECLAIM,
+            decided_on=date(2026, 11, 20),
+            reason="…",
+        )
+        lease.refresh_from_db()
+        assert lease.next_deadline(fixed_today) is None
+        annotated = LeaseAgreement.objects.with_next_date().get(pk=lease.pk)
+        assert annotated.next_date is None
+
+    def test_the_database_finds_the_same_next_date(self, demo):
+        leases = LeaseAgreement.objects.select_related("project").with_next_date()
+        checked = 0
+        for lease in leases:
+            deadline = lease.next_deadline(date(2026, 11, 27))
+            assert lease.next_date == (deadline.when if deadline else None), lease
+            checked += deadline is not None
+        assert checked > 10
+
+
 class TestConstraints:
     def test_one_active_lease_per_parcel(self, lease):
         second = LeaseAgreement(
@@ -516,6 +575,51 @@ class TestPages:
         )
         overdue = staff_client.get("/leases/", {"overdue": "true"})
         assert overdue.context["summary"]["count"] == LeaseAgreement.objects.overdue(today).count()
+
+    def test_list_filters_the_leases_needing_attention(self, demo, staff_client):
+        today = timezone.localdate()
+        response = staff_client.get("/leases/", {"attention": 90})
+        expected = set(LeaseAgreement.objects.due_within(90, today)) | set(
+            LeaseAgreement.objects.overdue(today)
+        )
+        assert response.context["summary"]["count"] == len(expected) > 0
+        assert {row.record for row in response.context["table"].rows} == expected
+        bad = staff_client.get("/leases/", {"attention": "-1"})
+        assert bad.status_code == 200 and bad.context["filter_invalid"]
+        assert "attention" in bad.context["filter"].form.errors
+
+    def test_list_shows_each_next_date_with_its_days_and_sorts_by_it(self, demo, staff_client):
+        today = timezone.localdate()
+        response = staff_client.get("/leases/", {"attention": 90, "sort": "next_date"})
+        rows = [row.record for row in response.context["table"].rows]
+        deadlines = [lease.next_deadline(today) for lease in rows]
+        assert [deadline.when for deadline in deadlines] == sorted(
+            deadline.when for deadline in deadlines
+        )
+        for deadline in deadlines:
+            assert f"{deadline.when:%Y-%m-%d} {deadline.label}" in response.text
+            assert deadline.distance() in response.text
+
+    def test_home_lists_the_leases_needing_attention(self, demo, staff_client):
+        today = timezone.localdate()
+        response = staff_client.get("/")
+        listed = response.context["attention"]
+        expected = LeaseAgreement.objects.needing_attention(90, today)
+        assert [lease for lease, _deadline in listed] == sorted(
+            expected, key=lambda lease: (lease.next_deadline(today).when, lease.pk)
+        )
+        assert any(deadline.overdue for _lease, deadline in listed)
+        assert any(not deadline.overdue for _lease, deadline in listed)
+        for lease, deadline in listed:
+            assert deadline == lease.next_deadline(today)
+            assert deadline.when <= today + timedelta(days=90)
+            assert f"{deadline.when:%Y-%m-%d} {deadline.label}" in response.text
+            assert f'data-days="{deadline.days_left}">{deadline.distance()}<' in response.text
+        link = "/leases/?attention=90&amp;sort=next_date"
+        assert link in response.text
+        listing = staff_client.get("/leases/", {"attention": 90, "sort": "next_date"})
+        assert listing.context["summary"]["count"] == response.context["attention_count"]
+        assert f"查看全部 {len(listed)} 份" in response.text
 
     def test_list_filters_status_and_bad_input(self, demo, staff_client):
         response = staff_client.get("/leases/", {"status": "reclaimed"})
@@ -605,13 +709,6 @@ class TestPages:
     def test_unknown_action_is_a_bad_request(self, lease, staff_client):
         response = staff_client.post(reverse("projects:lease", args=[lease.pk]), {"action": "drop"})
         assert response.status_code == 400
-
-    def test_home_shows_leases_due_soon(self, demo, staff_client):
-        response = staff_client.get("/")
-        due = LeaseAgreement.objects.due_within(90, timezone.localdate())
-        assert due.exists()
-        for lease in due[:5]:
-            assert lease.get_absolute_url() in response.text
 
     def test_lease_pages_query_count_is_bounded(
         self, demo, staff_client, django_assert_max_num_queries

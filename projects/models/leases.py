@@ -7,6 +7,7 @@ Targets are data on each agreement: no single Zhejiang rule fixes them.
 """
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -14,9 +15,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrPromise
 from simple_history.models import HistoricalRecords
 
@@ -71,6 +73,28 @@ class Direction(models.TextChoices):
         return actual >= target if self == Direction.AT_LEAST else actual <= target
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A date a lease has still to meet, seen from a given day."""
+
+    label: StrPromise
+    when: date
+    days_left: int  # below zero once the date has passed
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    def distance(self) -> str:
+        """How far the date is from the day it is seen from, in days."""
+        days = abs(self.days_left)
+        if self.overdue:
+            return ngettext("逾期%(days)d天", "逾期%(days)d天", days) % {"days": days}
+        if days == 0:
+            return gettext("今天到期")
+        return ngettext("还有%(days)d天", "还有%(days)d天", days) % {"days": days}
+
+
 class LeaseQuerySet(models.QuerySet):
     """The questions land staff ask about leases."""
 
@@ -78,27 +102,30 @@ class LeaseQuerySet(models.QuerySet):
         """Leases not yet converted or reclaimed."""
         return self.filter(status__in=LeaseAgreement.ACTIVE_STATUSES)
 
+    @staticmethod
+    def pending_dates() -> list[tuple[str, Q]]:
+        """Each date an active lease must meet, with the condition that it is not met yet:
+        the end of the term (superseded by the new deadline while in remediation), the
+        开工 / 竣工 / 投产 deadlines while the project has not reached that stage, and a
+        remediation deadline while in remediation."""
+        remediation = Q(status=LeaseAgreement.Status.REMEDIATION)
+        return [
+            ("end_date", ~remediation),
+            ("start_deadline", Q(project__started_date__isnull=True)),
+            ("completion_deadline", Q(project__completed_date__isnull=True)),
+            ("production_deadline", Q(project__production_date__isnull=True)),
+            ("remediation_deadline", remediation),
+        ]
+
     def deadline_conditions(self, before: date, after: date | None = None) -> Q:
-        """Active leases with a date to meet in (after, before] that is not met yet.
-
-        The dates: the end of the term (superseded by the new deadline while in
-        remediation), the 开工 / 竣工 / 投产 deadlines while the project has not reached
-        that stage, and a remediation deadline while in remediation.
-        """
-
-        def within(field: str) -> Q:
-            condition = Q(**{f"{field}__lte": before})
+        """Leases with a date to meet in (after, before] that is not met yet."""
+        conditions = Q()
+        for field, pending in self.pending_dates():
+            within = Q(**{f"{field}__lte": before})
             if after is not None:
-                condition &= Q(**{f"{field}__gt": after})
-            return condition
-
-        return (
-            (within("end_date") & ~Q(status=LeaseAgreement.Status.REMEDIATION))
-            | (within("start_deadline") & Q(project__started_date__isnull=True))
-            | (within("completion_deadline") & Q(project__completed_date__isnull=True))
-            | (within("production_deadline") & Q(project__production_date__isnull=True))
-            | (within("remediation_deadline") & Q(status=LeaseAgreement.Status.REMEDIATION))
-        )
+                within &= Q(**{f"{field}__gt": after})
+            conditions |= within & pending
+        return conditions
 
     def due_within(self, days: int, today: date) -> "LeaseQuerySet":
         """Active leases with a date to meet from today to ``days`` days ahead, both included."""
@@ -109,6 +136,24 @@ class LeaseQuerySet(models.QuerySet):
     def overdue(self, today: date) -> "LeaseQuerySet":
         """Active leases with a date that passed before today and was not met."""
         return self.active().filter(self.deadline_conditions(today - timedelta(days=1)))
+
+    def needing_attention(self, days: int, today: date) -> "LeaseQuerySet":
+        """The overdue leases and those due within ``days`` days, together: the active
+        leases with a date not met by ``days`` days ahead."""
+        return self.active().filter(self.deadline_conditions(today + timedelta(days=days)))
+
+    def with_next_date(self) -> "LeaseQuerySet":
+        """Annotate ``next_date``: the earliest date an active lease has still to meet,
+        passed or not (what ``LeaseAgreement.next_deadline`` reads); empty for a closed one."""
+        active = Q(status__in=LeaseAgreement.ACTIVE_STATUSES)
+        # SQLite's MIN() of several values is NULL if one is: each missing date is the last
+        # day instead, which then means none.
+        never = Value(date.max, output_field=models.DateField())
+        dates = [
+            Coalesce(Case(When(active & pending, then=F(field))), never)
+            for field, pending in self.pending_dates()
+        ]
+        return self.annotate(next_date=NullIf(Least(*dates), never))
 
 
 # Named at module level, where django-stubs can read the class from_queryset() makes.
@@ -239,6 +284,15 @@ class LeaseAgreement(RecordPage, models.Model):
             ((label, when) for label, when, pending in candidates if when and pending),
             key=lambda item: item[1],
         )
+
+    def next_deadline(self, today: date) -> Deadline | None:
+        """The earliest date still to be met, passed or not: the date that puts the lease
+        among the overdue or the due soon; None for a lease with none."""
+        upcoming = self.upcoming_dates()
+        if not upcoming:
+            return None
+        label, when = upcoming[0]
+        return Deadline(label, when, (when - today).days)
 
     def rent_paid_wan(self, until: date) -> Decimal:
         """Rent paid from the start to ``until``, by whole months, at most the full term."""

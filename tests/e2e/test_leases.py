@@ -7,7 +7,7 @@ from projects.models import LandParcel, LeaseAgreement
 
 def test_assess_and_decide_a_lease_due_soon(demo_ledger, logged_in_page):
     page = logged_in_page
-    due = page.get_by_role("region", name="先租后供：90天内到期或到期限")
+    due = page.get_by_role("region", name="先租后供：需关注")
     due.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="记录考核")).to_be_visible()
     lease = LeaseAgreement.objects.get(pk=int(page.url.rstrip("/").split("/")[-1]))
