@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.models import (
@@ -54,7 +53,7 @@ def record_assessment(
     """Record an assessment from reported figures and judge every target of the lease.
 
     Each indicator is computed with the parcel's area as it is today, which the assessment
-    keeps; a figure an indicator needs but that was not reported fails that indicator.
+    keeps. Every figure a target is computed from must be reported (``Assessment``).
     """
     unknown = set(figures) - set(ASSESSMENT_FIGURES)
     if unknown:
@@ -73,13 +72,6 @@ def record_assessment(
         if not targets:
             raise ValidationError(
                 _("协议尚未设定考核指标，请先在协议中填写目标值。"), code="no_targets"
-            )
-        if assessed_on < lease.start_date or assessed_on > timezone.localdate():
-            raise ValidationError(
-                {
-                    "assessed_on": _("考核日期应在租赁起始日期（%(start)s）和今天之间。")
-                    % {"start": lease.start_date.isoformat()}
-                }
             )
         assessment = Assessment(
             lease=lease,
@@ -114,6 +106,7 @@ def decide(
     the lease says so, the lease becomes 已转出让 and a leased parcel 已供地.
     整改延期 needs a failed assessment and a later deadline; the lease enters remediation.
     收回 needs a failed assessment; the lease becomes 已收回 and the parcel returns to 储备.
+    A missing price or deadline, and dates out of order, are refused by ``Decision``.
     """
     with transaction.atomic():
         lease = locked_lease(assessment.lease)
@@ -127,8 +120,6 @@ def decide(
                 params={"latest": latest.assessed_on.isoformat()},
                 code="not_latest",
             )
-        if decided_on < assessment.assessed_on:
-            raise ValidationError({"decided_on": _("决定日期不能早于考核日期。")})
         passed = assessment.passed
         decision = Decision(
             assessment=assessment,
@@ -143,8 +134,6 @@ def decide(
                 raise ValidationError(
                     _("考核未全部达标，不能转为出让。可以整改延期或收回。"), code="not_passed"
                 )
-            if transfer_price_wan is None:
-                raise ValidationError({"transfer_price_wan": _("转为出让须填写出让价款。")})
             decision.transfer_price_wan = transfer_price_wan
             decision.rent_deduction_wan = (
                 lease.rent_paid_wan(decided_on) if lease.rent_deductible else Decimal(0)
@@ -156,8 +145,6 @@ def decide(
         elif kind == Decision.Kind.REMEDIATE:
             if passed:
                 raise ValidationError(_("考核已全部达标，无需整改。"), code="passed")
-            if new_deadline is None or new_deadline <= decided_on:
-                raise ValidationError({"new_deadline": _("整改期限须晚于决定日期。")})
             decision.new_deadline = new_deadline
             lease.status = LeaseAgreement.Status.REMEDIATION
             lease.remediation_deadline = new_deadline

@@ -82,7 +82,7 @@ def lease(demo, fixed_today):
     return lease
 
 
-def assess(lease, *, tax="1250", investment="15000", floor="40000", on=date(2026, 11, 1)):
+def assess(lease, *, tax="1250", investment="15000", floor="40000", on=date(2026, 11, 1), **more):
     """Record a term-end assessment: by default exactly on every target of the fixture."""
     return services.record_assessment(
         lease,
@@ -92,6 +92,7 @@ def assess(lease, *, tax="1250", investment="15000", floor="40000", on=date(2026
         fixed_investment_wan=Decimal(investment),
         tax_wan=Decimal(tax),
         floor_area_m2=Decimal(floor),
+        **more,
     )
 
 
@@ -142,29 +143,56 @@ class TestIndicators:
             direction="at_most",
             target_value=Decimal("0.05"),
         )
-        assessment = services.record_assessment(
-            lease,
-            kind=Assessment.Kind.ANNUAL,
-            assessed_on=date(2026, 10, 1),
-            assessor="县经济商务局",
-            output_wan=Decimal("20000"),
-            energy_tce=Decimal("1000"),
-        )
+        assessment = assess(lease, output_wan=Decimal("20000"), energy_tce=Decimal("1000"))
         assert results(assessment)[Indicator.ENERGY_PER_OUTPUT].passed  # 0.05 ≤ 0.05
         assert results(assessment)[Indicator.ENERGY_PER_OUTPUT].margin == 0
 
-    def test_a_missing_figure_fails_its_indicator(self, lease):
-        assessment = services.record_assessment(
-            lease,
-            kind=Assessment.Kind.ANNUAL,
-            assessed_on=date(2026, 10, 1),
-            assessor="县经济商务局",
-            tax_wan=Decimal("2000"),
+    def test_a_figure_a_target_needs_is_required_beside_its_field(self, lease):
+        LeaseTarget.objects.create(
+            lease=lease, indicator=Indicator.RD_SHARE, target_value=Decimal("3")
         )
-        computed = results(assessment)
-        assert computed[Indicator.INVESTMENT_INTENSITY].actual_value is None
-        assert not computed[Indicator.INVESTMENT_INTENSITY].passed
-        assert computed[Indicator.TAX_PER_MU].passed
+        with pytest.raises(ValidationError) as error:
+            services.record_assessment(
+                lease,
+                kind=Assessment.Kind.ANNUAL,
+                assessed_on=date(2026, 10, 1),
+                assessor="县经济商务局",
+                tax_wan=Decimal("2000"),
+                rd_expense_wan=Decimal("600"),
+            )
+        # R&D share is R&D spending over output: both figures are needed.
+        assert set(error.value.message_dict) == {
+            "fixed_investment_wan",
+            "floor_area_m2",
+            "output_wan",
+        }
+        assert "投资强度" in error.value.message_dict["fixed_investment_wan"][0]
+        assert not lease.assessments.exists()
+
+    def test_a_figure_no_target_needs_may_be_left_blank(self, lease):
+        assessment = assess(lease)
+        assert assessment.output_wan is None and assessment.energy_tce is None
+        assert assessment.passed
+
+    def test_a_blank_assessment_form_is_refused_and_cannot_lead_to_reclaiming(
+        self, lease, staff_client
+    ):
+        url = reverse("projects:lease", args=[lease.pk])
+        response = staff_client.post(
+            url,
+            {
+                "action": "assess",
+                "assess-kind": "term_end",
+                "assess-assessed_on": "2026-11-01",
+                "assess-assessor": "联合考核组",
+            },
+        )
+        assert response.status_code == 200
+        errors = response.context["assess_form"].errors
+        assert set(errors) == {"fixed_investment_wan", "tax_wan", "floor_area_m2"}
+        assert "须填写年度税收（万元）" in errors["tax_wan"][0]
+        assert not lease.assessments.exists()
+        assert not response.context["can_decide"]
 
     @pytest.mark.parametrize("area", [None, Decimal(0)])
     def test_parcel_without_area_is_refused_with_a_message(self, lease, area):
@@ -574,6 +602,63 @@ class TestPages:
         assert "我想转为出让" in response.text
         lease.refresh_from_db()
         assert lease.status == LeaseAgreement.Status.ASSESSING
+
+    @pytest.mark.parametrize(
+        "kind, tax, field, message",
+        [
+            ("convert", "1250", "transfer_price_wan", "转为出让须填写出让价款。"),
+            ("remediate", "100", "new_deadline", "整改延期须填写整改期限。"),
+        ],
+    )
+    def test_a_decision_without_what_it_needs_says_so_beside_the_field(
+        self, lease, staff_client, kind, tax, field, message
+    ):
+        assess(lease, tax=tax)
+        response = staff_client.post(
+            reverse("projects:lease", args=[lease.pk]),
+            {
+                "action": "decide",
+                "decide-kind": kind,
+                "decide-decided_on": "2026-11-20",
+                "decide-reason": "考核结果",
+            },
+        )
+        assert response.status_code == 200
+        form = response.context["decide_form"]
+        assert form.errors[field] == [message]
+        assert not form.non_field_errors()
+        assert "decision_" not in response.text
+        assert not Decision.objects.filter(assessment__lease=lease).exists()
+
+    def test_dates_after_today_are_refused_beside_the_field(self, lease, staff_client, fixed_today):
+        url = reverse("projects:lease", args=[lease.pk])
+        tomorrow = (fixed_today + timedelta(days=1)).isoformat()
+        response = staff_client.post(
+            url,
+            {
+                "action": "assess",
+                "assess-kind": "term_end",
+                "assess-assessed_on": tomorrow,
+                "assess-assessor": "联合考核组",
+                "assess-fixed_investment_wan": "15000",
+                "assess-tax_wan": "100",
+                "assess-floor_area_m2": "40000",
+            },
+        )
+        assert response.context["assess_form"].errors == {
+            "assessed_on": ["不能晚于今天（2026-11-27）。"]
+        }
+        assess(lease, tax="100")
+        decision = {"action": "decide", "decide-kind": "reclaim", "decide-reason": "不达标"}
+        response = staff_client.post(url, {**decision, "decide-decided_on": tomorrow})
+        assert response.context["decide_form"].errors == {
+            "decided_on": ["不能晚于今天（2026-11-27）。"]
+        }
+        response = staff_client.post(url, {**decision, "decide-decided_on": "2026-10-31"})
+        assert response.context["decide_form"].errors == {
+            "decided_on": ["决定日期不能早于考核日期（2026-11-01）。"]
+        }
+        assert not Decision.objects.filter(assessment__lease=lease).exists()
 
     def test_bad_figures_are_shown_next_to_the_field(self, lease, staff_client):
         response = staff_client.post(
