@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from projects.models import (
     Assessment,
@@ -21,6 +22,10 @@ from projects.models import (
     LeaseAgreement,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
+
+# The reason the history of a project gives for the reclamation of its land. It is
+# stored as written here and translated when shown (``projects.history``).
+LAND_TAKEN_BACK = gettext_noop("先租后供用地收回")
 
 
 def locked_lease(lease: LeaseAgreement) -> LeaseAgreement:
@@ -105,7 +110,8 @@ def decide(
     转为出让 needs a passed assessment and a transfer price; the rent paid is deducted when
     the lease says so, the lease becomes 已转出让 and a leased parcel 已供地.
     整改延期 needs a failed assessment and a later deadline; the lease enters remediation.
-    收回 needs a failed assessment; the lease becomes 已收回 and the parcel returns to 储备.
+    收回 needs a failed assessment; the lease becomes 已收回, the parcel returns to 储备 and
+    the project gives it up (``take_back_land``).
     A missing price or deadline, and dates out of order, are refused by ``Decision``.
     """
     with transaction.atomic():
@@ -159,4 +165,26 @@ def decide(
         decision.save()
         lease.save(update_fields=["status", "remediation_deadline"])
         parcel.save(update_fields=["status", "price_wan"])
+        if kind == Decision.Kind.RECLAIM:
+            take_back_land(lease)
     return decision
+
+
+def take_back_land(lease: LeaseAgreement) -> None:
+    """Carry the reclamation (收回) of a lease through to its project.
+
+    The project no longer uses the parcel. From the decision on, it counts as a leased
+    manufacturing project (租赁制造业项目, as the dashboard and the projects list count
+    them) only while it holds another lease that was not reclaimed. Its history records
+    the change, with the reason.
+    """
+    project = lease.project
+    project.parcels.remove(lease.parcel)
+    project.leased_manufacturing = (
+        project.leased_manufacturing
+        and project.leases.exclude(status=LeaseAgreement.Status.RECLAIMED).exists()
+    )
+    # django-simple-history's documented way to give a save its reason, an attribute that
+    # no model declares.
+    project._change_reason = LAND_TAKEN_BACK  # type: ignore[attr-defined]
+    project.save(update_fields=["leased_manufacturing"])

@@ -214,6 +214,9 @@ class ProjectDetailView(RecordView):
         context.update(
             parcels=self.related(ParcelListView, "parcels", ["projects"], projects=project),
             leases=self.related(LeaseListView, "leases", ["project", "company"], project=project),
+            reclaims=Decision.objects.filter(
+                kind=Decision.Kind.RECLAIM, assessment__lease__project=project
+            ).select_related("assessment__lease__parcel"),
         )
         return context
 

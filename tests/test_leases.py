@@ -20,6 +20,7 @@ from projects.models import (
     LeaseAgreement,
     LeaseTarget,
     Park,
+    ProjectParcel,
 )
 from projects.models.leases import add_years, months_between
 
@@ -336,6 +337,7 @@ class TestDecisions:
     def test_reclaim_returns_the_parcel_to_the_reserve_and_flags_the_project(
         self, lease, staff_client
     ):
+        ProjectParcel.objects.create(project=lease.project, parcel=lease.parcel)
         services.decide(
             assess(lease, tax="100"),
             kind=Decision.Kind.RECLAIM,
@@ -347,7 +349,68 @@ class TestDecisions:
         assert lease.status == LeaseAgreement.Status.RECLAIMED
         assert lease.parcel.status == LandParcel.Status.RESERVE
         page = staff_client.get(lease.project.get_absolute_url())
-        assert "已收回" in page.text
+        assert "本项目的先租后供用地已于2026-11-20决定收回" in page.text
+        assert page.context["parcels"].paginator.count == 0
+        (latest, *_older) = page.context["history"]
+        assert latest.reason == "先租后供用地收回"
+        assert latest.fields == [("租赁制造业项目", "是", "否")]
+        parcel_page = staff_client.get(lease.parcel.get_absolute_url())
+        assert parcel_page.context["projects"].paginator.count == 0
+        assert "尚无项目使用本地块" in parcel_page.text
+
+    def test_the_project_page_says_so_in_english(self, lease, staff_client):
+        services.decide(
+            assess(lease, tax="100"),
+            kind=Decision.Kind.RECLAIM,
+            decided_on=date(2026, 11, 20),
+            reason="不达标",
+        )
+        page = staff_client.get(lease.project.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        assert "reclaimed by a decision of 2026-11-20" in page.text
+        assert "Lease-first land reclaimed" in page.text
+
+    def test_a_reclaimed_project_no_longer_counts_as_leased_manufacturing(
+        self, lease, staff_client
+    ):
+        def leased_card() -> int:
+            response = staff_client.get("/", {"start": "2025-01-01", "end": "2025-04-30"})
+            return response.context["cards"]["leased"]["count"]
+
+        assert leased_card() == 37  # the demo's 36 and this lease's project
+        services.decide(
+            assess(lease, tax="100"),
+            kind=Decision.Kind.RECLAIM,
+            decided_on=date(2026, 11, 20),
+            reason="不达标",
+        )
+        assert leased_card() == 36
+        lease.project.refresh_from_db()
+        assert not lease.project.leased_manufacturing
+
+    def test_a_project_that_still_leases_other_land_still_counts(self, lease, staff_client):
+        other = LandParcel.objects.create(
+            code="测试2022-2号",
+            park=lease.parcel.park,
+            area_m2=FIFTY_MU,
+            supply_mode=LandParcel.SupplyMode.LEASE_FIRST,
+            status=LandParcel.Status.LEASED,
+        )
+        LeaseAgreement.objects.create(
+            parcel=other,
+            project=lease.project,
+            start_date=date(2023, 1, 1),
+            annual_rent_wan=Decimal("40"),
+        )
+        services.decide(
+            assess(lease, tax="100"),
+            kind=Decision.Kind.RECLAIM,
+            decided_on=date(2026, 11, 20),
+            reason="不达标",
+        )
+        lease.project.refresh_from_db()
+        assert lease.project.leased_manufacturing
+        latest = lease.project.history.latest()
+        assert latest.history_change_reason == "先租后供用地收回"
 
     @pytest.mark.parametrize("kind", [Decision.Kind.REMEDIATE, Decision.Kind.RECLAIM])
     def test_a_passed_assessment_cannot_be_remediated_or_reclaimed(self, lease, kind):

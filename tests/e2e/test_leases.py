@@ -38,6 +38,9 @@ def test_assess_and_decide_a_lease_due_soon(demo_ledger, logged_in_page):
     decide.get_by_role("button", name="记录决定").click()
 
     expect(page.locator("h1")).to_contain_text("已收回")
+    page.get_by_role("link", name=lease.project.name).first.click()
+    expect(page.get_by_role("status")).to_contain_text("决定收回")
+    page.go_back()
     page.get_by_role("link", name=lease.parcel.code).first.click()
     expect(page.get_by_text("储备", exact=True)).to_be_visible()
     lease.refresh_from_db()
