@@ -4,8 +4,10 @@ from collections.abc import Iterable
 from typing import Any, TypedDict
 
 from django.contrib import admin
-from django.db.models import Count, Model, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Model, QuerySet, UniqueConstraint
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
 from django.utils.html import format_html
@@ -33,6 +35,7 @@ from projects.models import (
     Sector,
     SizeTier,
 )
+from projects.models.fields import ConstraintErrorsOnFields
 from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
 from projects.versioning import VersionedModelForm
 
@@ -79,6 +82,38 @@ class LedgerAdmin(SimpleHistoryAdmin):
                 word = unescape_string_literal(word)
             queryset = search.matching(queryset, tuple(self.get_search_fields(request)), word)
         return queryset, False
+
+
+class RepeatedRowsFormSet(BaseInlineFormSet):
+    """An inline that marks a row repeating another beside the field that repeats.
+
+    Django's own check marks the whole row, under a message naming every field of the
+    unique constraint; the model's ``constraint_fields`` name the one to change (the
+    indicator of a second target, the parcel of a second link).
+    """
+
+    model: type[ConstraintErrorsOnFields]
+
+    def clean(self) -> None:
+        for constraint in self.model._meta.constraints:
+            field = self.model.constraint_fields.get(constraint.name)
+            if field is None or not isinstance(constraint, UniqueConstraint):
+                continue
+            seen = set()
+            for form in self.forms:
+                if not form.is_valid() or form in self.deleted_forms:
+                    continue
+                # Every row has the same parent, which may not be saved yet.
+                row = tuple(
+                    form.cleaned_data.get(name)
+                    for name in constraint.fields
+                    if name != self.fk.name
+                )
+                if row in seen:
+                    message = constraint.get_violation_error_message()
+                    form.add_error(field, ValidationError(message, code="unique"))
+                seen.add(row)
+        super().clean()
 
 
 class SizeTierListFilter(admin.SimpleListFilter):
@@ -230,6 +265,7 @@ class CompanyAdmin(LedgerImportMixin, LedgerAdmin):
 
 class ProjectParcelInline(admin.TabularInline):
     model = ProjectParcel
+    formset = RepeatedRowsFormSet
     autocomplete_fields = ["parcel"]
     extra = 0
 
@@ -304,6 +340,7 @@ class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
 
 class LeaseTargetInline(admin.TabularInline):
     model = LeaseTarget
+    formset = RepeatedRowsFormSet
     extra = 0
 
 

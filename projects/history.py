@@ -19,11 +19,13 @@ Difference = tuple[models.Field, str, str]
 
 @dataclass
 class Change:
-    """One save of a record: who, when, and each field's value before and after."""
+    """One save of a record: who, when, why if the save was given a reason, and each
+    field's value before and after."""
 
     when: datetime
     who: str
     kind: str  # "+" created, "~" changed, "-" deleted
+    reason: str = ""
     fields: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -95,11 +97,16 @@ def recorded_fields(record: models.Model) -> list[models.Field]:
 
 
 def saved(version: Any) -> Change:
-    """A history record as a change, without its fields: who saved, when and how."""
+    """A history record as a change, without its fields: who saved, when, how and why.
+
+    A reason is stored as the code wrote it, in Chinese, and shown in the reader's language
+    when the catalogue has it (``services.LAND_TAKEN_BACK``).
+    """
     return Change(
         when=version.history_date,
         who=version.history_user.get_username() if version.history_user else _("系统"),
         kind=version.history_type,
+        reason=_(version.history_change_reason) if version.history_change_reason else "",
     )
 
 

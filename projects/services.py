@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from projects.models import (
     Assessment,
@@ -22,6 +22,10 @@ from projects.models import (
     LeaseAgreement,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
+
+# The reason the history of a project gives for the reclamation of its land. It is
+# stored as written here and translated when shown (``projects.history``).
+LAND_TAKEN_BACK = gettext_noop("先租后供用地收回")
 
 
 def locked_lease(lease: LeaseAgreement) -> LeaseAgreement:
@@ -54,7 +58,7 @@ def record_assessment(
     """Record an assessment from reported figures and judge every target of the lease.
 
     Each indicator is computed with the parcel's area as it is today, which the assessment
-    keeps; a figure an indicator needs but that was not reported fails that indicator.
+    keeps. Every figure a target is computed from must be reported (``Assessment``).
     """
     unknown = set(figures) - set(ASSESSMENT_FIGURES)
     if unknown:
@@ -73,13 +77,6 @@ def record_assessment(
         if not targets:
             raise ValidationError(
                 _("协议尚未设定考核指标，请先在协议中填写目标值。"), code="no_targets"
-            )
-        if assessed_on < lease.start_date or assessed_on > timezone.localdate():
-            raise ValidationError(
-                {
-                    "assessed_on": _("考核日期应在租赁起始日期（%(start)s）和今天之间。")
-                    % {"start": lease.start_date.isoformat()}
-                }
             )
         assessment = Assessment(
             lease=lease,
@@ -113,7 +110,9 @@ def decide(
     转为出让 needs a passed assessment and a transfer price; the rent paid is deducted when
     the lease says so, the lease becomes 已转出让 and a leased parcel 已供地.
     整改延期 needs a failed assessment and a later deadline; the lease enters remediation.
-    收回 needs a failed assessment; the lease becomes 已收回 and the parcel returns to 储备.
+    收回 needs a failed assessment; the lease becomes 已收回, the parcel returns to 储备 and
+    the project gives it up (``take_back_land``).
+    A missing price or deadline, and dates out of order, are refused by ``Decision``.
     """
     with transaction.atomic():
         lease = locked_lease(assessment.lease)
@@ -127,8 +126,6 @@ def decide(
                 params={"latest": latest.assessed_on.isoformat()},
                 code="not_latest",
             )
-        if decided_on < assessment.assessed_on:
-            raise ValidationError({"decided_on": _("决定日期不能早于考核日期。")})
         passed = assessment.passed
         decision = Decision(
             assessment=assessment,
@@ -143,8 +140,6 @@ def decide(
                 raise ValidationError(
                     _("考核未全部达标，不能转为出让。可以整改延期或收回。"), code="not_passed"
                 )
-            if transfer_price_wan is None:
-                raise ValidationError({"transfer_price_wan": _("转为出让须填写出让价款。")})
             decision.transfer_price_wan = transfer_price_wan
             decision.rent_deduction_wan = (
                 lease.rent_paid_wan(decided_on) if lease.rent_deductible else Decimal(0)
@@ -156,8 +151,6 @@ def decide(
         elif kind == Decision.Kind.REMEDIATE:
             if passed:
                 raise ValidationError(_("考核已全部达标，无需整改。"), code="passed")
-            if new_deadline is None or new_deadline <= decided_on:
-                raise ValidationError({"new_deadline": _("整改期限须晚于决定日期。")})
             decision.new_deadline = new_deadline
             lease.status = LeaseAgreement.Status.REMEDIATION
             lease.remediation_deadline = new_deadline
@@ -172,4 +165,26 @@ def decide(
         decision.save()
         lease.save(update_fields=["status", "remediation_deadline"])
         parcel.save(update_fields=["status", "price_wan"])
+        if kind == Decision.Kind.RECLAIM:
+            take_back_land(lease)
     return decision
+
+
+def take_back_land(lease: LeaseAgreement) -> None:
+    """Carry the reclamation (收回) of a lease through to its project.
+
+    The project no longer uses the parcel. From the decision on, it counts as a leased
+    manufacturing project (租赁制造业项目, as the dashboard and the projects list count
+    them) only while it holds another lease that was not reclaimed. Its history records
+    the change, with the reason.
+    """
+    project = lease.project
+    project.parcels.remove(lease.parcel)
+    project.leased_manufacturing = (
+        project.leased_manufacturing
+        and project.leases.exclude(status=LeaseAgreement.Status.RECLAIMED).exists()
+    )
+    # django-simple-history's documented way to give a save its reason, an attribute that
+    # no model declares.
+    project._change_reason = LAND_TAKEN_BACK  # type: ignore[attr-defined]
+    project.save(update_fields=["leased_manufacturing"])

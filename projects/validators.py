@@ -1,9 +1,11 @@
 """Rules for the ledger's text: no control characters, and the 统一社会信用代码 (unified
-social credit code, GB 32100-2015)."""
+social credit code, GB 32100-2015); and for dates of what has already happened."""
 
 import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Control characters other than tab and line breaks: invisible on a page, and a spreadsheet
@@ -66,4 +68,15 @@ def validate_credit_code(value: str) -> None:
         raise ValidationError(
             _("统一社会信用代码校验位不符，请逐位核对。"),
             code="credit_code_check",
+        )
+
+
+def validate_not_in_future(value: date) -> None:
+    """Refuse a date after today, for what has already happened (an assessment, a decision)."""
+    today = timezone.localdate()
+    if value > today:
+        raise ValidationError(
+            _("不能晚于今天（%(today)s）。"),
+            code="future_date",
+            params={"today": today.isoformat()},
         )

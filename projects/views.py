@@ -38,7 +38,15 @@ from projects.lists.data import per_row, rows_by_key
 from projects.lists.sheets import download
 from projects.lists.tables import ListTable
 from projects.lists.views import ObjectListView, related_table
-from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
+from projects.models import (
+    Assessment,
+    Company,
+    Decision,
+    InvestmentProject,
+    LandParcel,
+    LeaseAgreement,
+    Park,
+)
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.roles import LoggedInRequest, Viewable
 from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
@@ -221,6 +229,9 @@ class ProjectDetailView(RecordView):
         context.update(
             parcels=self.related(ParcelListView, "parcels", ["projects"], projects=project),
             leases=self.related(LeaseListView, "leases", ["project", "company"], project=project),
+            reclaims=Decision.objects.filter(
+                kind=Decision.Kind.RECLAIM, assessment__lease__project=project
+            ).select_related("assessment__lease__parcel"),
         )
         return context
 
@@ -331,7 +342,8 @@ class LeaseDetailView(RecordView):
         if not request.user.has_perm(permission):
             raise PermissionDenied
         # Each form has its own prefix: both have a "kind" field, and ids must not clash.
-        form = form_class(request.POST, prefix=action)
+        # The record it would write knows its lease, so the form checks the lease's rules.
+        form = form_class(request.POST, prefix=action, instance=self.new_record(action))
         if form.is_valid():
             try:
                 self.perform(action, form.cleaned_data)
@@ -340,6 +352,15 @@ class LeaseDetailView(RecordView):
             else:
                 return redirect(self.object)
         return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
+
+    def new_record(self, action: str) -> Assessment | Decision:
+        """The assessment of the lease, or the decision on its latest assessment, unsaved."""
+        if action == "assess":
+            return Assessment(lease=self.object)
+        return Decision(assessment=self.latest_assessment())
+
+    def latest_assessment(self) -> Assessment | None:
+        return self.object.assessments.order_by("-assessed_on", "-pk").first()
 
     def perform(self, action: str, data: dict) -> None:
         lease = self.object
@@ -358,7 +379,7 @@ class LeaseDetailView(RecordView):
                 self.request, gettext("考核已记录：%(verdict)s。") % {"verdict": verdict}
             )
         else:
-            latest = lease.assessments.order_by("-assessed_on", "-pk").first()
+            latest = self.latest_assessment()
             if latest is None:
                 raise ValidationError(gettext("尚无考核，不能作出决定。"))
             decision = services.decide(

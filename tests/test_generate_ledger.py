@@ -138,7 +138,14 @@ class TestCounts:
         assert rows[Park].filter(parent__parent__isnull=False).exists()  # 小微园 in sub-parks
         parcels = rows[LandParcel].count()
         assert 0.4 * PROJECTS < parcels < 0.9 * PROJECTS
-        assert rows[ProjectParcel].count() == parcels
+        # Every parcel is used by its project, but land taken back (收回).
+        reclaimed = rows[LeaseAgreement].filter(status=LeaseAgreement.Status.RECLAIMED)
+        assert reclaimed.exists()
+        assert rows[ProjectParcel].count() == parcels - reclaimed.count()
+        still_counted = rows[InvestmentProject].filter(
+            leases__in=reclaimed, leased_manufacturing=True
+        )
+        assert not still_counted.exists()
         assert rows[LeaseAgreement].exists()
         assert rows[LeaseTarget].count() >= 2 * rows[LeaseAgreement].count()
 

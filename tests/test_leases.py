@@ -20,6 +20,7 @@ from projects.models import (
     LeaseAgreement,
     LeaseTarget,
     Park,
+    ProjectParcel,
 )
 from projects.models.leases import add_years, months_between
 
@@ -82,7 +83,7 @@ def lease(demo, fixed_today):
     return lease
 
 
-def assess(lease, *, tax="1250", investment="15000", floor="40000", on=date(2026, 11, 1)):
+def assess(lease, *, tax="1250", investment="15000", floor="40000", on=date(2026, 11, 1), **more):
     """Record a term-end assessment: by default exactly on every target of the fixture."""
     return services.record_assessment(
         lease,
@@ -92,6 +93,7 @@ def assess(lease, *, tax="1250", investment="15000", floor="40000", on=date(2026
         fixed_investment_wan=Decimal(investment),
         tax_wan=Decimal(tax),
         floor_area_m2=Decimal(floor),
+        **more,
     )
 
 
@@ -142,29 +144,56 @@ class TestIndicators:
             direction="at_most",
             target_value=Decimal("0.05"),
         )
-        assessment = services.record_assessment(
-            lease,
-            kind=Assessment.Kind.ANNUAL,
-            assessed_on=date(2026, 10, 1),
-            assessor="县经济商务局",
-            output_wan=Decimal("20000"),
-            energy_tce=Decimal("1000"),
-        )
+        assessment = assess(lease, output_wan=Decimal("20000"), energy_tce=Decimal("1000"))
         assert results(assessment)[Indicator.ENERGY_PER_OUTPUT].passed  # 0.05 ≤ 0.05
         assert results(assessment)[Indicator.ENERGY_PER_OUTPUT].margin == 0
 
-    def test_a_missing_figure_fails_its_indicator(self, lease):
-        assessment = services.record_assessment(
-            lease,
-            kind=Assessment.Kind.ANNUAL,
-            assessed_on=date(2026, 10, 1),
-            assessor="县经济商务局",
-            tax_wan=Decimal("2000"),
+    def test_a_figure_a_target_needs_is_required_beside_its_field(self, lease):
+        LeaseTarget.objects.create(
+            lease=lease, indicator=Indicator.RD_SHARE, target_value=Decimal("3")
         )
-        computed = results(assessment)
-        assert computed[Indicator.INVESTMENT_INTENSITY].actual_value is None
-        assert not computed[Indicator.INVESTMENT_INTENSITY].passed
-        assert computed[Indicator.TAX_PER_MU].passed
+        with pytest.raises(ValidationError) as error:
+            services.record_assessment(
+                lease,
+                kind=Assessment.Kind.ANNUAL,
+                assessed_on=date(2026, 10, 1),
+                assessor="县经济商务局",
+                tax_wan=Decimal("2000"),
+                rd_expense_wan=Decimal("600"),
+            )
+        # R&D share is R&D spending over output: both figures are needed.
+        assert set(error.value.message_dict) == {
+            "fixed_investment_wan",
+            "floor_area_m2",
+            "output_wan",
+        }
+        assert "投资强度" in error.value.message_dict["fixed_investment_wan"][0]
+        assert not lease.assessments.exists()
+
+    def test_a_figure_no_target_needs_may_be_left_blank(self, lease):
+        assessment = assess(lease)
+        assert assessment.output_wan is None and assessment.energy_tce is None
+        assert assessment.passed
+
+    def test_a_blank_assessment_form_is_refused_and_cannot_lead_to_reclaiming(
+        self, lease, staff_client
+    ):
+        url = reverse("projects:lease", args=[lease.pk])
+        response = staff_client.post(
+            url,
+            {
+                "action": "assess",
+                "assess-kind": "term_end",
+                "assess-assessed_on": "2026-11-01",
+                "assess-assessor": "联合考核组",
+            },
+        )
+        assert response.status_code == 200
+        errors = response.context["assess_form"].errors
+        assert set(errors) == {"fixed_investment_wan", "tax_wan", "floor_area_m2"}
+        assert "须填写年度税收（万元）" in errors["tax_wan"][0]
+        assert not lease.assessments.exists()
+        assert not response.context["can_decide"]
 
     @pytest.mark.parametrize("area", [None, Decimal(0)])
     def test_parcel_without_area_is_refused_with_a_message(self, lease, area):
@@ -308,6 +337,7 @@ class TestDecisions:
     def test_reclaim_returns_the_parcel_to_the_reserve_and_flags_the_project(
         self, lease, staff_client
     ):
+        ProjectParcel.objects.create(project=lease.project, parcel=lease.parcel)
         services.decide(
             assess(lease, tax="100"),
             kind=Decision.Kind.RECLAIM,
@@ -319,7 +349,68 @@ class TestDecisions:
         assert lease.status == LeaseAgreement.Status.RECLAIMED
         assert lease.parcel.status == LandParcel.Status.RESERVE
         page = staff_client.get(lease.project.get_absolute_url())
-        assert "已收回" in page.text
+        assert "本项目的先租后供用地已于2026-11-20决定收回" in page.text
+        assert page.context["parcels"].paginator.count == 0
+        (latest, *_older) = page.context["history"]
+        assert latest.reason == "先租后供用地收回"
+        assert latest.fields == [("租赁制造业项目", "是", "否")]
+        parcel_page = staff_client.get(lease.parcel.get_absolute_url())
+        assert parcel_page.context["projects"].paginator.count == 0
+        assert "尚无项目使用本地块" in parcel_page.text
+
+    def test_the_project_page_says_so_in_english(self, lease, staff_client):
+        services.decide(
+            assess(lease, tax="100"),
+            kind=Decision.Kind.RECLAIM,
+            decided_on=date(2026, 11, 20),
+            reason="不达标",
+        )
+        page = staff_client.get(lease.project.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        assert "reclaimed by a decision of 2026-11-20" in page.text
+        assert "Lease-first land reclaimed" in page.text
+
+    def test_a_reclaimed_project_no_longer_counts_as_leased_manufacturing(
+        self, lease, staff_client
+    ):
+        def leased_card() -> int:
+            response = staff_client.get("/", {"start": "2025-01-01", "end": "2025-04-30"})
+            return response.context["cards"]["leased"]["count"]
+
+        assert leased_card() == 37  # the demo's 36 and this lease's project
+        services.decide(
+            assess(lease, tax="100"),
+            kind=Decision.Kind.RECLAIM,
+            decided_on=date(2026, 11, 20),
+            reason="不达标",
+        )
+        assert leased_card() == 36
+        lease.project.refresh_from_db()
+        assert not lease.project.leased_manufacturing
+
+    def test_a_project_that_still_leases_other_land_still_counts(self, lease, staff_client):
+        other = LandParcel.objects.create(
+            code="测试2022-2号",
+            park=lease.parcel.park,
+            area_m2=FIFTY_MU,
+            supply_mode=LandParcel.SupplyMode.LEASE_FIRST,
+            status=LandParcel.Status.LEASED,
+        )
+        LeaseAgreement.objects.create(
+            parcel=other,
+            project=lease.project,
+            start_date=date(2023, 1, 1),
+            annual_rent_wan=Decimal("40"),
+        )
+        services.decide(
+            assess(lease, tax="100"),
+            kind=Decision.Kind.RECLAIM,
+            decided_on=date(2026, 11, 20),
+            reason="不达标",
+        )
+        lease.project.refresh_from_db()
+        assert lease.project.leased_manufacturing
+        latest = lease.project.history.latest()
+        assert latest.history_change_reason == "先租后供用地收回"
 
     @pytest.mark.parametrize("kind", [Decision.Kind.REMEDIATE, Decision.Kind.RECLAIM])
     def test_a_passed_assessment_cannot_be_remediated_or_reclaimed(self, lease, kind):
@@ -678,6 +769,63 @@ class TestPages:
         assert "我想转为出让" in response.text
         lease.refresh_from_db()
         assert lease.status == LeaseAgreement.Status.ASSESSING
+
+    @pytest.mark.parametrize(
+        "kind, tax, field, message",
+        [
+            ("convert", "1250", "transfer_price_wan", "转为出让须填写出让价款。"),
+            ("remediate", "100", "new_deadline", "整改延期须填写整改期限。"),
+        ],
+    )
+    def test_a_decision_without_what_it_needs_says_so_beside_the_field(
+        self, lease, staff_client, kind, tax, field, message
+    ):
+        assess(lease, tax=tax)
+        response = staff_client.post(
+            reverse("projects:lease", args=[lease.pk]),
+            {
+                "action": "decide",
+                "decide-kind": kind,
+                "decide-decided_on": "2026-11-20",
+                "decide-reason": "考核结果",
+            },
+        )
+        assert response.status_code == 200
+        form = response.context["decide_form"]
+        assert form.errors[field] == [message]
+        assert not form.non_field_errors()
+        assert "decision_" not in response.text
+        assert not Decision.objects.filter(assessment__lease=lease).exists()
+
+    def test_dates_after_today_are_refused_beside_the_field(self, lease, staff_client, fixed_today):
+        url = reverse("projects:lease", args=[lease.pk])
+        tomorrow = (fixed_today + timedelta(days=1)).isoformat()
+        response = staff_client.post(
+            url,
+            {
+                "action": "assess",
+                "assess-kind": "term_end",
+                "assess-assessed_on": tomorrow,
+                "assess-assessor": "联合考核组",
+                "assess-fixed_investment_wan": "15000",
+                "assess-tax_wan": "100",
+                "assess-floor_area_m2": "40000",
+            },
+        )
+        assert response.context["assess_form"].errors == {
+            "assessed_on": ["不能晚于今天（2026-11-27）。"]
+        }
+        assess(lease, tax="100")
+        decision = {"action": "decide", "decide-kind": "reclaim", "decide-reason": "不达标"}
+        response = staff_client.post(url, {**decision, "decide-decided_on": tomorrow})
+        assert response.context["decide_form"].errors == {
+            "decided_on": ["不能晚于今天（2026-11-27）。"]
+        }
+        response = staff_client.post(url, {**decision, "decide-decided_on": "2026-10-31"})
+        assert response.context["decide_form"].errors == {
+            "decided_on": ["决定日期不能早于考核日期（2026-11-01）。"]
+        }
+        assert not Decision.objects.filter(assessment__lease=lease).exists()
 
     def test_bad_figures_are_shown_next_to_the_field(self, lease, staff_client):
         response = staff_client.post(

@@ -6,12 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from projects.models.fields import NaturalKeyManager, illustrative_flag
+from projects.models.fields import ConstraintErrorsOnFields, NaturalKeyManager, illustrative_flag
 from projects.models.pages import RecordPage
 from projects.validators import validate_credit_code, validate_plain_text
 
 
-class Company(RecordPage, models.Model):
+class Company(RecordPage, ConstraintErrorsOnFields):
     """A firm (企业) that invests in the county, identified by name and credit code."""
 
     page_view = "projects:company"
@@ -34,6 +34,7 @@ class Company(RecordPage, models.Model):
 
     objects = NaturalKeyManager()
     history = HistoricalRecords()
+    constraint_fields = {"company_credit_code_unique": "credit_code"}
 
     class Meta:
         verbose_name = _("企业")

@@ -1,13 +1,13 @@
 """Building blocks shared by the ledger's models: fields, constraints and natural keys."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from itertools import combinations
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, router
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.backends.ddl_references import Statement
 from django.db.models import F, Q
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 NON_NEGATIVE = MinValueValidator(Decimal(0), message=_("不能为负数。"))
+DATES_OUT_OF_ORDER = _("日期先后有误：后一步的日期不能早于前一步的日期。")
 
 Record = TypeVar("Record", bound=models.Model)
 NaturalKey = TypeVar("NaturalKey", bound=Callable[..., tuple[Any, ...]])
@@ -53,6 +54,7 @@ def dates_in_order_constraints(model_name: str, date_fields: tuple[str, ...]) ->
             | Q(**{f"{later}__isnull": True})
             | Q(**{f"{earlier}__lte": F(later)}),
             name=f"{model_name}_{earlier}_not_after_{later}",
+            violation_error_message=DATES_OUT_OF_ORDER,
         )
         for earlier, later in combinations(date_fields, 2)
     ]
@@ -90,7 +92,46 @@ def non_negative_constraint(model_name: str, field: str) -> models.CheckConstrai
     return models.CheckConstraint(
         condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}),
         name=f"{model_name}_{field}_non_negative",
+        violation_error_message=NON_NEGATIVE.message,
     )
+
+
+class ConstraintErrorsOnFields(models.Model):
+    """A model whose broken constraints are reported beside a field, not above the form.
+
+    Django reports a broken check, or a unique constraint on several fields, for the form
+    as a whole, and skips a constraint that reads a field the form does not show (the
+    lease of an assessment, a lease's status). ``constraint_fields`` names the field each
+    constraint a user can break is reported beside. Such a constraint is checked on the
+    record as it stands, with the fields the form does not show, unless its field is one
+    the caller leaves out or that already failed.
+    """
+
+    # The name of each constraint a user can break, and the field it is reported beside.
+    constraint_fields: ClassVar[dict[str, str]] = {}
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        skipped = set(exclude or ())
+        using = router.db_for_write(type(self), instance=self)
+        errors: dict[str, list[ValidationError]] = {}
+        for constraint in self._meta.constraints:
+            field = self.constraint_fields.get(constraint.name)
+            if field is None or field in skipped:
+                continue
+            try:
+                constraint.validate(type(self), self, using=using)
+            except ValidationError as error:
+                errors.setdefault(field, []).append(error)
+        try:
+            # A constraint reported above reads its field, which Django then skips.
+            super().validate_constraints(exclude=skipped | set(errors))
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class NullsLastIndex(models.Index):

@@ -24,6 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.companies import Company
 from projects.models.fields import (
+    ConstraintErrorsOnFields,
     NaturalKeyManager,
     dates_in_order_constraints,
     dates_in_order_errors,
@@ -166,7 +167,7 @@ class LeaseManager(LeaseManagerBase):
     key_fields = ("parcel__code", "start_date")
 
 
-class LeaseAgreement(RecordPage, models.Model):
+class LeaseAgreement(RecordPage, ConstraintErrorsOnFields):
     """A 先租后供 agreement: a parcel leased for a project, with deadlines and targets."""
 
     page_view = "projects:lease"
@@ -214,6 +215,7 @@ class LeaseAgreement(RecordPage, models.Model):
 
     objects = LeaseManager()
     history = HistoricalRecords()
+    constraint_fields = {"lease_one_active_per_parcel": "parcel"}
 
     class Meta:
         verbose_name = _("先租后供协议")
@@ -228,9 +230,15 @@ class LeaseAgreement(RecordPage, models.Model):
         ]
         constraints = [
             non_negative_constraint("lease", "annual_rent_wan"),
-            models.CheckConstraint(condition=Q(term_years__gt=0), name="lease_term_positive"),
             models.CheckConstraint(
-                condition=Q(end_date__gt=F("start_date")), name="lease_ends_after_start"
+                condition=Q(term_years__gt=0),
+                name="lease_term_positive",
+                violation_error_message=_("租期至少为1年。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")),
+                name="lease_ends_after_start",
+                violation_error_message=_("租赁到期日期须晚于起始日期。"),
             ),
             *dates_in_order_constraints(
                 "lease",
@@ -323,7 +331,7 @@ class TargetManager(NaturalKeyManager):
     key_fields = ("lease__parcel__code", "lease__start_date", "indicator")
 
 
-class LeaseTarget(models.Model):
+class LeaseTarget(ConstraintErrorsOnFields):
     """One target indicator the leaseholder signed up to, with its direction."""
 
     lease = models.ForeignKey(
@@ -339,13 +347,18 @@ class LeaseTarget(models.Model):
     target_value = models.DecimalField(_("目标值"), max_digits=12, decimal_places=2)
 
     objects = TargetManager()
+    constraint_fields = {"lease_target_unique": "indicator"}
 
     class Meta:
         verbose_name = _("考核指标")
         verbose_name_plural = pgettext_lazy("plural", "考核指标")
         ordering = ["lease", "indicator"]
         constraints = [
-            models.UniqueConstraint(fields=["lease", "indicator"], name="lease_target_unique"),
+            models.UniqueConstraint(
+                fields=["lease", "indicator"],
+                name="lease_target_unique",
+                violation_error_message=_("该协议已设定过这一指标的目标值。"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,9 @@ from projects.models.pages import RecordPage
 from projects.units import m2_to_mu
 from projects.validators import validate_plain_text
 
+PARENT_IN_OWN_TREE = _("上级园区不能是本园区或其下级园区。")
+PLOT_RATIO_ORDER = _("容积率上限不能小于下限。")
+
 
 class CodeManager(NaturalKeyManager):
     """Looks parcels up by their code."""
@@ -118,7 +121,11 @@ class Park(RecordPage, models.Model):
         constraints = [
             non_negative_constraint("park", "planned_area_m2"),
             non_negative_constraint("park", "floor_area_m2"),
-            models.CheckConstraint(condition=~Q(parent=F("pk")), name="park_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="park_not_own_parent",
+                violation_error_message=PARENT_IN_OWN_TREE,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +146,7 @@ class Park(RecordPage, models.Model):
         ancestor = self.parent
         while ancestor is not None and ancestor.pk not in seen:
             if self.pk is not None and ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("上级园区不能是本园区或其下级园区。")})
+                raise ValidationError({"parent": PARENT_IN_OWN_TREE})
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
@@ -222,12 +229,14 @@ class LandParcel(RecordPage, models.Model):
             models.CheckConstraint(
                 condition=Q(term_years__isnull=True) | Q(term_years__gt=0),
                 name="parcel_term_years_positive",
+                violation_error_message=_("年期至少为1年。"),
             ),
             models.CheckConstraint(
                 condition=Q(plot_ratio_min__isnull=True)
                 | Q(plot_ratio_max__isnull=True)
                 | Q(plot_ratio_min__lte=F("plot_ratio_max")),
                 name="parcel_plot_ratio_min_not_above_max",
+                violation_error_message=PLOT_RATIO_ORDER,
             ),
             *dates_in_order_constraints("parcel", PARCEL_DATE_ORDER),
             *dates_in_order_constraints("parcel", PARCEL_AGREED_DATE_ORDER),
@@ -254,8 +263,6 @@ class LandParcel(RecordPage, models.Model):
             and self.plot_ratio_max is not None
             and self.plot_ratio_min > self.plot_ratio_max
         ):
-            errors["plot_ratio_max"] = ValidationError(
-                _("容积率上限不能小于下限。"), code="plot_ratio_order"
-            )
+            errors["plot_ratio_max"] = ValidationError(PLOT_RATIO_ORDER, code="plot_ratio_order")
         if errors:
             raise ValidationError(errors)

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.companies import Company
 from projects.models.fields import (
+    ConstraintErrorsOnFields,
     NaturalKeyManager,
     NullsLastIndex,
     dates_in_order_constraints,
@@ -98,6 +99,9 @@ class SizeTier(models.TextChoices):
                 return cls(tier)
         return None
 
+
+FIXED_ABOVE_TOTAL = _("固定资产投资不能大于总投资。")
+TERMINATED_BEFORE_SIGNED = _("终止日期不能早于签约日期。")
 
 # A project's stage dates go 签约 → 落地 → 供地 → 开工 → 竣工 → 投产.
 PROJECT_DATE_ORDER = (
@@ -247,6 +251,7 @@ class InvestmentProject(RecordPage, models.Model):
                 condition=Q(fixed_investment_wan__isnull=True)
                 | Q(fixed_investment_wan__lte=F("total_investment_wan")),
                 name="project_fixed_not_above_total",
+                violation_error_message=FIXED_ABOVE_TOTAL,
             ),
             *dates_in_order_constraints("project", PROJECT_DATE_ORDER),
             models.CheckConstraint(
@@ -254,6 +259,7 @@ class InvestmentProject(RecordPage, models.Model):
                 | Q(terminated_date__isnull=True)
                 | Q(signed_date__lte=F("terminated_date")),
                 name="project_signed_date_not_after_terminated_date",
+                violation_error_message=TERMINATED_BEFORE_SIGNED,
             ),
         ]
 
@@ -298,7 +304,7 @@ class InvestmentProject(RecordPage, models.Model):
             and self.fixed_investment_wan > self.total_investment_wan
         ):
             errors["fixed_investment_wan"] = ValidationError(
-                _("固定资产投资不能大于总投资。"), code="fixed_above_total"
+                FIXED_ABOVE_TOTAL, code="fixed_above_total"
             )
         if self.stage == self.Stage.TERMINATED:
             if not self.terminated_date:
@@ -332,7 +338,7 @@ class InvestmentProject(RecordPage, models.Model):
             elif self.signed_date and self.terminated_date < self.signed_date:
                 errors.setdefault(
                     "terminated_date",
-                    ValidationError(_("终止日期不能早于签约日期。"), code="dates_out_of_order"),
+                    ValidationError(TERMINATED_BEFORE_SIGNED, code="dates_out_of_order"),
                 )
         stages = list(self.STAGE_DATES)
         reached = stages.index(self.Stage(self.stage)) if self.stage in self.STAGE_DATES else -1
@@ -357,7 +363,7 @@ class InvestmentProject(RecordPage, models.Model):
             raise ValidationError(errors)
 
 
-class ProjectParcel(models.Model):
+class ProjectParcel(ConstraintErrorsOnFields):
     """The link between a project and a parcel it uses; a used parcel cannot be deleted."""
 
     project = models.ForeignKey(
@@ -366,12 +372,17 @@ class ProjectParcel(models.Model):
     parcel = models.ForeignKey(LandParcel, verbose_name=_("地块"), on_delete=models.PROTECT)
 
     objects = ProjectParcelManager()
+    constraint_fields = {"project_parcel_unique": "parcel"}
 
     class Meta:
         verbose_name = _("项目用地")
         verbose_name_plural = pgettext_lazy("plural", "项目用地")
         constraints = [
-            models.UniqueConstraint(fields=["project", "parcel"], name="project_parcel_unique"),
+            models.UniqueConstraint(
+                fields=["project", "parcel"],
+                name="project_parcel_unique",
+                violation_error_message=_("该项目已关联这一地块。"),
+            ),
         ]
 
     def __str__(self) -> str:

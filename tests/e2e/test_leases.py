@@ -13,12 +13,21 @@ def test_assess_and_decide_a_lease_due_soon(demo_ledger, logged_in_page):
     lease = LeaseAgreement.objects.get(pk=int(page.url.rstrip("/").split("/")[-1]))
     assert lease.is_active
     area_mu = lease.parcel.area_mu
+    assessed = lease.assessments.count()
 
     form = page.locator("form", has=page.get_by_role("heading", name="记录考核"))
     form.get_by_label("考核类型").select_option(label="期满达产考核")
     form.get_by_label("考核单位或人员").fill("县自然资源和规划局")
+    form.get_by_role("button", name="记录考核").click()
+    # No figures: each one a target is judged on is asked for beside its field.
+    form = page.locator("form", has=page.get_by_role("heading", name="记录考核"))
+    expect(form.locator(".invalid-feedback").first).to_contain_text("须填写")
+    assert lease.assessments.count() == assessed
+
     form.get_by_label("累计固定资产投资（万元）").fill("100")
     form.get_by_label("年度税收（万元）").fill(str(area_mu * 2))
+    form.get_by_label("年度产值（万元）").fill(str(area_mu * 10))
+    form.get_by_label("总建筑面积（m²）").fill("1000")
     form.get_by_role("button", name="记录考核").click()
 
     expect(page.get_by_role("alert")).to_contain_text("未全部达标")
@@ -29,6 +38,9 @@ def test_assess_and_decide_a_lease_due_soon(demo_ledger, logged_in_page):
     decide.get_by_role("button", name="记录决定").click()
 
     expect(page.locator("h1")).to_contain_text("已收回")
+    page.get_by_role("link", name=lease.project.name).first.click()
+    expect(page.get_by_role("status")).to_contain_text("决定收回")
+    page.go_back()
     page.get_by_role("link", name=lease.parcel.code).first.click()
     expect(page.get_by_text("储备", exact=True)).to_be_visible()
     lease.refresh_from_db()

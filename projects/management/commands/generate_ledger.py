@@ -216,7 +216,8 @@ class Chunk:
     """The rows generated for one batch of projects, written together."""
 
     projects: list = field(default_factory=list)
-    parcels: list = field(default_factory=list)  # (project, parcel)
+    parcels: list = field(default_factory=list)
+    links: list = field(default_factory=list)  # (project, parcel): the project uses it
     leases: list = field(default_factory=list)
     targets: list = field(default_factory=list)
     assessments: list = field(default_factory=list)
@@ -491,6 +492,9 @@ class Generator:
             decision.kind = Decision.Kind.RECLAIM
             lease.status = LeaseAgreement.Status.RECLAIMED
             parcel.status = LandParcel.Status.RESERVE
+            # As services.take_back_land: a generated project holds only this lease.
+            project.leased_manufacturing = False
+            chunk.links.remove((project, parcel))
         chunk.decisions.append(decision)
 
     def chunk(self, start: int, stop: int, company_ids: list) -> Chunk:
@@ -501,7 +505,8 @@ class Generator:
             parcel = self.parcel(project)
             if parcel is None:
                 continue
-            chunk.parcels.append((project, parcel))
+            chunk.parcels.append(parcel)
+            chunk.links.append((project, parcel))
             if project.leased_manufacturing:
                 self.lease(project, parcel, chunk)
         return chunk
@@ -601,10 +606,10 @@ class Command(BaseCommand):
                 start, min(start + self.batch_size, generator.total), company_ids
             )
             self.write(InvestmentProject, chunk.projects)
-            self.write(LandParcel, [parcel for _project, parcel in chunk.parcels])
+            self.write(LandParcel, chunk.parcels)
             links = [
                 new_link(project_id=project.pk, parcel_id=parcel.pk)
-                for project, parcel in chunk.parcels
+                for project, parcel in chunk.links
             ]
             # The lease rows refer to the projects and parcels written above by instance.
             for model, rows in (
