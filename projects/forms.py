@@ -25,10 +25,26 @@ def bootstrap_class(widget: forms.Widget) -> str:
     return "form-control"
 
 
+class BootstrapBoundField(forms.BoundField):
+    """A field whose widget, once the field is in error, also carries Bootstrap's invalid
+    state (``is-invalid``), beside the ``aria-invalid`` and ``aria-describedby`` (its
+    message's id, ``<id>_error``) that Django gives it."""
+
+    def build_widget_attrs(self, attrs: dict[str, Any], widget: forms.Widget | None = None) -> dict:
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if self.errors and not widget.is_hidden:
+            css = attrs.get("class", widget.attrs.get("class", ""))
+            attrs["class"] = f"{css} is-invalid".strip()
+        return attrs
+
+
 class BootstrapForm:
-    """Give every widget of a form the Bootstrap class that fits it."""
+    """Give every widget of a form the Bootstrap class that fits it, and mark the widgets
+    of fields in error as invalid."""
 
     fields: dict[str, forms.Field]  # the form's, which this mixin comes before
+    bound_field_class: type[forms.BoundField] | None = BootstrapBoundField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from projects.lists.columns import (
-    NOWRAP,
+    LABEL,
     NUMBER,
     IsoDateColumn,
     LabelColumn,
@@ -65,13 +65,13 @@ class ProjectTable(ListTable):
         verbose_name=_("投资规模"),
         accessor="size_tier",
         order_by="total_investment_wan",
-        attrs=NOWRAP,
+        attrs=LABEL,
     )
-    stage = tables.Column(attrs=NOWRAP)
-    source_zone = tables.Column(orderable=False, attrs=NOWRAP)
+    stage = tables.Column(attrs=LABEL)
+    source_zone = tables.Column(orderable=False, attrs=LABEL)
     signed_date = IsoDateColumn()
     landed_date = IsoDateColumn()
-    leased_manufacturing = YesNoColumn(verbose_name=_("租赁制造"), attrs=NOWRAP)
+    leased_manufacturing = YesNoColumn(verbose_name=_("租赁制造"), attrs=LABEL)
     # Not shown, but exported, so that an exported sheet can be edited and imported back.
     land_supplied_date = IsoDateColumn(visible=False, orderable=False)
     started_date = IsoDateColumn(visible=False, orderable=False)
@@ -182,7 +182,7 @@ class LeaseTable(ListTable):
     )
     start_date = IsoDateColumn()
     end_date = IsoDateColumn()
-    status = tables.Column(attrs=NOWRAP)
+    status = tables.Column(attrs=LABEL)
     annual_rent_wan = tables.Column(attrs=NUMBER)
     # The queryset annotates next_date (LeaseQuerySet.with_next_date) to sort by it.
     next_date = tables.Column(verbose_name=_("下一个期限"), empty_values=())

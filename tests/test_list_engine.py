@@ -127,7 +127,8 @@ def test_a_rendered_cell_gives_its_attributes_the_record(demo):
     table = EveryColumnTable(projects())
     row = BoundRow(projects().get(pk=projects()[1].pk), table=table)
     written = cells.page_cell(table.columns["zone"], table)(row)
-    assert written.startswith(f'<td class="{striped(row.record.pk % 2)}" data-id="zone">')
+    stripe = striped(row.record.pk % 2)
+    assert written.startswith(f'<td class="{stripe}" data-id="zone" data-label="来源区域">')
 
 
 class NewcomersProjectTable(ProjectTable):

@@ -18,7 +18,7 @@ from django.utils import translation
 
 from projects.lists import data
 from projects.lists.data import ListPaginator
-from projects.lists.export import ListExport
+from projects.lists.export import INVALID_FILTER, ListExport
 from projects.lists.sheets import csv_value
 from projects.lists.tables import EMPTY
 from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
@@ -144,7 +144,9 @@ class TestRelatedFigures:
         [company] = self.shown(response)
         assert (company.project_count, company.investment_wan) == (0, None)
         [row] = table_rows(response.content.decode())
-        assert row.endswith(f'<td class="num">0</td><td class="num">{EMPTY}</td></tr>')
+        count = '<td class="num" data-label="项目数">0</td>'
+        total = f'<td class="num" data-label="总投资（亿元）">{EMPTY}</td>'
+        assert row.endswith(f"{count}{total}</tr>")
 
     @pytest.mark.parametrize("path", ["/parks/", "/companies/"])
     @pytest.mark.parametrize("sort", [None, "-project_count"])
@@ -380,14 +382,24 @@ class TestExport:
         assert "江苏永久摩托车（缙云）工厂项目" in content
         assert "<a " not in content
 
-    def test_export_above_the_cap_is_refused_with_a_message(self, demo, staff_client, monkeypatch):
+    @pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+    def test_export_above_the_cap_is_refused_with_a_message(
+        self, demo, staff_client, monkeypatch, export_format
+    ):
         monkeypatch.setattr(ListExport, "row_limit", 50)
-        response = staff_client.get("/projects/", {"_export": "csv"})
-        assert response.status_code == 200
-        assert response["Content-Type"].startswith("text/html")
-        assert "请缩小筛选范围" in response.text
-        narrowed = staff_client.get("/projects/", {"_export": "csv", "size": "10yi"})
-        assert narrowed["Content-Type"].startswith("text/csv")
+        response = staff_client.get("/projects/", {"_export": export_format})
+        assert response.status_code == 400
+        assert "Content-Disposition" not in response
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        count = InvestmentProject.objects.count()
+        assert response.text == (
+            f"符合条件的记录有{count}条，超过一次导出的上限50条。请缩小筛选范围后再导出。"
+        )
+        page = staff_client.get("/projects/")
+        assert response.text in page.text
+        assert "_export=" not in page.text
+        narrowed = staff_client.get("/projects/", {"_export": export_format, "size": "10yi"})
+        assert narrowed.status_code == 200 and "attachment" in narrowed["Content-Disposition"]
 
     def test_text_that_looks_like_a_formula_stays_text(self, demo, staff_client):
         Company.objects.filter(name="湖南触米").update(name='=HYPERLINK("http://x","点我")')
@@ -399,10 +411,24 @@ class TestExport:
         cell = next(c for row in sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value))
         assert cell.data_type == "s"
 
-    def test_export_with_a_bad_filter_is_refused(self, demo, staff_client):
-        response = staff_client.get("/projects/", {"_export": "csv", "investment_min": "abc"})
-        assert response["Content-Type"].startswith("text/html")
-        assert "无法导出" in response.text
+    @pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+    @pytest.mark.parametrize("language", ["zh-hans", "en"])
+    def test_export_with_a_bad_filter_is_refused_with_the_pages_message(
+        self, demo, staff_client, export_format, language
+    ):
+        bad = {"investment_min": "abc"}
+        page = staff_client.get("/projects/", bad, HTTP_ACCEPT_LANGUAGE=language)
+        response = staff_client.get(
+            "/projects/", {**bad, "_export": export_format}, HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 400
+        assert "Content-Disposition" not in response
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        with translation.override(language):
+            message = str(INVALID_FILTER)
+        assert response.text == message
+        assert message in page.text
+        assert message.startswith("筛选条件有误" if language == "zh-hans" else "The filter has")
 
     def test_csv_is_streamed_its_rows_read_while_it_is_sent(self, demo, staff_client):
         with CaptureQueriesContext(connection) as queries:

@@ -15,6 +15,8 @@ from django_stubs_ext import StrOrPromise
 
 NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}
 NOWRAP = {"td": {"class": "text-nowrap"}}
+# A short label (投资规模, 阶段): English wraps between its words, Chinese stays whole.
+LABEL = {"td": {"class": "label-cell"}}
 
 
 class UnitColumn(tables.Column):

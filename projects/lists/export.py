@@ -2,11 +2,16 @@
 
 from collections.abc import Collection, Iterator
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from projects.lists.sheets import Sheet, stream
 from projects.lists.tables import EMPTY, ListTable
+
+# Shown on a list whose filter is invalid, and given as the reason its export is refused.
+INVALID_FILTER = gettext_lazy("筛选条件有误：请更正标出的条件。更正之前不列出、也不导出任何记录。")
 
 
 class ListExport:
@@ -32,6 +37,24 @@ class ListExport:
     @classmethod
     def is_valid_format(cls, export_format: str | None) -> bool:
         return export_format in cls.FORMATS
+
+    @classmethod
+    def refusal(cls, filter_invalid: bool, count: int) -> str | None:
+        """Why the list cannot be exported as filtered, or None when it can: a filter to
+        correct first, or more rows than one export holds."""
+        if filter_invalid:
+            return str(INVALID_FILTER)
+        if count > cls.row_limit:
+            return _(
+                "符合条件的记录有%(count)d条，超过一次导出的上限%(limit)d条。请缩小筛选范围后再导出。"
+            ) % {"count": count, "limit": cls.row_limit}
+        return None
+
+    @staticmethod
+    def refused(reason: str) -> HttpResponse:
+        """The answer to an export that cannot be made: 400 with the reason as plain text,
+        so that nothing, least of all the list's page, is saved as the file."""
+        return HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8")
 
     def rows(self) -> Iterator[list]:
         """The table's rows in its order (the one chosen on the page), read in chunks."""

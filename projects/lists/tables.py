@@ -23,11 +23,19 @@ class ListTable(tables.Table):
     """A django-tables2 table whose body is written by functions worked out once per
     column (``projects.lists.cells``), which fall back to django-tables2's own cell by
     cell rendering for any column they cannot write; its template is django-tables2's
-    bootstrap 5 template with only the body replaced."""
+    bootstrap 5 template with only the body replaced.
+
+    Each cell carries its column's header as ``data-label``: on a narrow screen the
+    stylesheet shows every row as a card of labelled values, whatever the table.
+    """
 
     class Meta:
         template_name = "lists/table.html"
-        attrs = {"class": "table table-sm table-hover align-middle"}
+        # The head's label names its headers when a narrow screen shows them as sort links.
+        attrs = {
+            "class": "table table-sm table-hover align-middle list-table",
+            "thead": {"data-label": _("排序：")},
+        }
         default = EMPTY
         empty_text = _("没有符合条件的记录。")
 
@@ -35,6 +43,13 @@ class ListTable(tables.Table):
         if TableQuerysetData.validate(data) and not isinstance(data, TableData):
             data = ListData(data)  # sorted and paged by key
         super().__init__(data, *args, **kwargs)
+        for bound in self.columns.iterall():
+            # The columns are this table's own copies: labelling them leaves the class alone.
+            # A column's "td" attributes, else its "cell" ones, else the table's, as
+            # django-tables2 picks them.
+            attrs = {**self.attrs, **bound.column.attrs}
+            td = attrs.get("td", attrs.get("cell", {}))
+            bound.column.attrs = {**bound.column.attrs, "td": {**td, "data-label": bound.header}}
 
     def body(self) -> SafeString:
         """The rows of the page shown, as django-tables2's template writes them."""

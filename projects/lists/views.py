@@ -4,28 +4,28 @@ Each list view subclasses ``ObjectListView`` and names its queryset, filter set 
 table; everything else is shared here.
 """
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import django_tables2 as tables
+from django import forms
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Aggregate, Count, Model, QuerySet, Sum
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.options import Options
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_stubs_ext import StrOrPromise
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from projects.lists.data import PAGE_SIZES, ListPaginator
-from projects.lists.export import ListExport
+from projects.lists.export import INVALID_FILTER, ListExport
 from projects.lists.tables import ListTable
 
 TWO_PLACES = Decimal("0.01")
@@ -56,6 +56,44 @@ def unviewable_columns(
                 hidden.append(name)
                 break
     return hidden
+
+
+class FilterChip(NamedTuple):
+    """One value of a filter in use, shown above the list with a link that drops it."""
+
+    label: str  # the filter's label
+    value: str  # the choice's label, or the value as typed
+    url: str  # the same list without this value
+    invalid: bool  # whether the filter's value is in error
+
+
+def choice_labels(choices: Iterable) -> dict[str, str]:
+    """The label of each value of a choice field's choices, groups (optgroups) included."""
+    labels = {}
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            labels.update(choice_labels(label))
+        else:
+            labels[str(value)] = str(label)
+    return labels
+
+
+def filter_chips(form: forms.Form, query: QueryDict, path: str) -> list[FilterChip]:
+    """A chip for each value of each filter in the query, in the order of the form, each
+    linking to the list without that one value (back to its first page)."""
+    chips = []
+    for field in form:
+        values = [value for value in dict.fromkeys(query.getlist(field.html_name)) if value]
+        labels = choice_labels(getattr(field.field, "choices", ()))
+        for value in values:
+            rest = query.copy()
+            rest.setlist(field.html_name, [other for other in values if other != value])
+            rest.pop("page", None)
+            encoded = rest.urlencode()
+            url = f"{path}?{encoded}" if encoded else path
+            label = str(field.label)
+            chips.append(FilterChip(label, labels.get(value, value), url, bool(field.errors)))
+    return chips
 
 
 def related_table(
@@ -147,29 +185,24 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         table = context["table"]
-        filtering = [name for name in self.filterset.filters if self.request.GET.get(name)]
+        invalid = self.filter_is_invalid()
+        summary = self.get_summary()
         context.update(
             title=self.model_options.verbose_name_plural,
-            summary=self.get_summary(),
-            filter_invalid=self.filter_is_invalid(),
-            filter_active=bool(filtering),
+            summary=summary,
+            filter_invalid=invalid,
+            filter_error=INVALID_FILTER if invalid else None,
+            filter_chips=filter_chips(self.filterset.form, self.request.GET, self.request.path),
             page_sizes=PAGE_SIZES,
             browsable_rows=self.paginator_class.browsable_rows,
             per_page=table.paginator.per_page,
             export_formats=self.export_formats,
+            export_refusal=self.export_class.refusal(invalid, summary["count"]),
         )
         return context
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         export_format = self.request.GET.get(self.export_trigger_param)
-        if self.export_class.is_valid_format(export_format):
-            if self.filter_is_invalid():
-                context["export_error"] = _("筛选条件有误，无法导出。请先更正下面标出的条件。")
-                return super(ExportMixin, self).render_to_response(context, **kwargs)
-            limit = self.export_class.row_limit
-            if context["summary"]["count"] > limit:
-                context["export_error"] = _(
-                    "符合条件的记录有%(count)d条，超过一次导出的上限%(limit)d条。请缩小筛选范围后再导出。"
-                ) % {"count": context["summary"]["count"], "limit": limit}
-                return super(ExportMixin, self).render_to_response(context, **kwargs)
+        if self.export_class.is_valid_format(export_format) and context["export_refusal"]:
+            return self.export_class.refused(context["export_refusal"])
         return super().render_to_response(context, **kwargs)

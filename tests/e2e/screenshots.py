@@ -11,16 +11,35 @@ from playwright.sync_api import expect
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def shoot(page, name: str) -> None:
+JAN_APR_2025 = "/projects/?size=1yi&landed_after=2025-01-01&landed_before=2025-04-30"
+
+
+def shoot(page, name: str, full_page: bool = True) -> None:
+    """Save the page, whole or as the screen shows it."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    if full_page:
+        # A screen as tall as the page, so that what sticks to the screen's bottom edge
+        # (the filter panel's button) is drawn where the page ends, not over the fields.
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": page.viewport_size["width"], "height": height})
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
 
 
 def test_projects_list_filtered(demo_ledger, logged_in_page):
     page = logged_in_page
-    page.goto("/projects/?size=1yi&landed_after=2025-01-01&landed_before=2025-04-30")
+    page.goto(JAN_APR_2025)
     expect(page.locator(".summary")).to_contain_text("45.32")
     shoot(page, "projects-list")
+
+
+def test_projects_list_on_a_phone(demo_ledger, logged_in_page):
+    # The screen of a phone, as it opens: the filters folded, the first records as cards.
+    page = logged_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(JAN_APR_2025)
+    expect(page.locator(".summary")).to_contain_text("45.32")
+    expect(page.get_by_role("button", name="筛选条件（3）")).to_be_visible()
+    shoot(page, "projects-list-phone", full_page=False)
 
 
 def test_lease_detail(demo_ledger, logged_in_page):

@@ -128,3 +128,17 @@ def test_page_is_accessible(url, request, staff_user, page, axe_source):
 
     violations = axe_violations(page, axe_source)
     assert violations == [], f"serious or critical axe violations: {violations}"
+
+
+def test_a_list_on_a_phone_is_accessible(demo_ledger, logged_in_page, axe_source):
+    # Its rows are cards, its filters fold behind a button and show as chips; a wrong
+    # value opens the panel at the field marked invalid.
+    page = logged_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/projects/?size=1yi&landed_after=2025-01-01")
+    expect(page.get_by_role("list", name="已选筛选条件")).to_be_visible()
+    assert axe_violations(page, axe_source) == []
+    page.goto("/projects/?size=1yi&investment_min=abc")
+    expect(page.get_by_label("总投资不低于（亿元）")).to_be_visible()
+    check_fields_are_labelled(page)
+    assert axe_violations(page, axe_source) == []

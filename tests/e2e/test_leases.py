@@ -28,6 +28,8 @@ def test_assess_and_decide_a_lease_due_soon(demo_ledger, logged_in_page):
     form.get_by_label("年度税收（万元）").fill(str(area_mu * 2))
     form.get_by_label("年度产值（万元）").fill(str(area_mu * 10))
     form.get_by_label("总建筑面积（m²）").fill("1000")
+    form.get_by_label("研发投入（万元）").fill("1")
+    form.get_by_label("年综合能耗（吨标准煤）").fill(str(area_mu * 10))
     form.get_by_role("button", name="记录考核").click()
 
     expect(page.get_by_role("alert")).to_contain_text("未全部达标")
