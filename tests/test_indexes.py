@@ -59,6 +59,21 @@ def test_newest_first_with_the_undated_last_is_read_from_an_index(demo, staff_cl
     assert f"using {index}" in page
 
 
+@pytest.mark.parametrize(
+    ("url", "index"),
+    [
+        ("/projects/?sort=name&page=2", "projects_investmentproject_name_key"),
+        ("/projects/?sort=-name&page=2", "projects_investmentproject_name_key"),
+        ("/companies/?sort=name&page=2", "projects_company_name_key"),
+    ],
+)
+def test_names_in_pinyin_are_read_from_an_index(demo, staff_client, url, index):
+    """A name's unique index is in its column's pinyin collation, and so serves the list
+    sorted by it."""
+    (page,) = plans(staff_client, url, "OFFSET 25")
+    assert f"using {index}" in page
+
+
 def test_the_dashboard_figures_come_from_their_index(demo, staff_client):
     url = "/?start=2025-01-01&end=2025-12-31&basis=landed"
     # The list's order index would serve the date range too; without it, the figures

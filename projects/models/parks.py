@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.fields import (
     NaturalKeyManager,
+    PinyinCharField,
     dates_in_order_constraints,
     dates_in_order_errors,
     depends_on,
@@ -36,12 +37,13 @@ class CodeManager(NaturalKeyManager):
 
 
 class ParkTree:
-    """The parks as a tree (一区多园), built from one query over (id, name, parent id)."""
+    """The parks as a tree (一区多园), built from one query over (id, name, parent id), the
+    sub-parks of each park in the order of the rows (by name, as the database sorts it)."""
 
     def __init__(self, rows: list[tuple[int, str, int | None]]) -> None:
         self.names = {pk: name for pk, name, _parent in rows}
         self.children: dict[int | None, list[int]] = {}
-        for pk, _name, parent in sorted(rows, key=lambda row: row[1]):
+        for pk, _name, parent in rows:
             self.children.setdefault(parent, []).append(pk)
 
     def walk(
@@ -72,7 +74,8 @@ class ParkManager(NaturalKeyManager):
     """Looks parks up by name, and reads them as a tree."""
 
     def tree(self) -> ParkTree:
-        return ParkTree(list(self.values_list("pk", "name", "parent_id")))
+        """The parks as a tree, each park's sub-parks in pinyin order (on PostgreSQL)."""
+        return ParkTree(list(self.order_by("name", "pk").values_list("pk", "name", "parent_id")))
 
 
 class Park(RecordPage, models.Model):
@@ -87,9 +90,7 @@ class Park(RecordPage, models.Model):
         MICRO_PARK = "micro_park", _("小微园")
         INDUSTRIAL_PARK = "industrial_park", _("产业园")
 
-    name = models.CharField(
-        _("名称"), max_length=100, unique=True, validators=[validate_plain_text]
-    )
+    name = PinyinCharField(_("名称"), max_length=100, unique=True, validators=[validate_plain_text])
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -100,7 +101,7 @@ class Park(RecordPage, models.Model):
         related_name="children",
         help_text=_("一区多园：子园区填写所属的上级园区。"),
     )
-    town = models.CharField(
+    town = PinyinCharField(
         _("所在乡镇"), max_length=50, blank=True, validators=[validate_plain_text]
     )
     planned_area_m2 = quantity_field(_("规划面积（m²）"))

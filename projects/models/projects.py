@@ -20,6 +20,7 @@ from projects.models.companies import Company
 from projects.models.fields import (
     NaturalKeyManager,
     NullsLastIndex,
+    PinyinCharField,
     dates_in_order_constraints,
     dates_in_order_errors,
     depends_on,
@@ -149,7 +150,7 @@ class InvestmentProject(RecordPage, models.Model):
         )
     )
 
-    name = models.CharField(
+    name = PinyinCharField(
         _("项目名称"), max_length=150, unique=True, validators=[validate_plain_text]
     )
     company = models.ForeignKey(
