@@ -2,7 +2,8 @@
 
 Every sortable column sorts by a stored field (the list engine adds the primary key as the
 last key, so pages never skip or repeat rows); derived values (亿元, 亩, size tier) sort by
-the stored amount or area they come from.
+the stored amount or area they come from, and parcel codes by their stored natural sort key
+(2024-4号 before 2024-10号). Names sort by pinyin on PostgreSQL, by their columns' collation.
 """
 
 from functools import partial
@@ -99,7 +100,7 @@ class ProjectTable(ListTable):
 
 
 class ParcelTable(ListTable):
-    code = NameColumn()
+    code = NameColumn(order_by="code_sort_key")
     park = tables.Column(linkify=True, order_by="park__name")
     area_mu = UnitColumn(
         convert=m2_to_mu,
@@ -170,7 +171,7 @@ class LeaseTable(ListTable):
     parcel = tables.Column(
         verbose_name=_("地块"),
         linkify=lambda record: record.get_absolute_url(),
-        order_by="parcel__code",
+        order_by="parcel__code_sort_key",
     )
     project = tables.Column(linkify=True, order_by="project__name")
     company = tables.Column(

@@ -65,11 +65,15 @@ def test_newest_first_with_the_undated_last_is_read_from_an_index(demo, staff_cl
         ("/projects/?sort=name&page=2", "projects_investmentproject_name_key"),
         ("/projects/?sort=-name&page=2", "projects_investmentproject_name_key"),
         ("/companies/?sort=name&page=2", "projects_company_name_key"),
+        ("/parcels/?page=2", "parcel_code_order_idx"),
+        ("/parcels/?sort=-code&page=2", "parcel_code_order_idx"),
     ],
 )
-def test_names_in_pinyin_are_read_from_an_index(demo, staff_client, url, index):
+def test_names_in_pinyin_and_codes_in_natural_order_are_read_from_an_index(
+    demo, staff_client, url, index
+):
     """A name's unique index is in its column's pinyin collation, and so serves the list
-    sorted by it."""
+    sorted by it; parcel codes sort by their stored key, which has an index of its own."""
     (page,) = plans(staff_client, url, "OFFSET 25")
     assert f"using {index}" in page
 

@@ -1,12 +1,16 @@
-"""The lists sort as people do: names by pinyin."""
+"""The lists sort as people do: names by pinyin, parcel codes by the numbers in them."""
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from projects.models import Company, InvestmentProject, Park, Sector
+from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
+from projects.models.fields import natural_sort_key
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +85,86 @@ def test_a_name_stays_unique_and_searchable(places, staff_client):
     assert [row.record.name for row in response.context["table"].paginated_rows] == [
         f"上海{TAG}有限公司"
     ]
+
+
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        ("缙云经济开发区2024-4号", "缙云经济开发区042024-014号"),
+        ("缙云经济开发区2024-10号", "缙云经济开发区042024-0210号"),
+        ("P-007", "P-017"),
+        ("P-0", "P-010"),
+        ("无编号", "无编号"),
+    ],
+)
+def test_the_sort_key_of_a_code_compares_its_numbers_by_value(code, key):
+    assert natural_sort_key(code) == key
+
+
+PARCEL_NUMBERS = [10, 4, 100, 9, 1]
+
+
+@pytest.fixture
+def numbered_parcels(demo):
+    park = Park.objects.get(name="缙云经济开发区")
+    for number in PARCEL_NUMBERS:
+        LandParcel.objects.create(
+            code=f"缙云经济开发区2099-{number}号",
+            park=park,
+            supply_mode=LandParcel.SupplyMode.AUCTION,
+        )
+
+
+def test_parcel_codes_sort_by_their_numbers(numbered_parcels, staff_client):
+    def codes(**params) -> list[str]:
+        response = staff_client.get("/parcels/", {"q": "2099-", **params})
+        return [row.record.code for row in response.context["table"].paginated_rows]
+
+    expected = [f"缙云经济开发区2099-{number}号" for number in sorted(PARCEL_NUMBERS)]
+    assert codes() == codes(sort="code") == expected
+    assert codes(sort="-code") == list(reversed(expected))
+
+
+def test_the_demo_parcels_sort_by_their_numbers(demo, staff_client):
+    response = staff_client.get("/parcels/", {"q": "缙云经济开发区2024-", "sort": "code"})
+    codes = [row.record.code for row in response.context["table"].paginated_rows]
+    assert codes.index("缙云经济开发区2024-9号") < codes.index("缙云经济开发区2024-10号")
+
+
+def test_leases_sort_by_parcel_as_the_parcels_list_does(demo, staff_client):
+    leases = staff_client.get("/leases/", {"sort": "parcel"}).context["table"].data.data
+    by_lease = [lease.parcel.code for lease in leases]
+    parcels = staff_client.get("/parcels/", {"sort": "code"}).context["table"].data.data
+    by_parcel = [parcel.code for parcel in parcels]
+    assert len(by_lease) > 1
+    assert by_lease == [code for code in by_parcel if code in by_lease]
+
+
+def test_every_demo_parcel_has_the_sort_key_of_its_code(demo):
+    parcels = LandParcel.objects.all()
+    assert parcels and all(
+        parcel.code_sort_key == natural_sort_key(parcel.code) for parcel in parcels
+    )
+
+
+def test_a_save_and_a_bulk_create_keep_the_sort_key(demo):
+    parcel = LandParcel.objects.first()
+    parcel.code = "缙云经济开发区2099-12号"
+    parcel.save()
+    assert LandParcel.objects.get(pk=parcel.pk).code_sort_key == "缙云经济开发区042099-0212号"
+    (created,) = LandParcel.objects.bulk_create(
+        [LandParcel(code="壶镇2099-3号", park=parcel.park, supply_mode="auction")]
+    )
+    assert LandParcel.objects.get(pk=created.pk).code_sort_key == "壶镇042099-013号"
+
+
+def test_an_imported_parcel_gets_the_sort_key_of_its_code(demo, staff_client, tmp_path):
+    export = staff_client.get("/parcels/", {"q": "缙云经济开发区2024-10号", "_export": "csv"})
+    header, row = csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig")))
+    row[header.index("地块编号")] = "缙云经济开发区2099-11号"
+    sheet = tmp_path / "parcels.csv"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([header, row])
+    call_command("import_ledger", str(sheet), "--kind", "parcels", stdout=io.StringIO())
+    imported = LandParcel.objects.get(code="缙云经济开发区2099-11号")
+    assert imported.code_sort_key == "缙云经济开发区042099-0211号"

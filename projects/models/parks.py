@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.fields import (
     NaturalKeyManager,
+    NaturalSortKeyField,
     PinyinCharField,
     dates_in_order_constraints,
     dates_in_order_errors,
@@ -182,6 +183,8 @@ class LandParcel(RecordPage, models.Model):
         help_text=_("例如：缙云经济开发区2025-1号"),
         validators=[validate_plain_text],
     )
+    # The code as people sort it: 缙云经济开发区2024-4号 before 缙云经济开发区2024-10号.
+    code_sort_key = NaturalSortKeyField(_("编号排序键"), source="code", max_length=120)
     park = models.ForeignKey(
         Park, verbose_name=_("园区"), on_delete=models.PROTECT, related_name="parcels"
     )
@@ -209,12 +212,16 @@ class LandParcel(RecordPage, models.Model):
     illustrative = illustrative_flag()
 
     objects = CodeManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["code_sort_key"])
 
     class Meta:
         verbose_name = _("地块")
         verbose_name_plural = pgettext_lazy("plural", "地块")
-        ordering = ["code"]
+        ordering = ["code_sort_key"]
+        indexes = [
+            # The list's default order, which its pages read from this index.
+            models.Index(fields=["code_sort_key", "id"], name="parcel_code_order_idx"),
+        ]
         constraints = [
             non_negative_constraint("parcel", "area_m2"),
             non_negative_constraint("parcel", "plot_ratio_min"),
