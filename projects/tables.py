@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.lists.columns import (
     NOWRAP,
-    NUMBER,
     IsoDateColumn,
     LabelColumn,
+    NumberColumn,
     UnitColumn,
     YesNoColumn,
 )
@@ -107,12 +107,12 @@ class ParcelTable(ListTable):
         verbose_name=_("面积（亩）"),
         accessor="area_m2",
     )
-    area_m2 = tables.Column(attrs=NUMBER)
+    area_m2 = NumberColumn()
     land_use = tables.Column(orderable=False)
     supply_mode = tables.Column(orderable=False)
     status = tables.Column(orderable=False)
-    term_years = tables.Column(attrs=NUMBER)
-    price_wan = tables.Column(attrs=NUMBER)
+    term_years = NumberColumn()
+    price_wan = NumberColumn()
     handover_date = IsoDateColumn()
     projects = tables.ManyToManyColumn(linkify_item=True, verbose_name=_("项目"))
     illustrative = YesNoColumn(visible=False, orderable=False)
@@ -137,9 +137,9 @@ class ParkTable(ListTable):
         accessor="planned_area_m2",
     )
     planned_area_m2 = tables.Column(visible=False, orderable=False)
-    floor_area_m2 = tables.Column(attrs=NUMBER)
-    parcel_count = tables.Column(verbose_name=_("直属地块数"), attrs=NUMBER)
-    project_count = tables.Column(verbose_name=_("直属项目数"), attrs=NUMBER)
+    floor_area_m2 = NumberColumn()
+    parcel_count = NumberColumn(verbose_name=_("直属地块数"))
+    project_count = NumberColumn(verbose_name=_("直属项目数"))
     illustrative = YesNoColumn(visible=False, orderable=False)
 
     class Meta(ListTable.Meta):
@@ -153,7 +153,7 @@ class CompanyTable(ListTable):
     credit_code = tables.Column()
     home_region = tables.Column()
     above_scale = YesNoColumn()
-    project_count = tables.Column(verbose_name=_("项目数"), attrs=NUMBER)
+    project_count = NumberColumn(verbose_name=_("项目数"))
     investment_wan = UnitColumn(
         convert=wan_to_yi,
         verbose_name=_("总投资（亿元）"),
@@ -183,7 +183,7 @@ class LeaseTable(ListTable):
     start_date = IsoDateColumn()
     end_date = IsoDateColumn()
     status = tables.Column(attrs=NOWRAP)
-    annual_rent_wan = tables.Column(attrs=NUMBER)
+    annual_rent_wan = NumberColumn()
     next_date = tables.Column(verbose_name=_("下一个期限"), empty_values=(), orderable=False)
     illustrative = YesNoColumn(visible=False, orderable=False)
 
