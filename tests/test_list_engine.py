@@ -256,6 +256,15 @@ def test_numbers_and_dates_sort_descending_on_the_first_click(demo, staff_client
     )
 
 
+def test_the_first_click_on_the_column_a_list_is_sorted_by_reverses_it(demo, staff_client):
+    """The projects list opens newest landed first, the parcels list by code: their
+    headers say so, and their first click sorts the other way."""
+    projects = staff_client.get("/projects/")
+    assert projects.context["table"].order_by == ("-landed_date",)
+    assert header_sort(projects, "landed_date") == "landed_date"
+    assert header_sort(staff_client.get("/parcels/"), "code") == "-code"
+
+
 def test_every_sort_ends_with_the_primary_key_in_its_direction(demo, staff_client):
     up = staff_client.get("/projects/", {"sort": "stage"}).context["table"].data.data
     down = staff_client.get("/projects/", {"sort": "-park"}).context["table"].data.data
