@@ -92,8 +92,10 @@ def history_of(record: models.Model) -> Any:
 
 
 def recorded_fields(record: models.Model) -> list[models.Field]:
-    """The fields a history record holds a value of: all but the key."""
-    return [f for f in record._meta.concrete_fields if not f.primary_key]
+    """The fields a history record holds a value of: all but the key and those the
+    history leaves out (a derived sort key)."""
+    kept = {f.attname for f in history_of(record).model._meta.concrete_fields}
+    return [f for f in record._meta.concrete_fields if not f.primary_key and f.attname in kept]
 
 
 def saved(version: Any) -> Change:

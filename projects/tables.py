@@ -2,7 +2,8 @@
 
 Every sortable column sorts by a stored field (the list engine adds the primary key as the
 last key, so pages never skip or repeat rows); derived values (亿元, 亩, size tier) sort by
-the stored amount or area they come from.
+the stored amount or area they come from, and parcel codes by their stored natural sort key
+(2024-4号 before 2024-10号). Names sort by pinyin on PostgreSQL, by their columns' collation.
 """
 
 from functools import partial
@@ -16,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.lists.columns import (
     LABEL,
-    NUMBER,
     IsoDateColumn,
     LabelColumn,
+    NumberColumn,
     UnitColumn,
     YesNoColumn,
 )
@@ -100,19 +101,19 @@ class ProjectTable(ListTable):
 
 
 class ParcelTable(ListTable):
-    code = NameColumn()
+    code = NameColumn(order_by="code_sort_key")
     park = tables.Column(linkify=True, order_by="park__name")
     area_mu = UnitColumn(
         convert=m2_to_mu,
         verbose_name=_("面积（亩）"),
         accessor="area_m2",
     )
-    area_m2 = tables.Column(attrs=NUMBER)
+    area_m2 = NumberColumn()
     land_use = tables.Column(orderable=False)
     supply_mode = tables.Column(orderable=False)
     status = tables.Column(orderable=False)
-    term_years = tables.Column(attrs=NUMBER)
-    price_wan = tables.Column(attrs=NUMBER)
+    term_years = NumberColumn()
+    price_wan = NumberColumn()
     handover_date = IsoDateColumn()
     projects = tables.ManyToManyColumn(linkify_item=True, verbose_name=_("项目"))
     illustrative = YesNoColumn(visible=False, orderable=False)
@@ -137,9 +138,9 @@ class ParkTable(ListTable):
         accessor="planned_area_m2",
     )
     planned_area_m2 = tables.Column(visible=False, orderable=False)
-    floor_area_m2 = tables.Column(attrs=NUMBER)
-    parcel_count = tables.Column(verbose_name=_("直属地块数"), attrs=NUMBER)
-    project_count = tables.Column(verbose_name=_("直属项目数"), attrs=NUMBER)
+    floor_area_m2 = NumberColumn()
+    parcel_count = NumberColumn(verbose_name=_("直属地块数"))
+    project_count = NumberColumn(verbose_name=_("直属项目数"))
     illustrative = YesNoColumn(visible=False, orderable=False)
 
     class Meta(ListTable.Meta):
@@ -153,7 +154,7 @@ class CompanyTable(ListTable):
     credit_code = tables.Column()
     home_region = tables.Column()
     above_scale = YesNoColumn()
-    project_count = tables.Column(verbose_name=_("项目数"), attrs=NUMBER)
+    project_count = NumberColumn(verbose_name=_("项目数"))
     investment_wan = UnitColumn(
         convert=wan_to_yi,
         verbose_name=_("总投资（亿元）"),
@@ -171,7 +172,7 @@ class LeaseTable(ListTable):
     parcel = tables.Column(
         verbose_name=_("地块"),
         linkify=lambda record: record.get_absolute_url(),
-        order_by="parcel__code",
+        order_by="parcel__code_sort_key",
     )
     project = tables.Column(linkify=True, order_by="project__name")
     company = tables.Column(
@@ -183,7 +184,7 @@ class LeaseTable(ListTable):
     start_date = IsoDateColumn()
     end_date = IsoDateColumn()
     status = tables.Column(attrs=LABEL)
-    annual_rent_wan = tables.Column(attrs=NUMBER)
+    annual_rent_wan = NumberColumn()
     # The queryset annotates next_date (LeaseQuerySet.with_next_date) to sort by it.
     next_date = tables.Column(verbose_name=_("下一个期限"), empty_values=())
     illustrative = YesNoColumn(visible=False, orderable=False)

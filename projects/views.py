@@ -178,7 +178,7 @@ class ParcelListView(ObjectListView):
     queryset = (
         LandParcel.objects.select_related("park")
         .prefetch_related(Prefetch("projects", InvestmentProject.objects.only("pk", "name")))
-        .order_by("code", "pk")
+        .order_by("code_sort_key", "pk")
     )
     filterset_class = ParcelFilterSet
     table_class = ParcelTable

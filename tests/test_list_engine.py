@@ -3,10 +3,14 @@
 import csv
 import io
 import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import django_tables2 as tables
 import openpyxl
 import pytest
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import DateField, DecimalField, FloatField, IntegerField
 from django.test import RequestFactory
 from django.utils.html import format_html
 from django_tables2.rows import BoundRow
@@ -203,6 +207,68 @@ def test_every_orderable_column_sorts_both_ways(demo, staff_client, path, name):
         pages.append(keys)
     if len(pages[0]) > 1:
         assert pages[0] != pages[1] or len(set(pages[0])) == 1
+
+
+# Dates whose first click puts the soonest first, on purpose: a deadline is read from the
+# most urgent one.
+SOONEST_FIRST = {("/leases/", "next_date")}
+
+
+def shows_a_number_or_a_date(view, name: str) -> bool:
+    """Whether a column of a list shows an amount, an area, a count or a date, by the model
+    field or the annotation of the list's queryset that it reads."""
+    queryset = view.queryset
+    accessor = str(view.table_class.base_columns[name].accessor or name)
+    if accessor in queryset.query.annotations:
+        field = queryset.query.annotations[accessor].output_field
+    else:
+        model = queryset.model
+        try:
+            for part in accessor.replace(".", "__").split("__"):
+                field = model._meta.get_field(part)
+                model = field.related_model or model
+        except FieldDoesNotExist:
+            return False  # a property (size_tier): shown as a label
+    return isinstance(field, DecimalField | IntegerField | FloatField | DateField)
+
+
+def header_sort(response, name: str) -> str:
+    """The sort that the header link of the column ``name`` asks for."""
+    thead = re.search(r"<thead.*?</thead>", response.content.decode(), re.S)[0]
+    links = re.findall(r'<a href="([^"]*)"', thead)
+    sorts = [parse_qs(urlsplit(unescape(link)).query)["sort"][0] for link in links]
+    (sort,) = [sort for sort in sorts if sort.removeprefix("-") == name]
+    return sort
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        (path, name)
+        for path, name in orderable_columns()
+        if LIST_VIEWS[path].table_class.base_columns[name].visible  # has a header to click
+    ],
+)
+def test_numbers_and_dates_sort_descending_on_the_first_click(demo, staff_client, path, name):
+    """Largest or latest first on the first click of a number's or a date's header, then
+    ascending on the second; any other column ascending first."""
+    view = LIST_VIEWS[path]
+    other = next(column for column, _ in view.table_class.base_columns.items() if column != name)
+    first = header_sort(staff_client.get(path, {"sort": other}), name)
+    descending = shows_a_number_or_a_date(view, name) and (path, name) not in SOONEST_FIRST
+    assert first == (f"-{name}" if descending else name)
+    assert header_sort(staff_client.get(path, {"sort": first}), name) == (
+        name if descending else f"-{name}"
+    )
+
+
+def test_the_first_click_on_the_column_a_list_is_sorted_by_reverses_it(demo, staff_client):
+    """The projects list opens newest landed first, the parcels list by code: their
+    headers say so, and their first click sorts the other way."""
+    projects = staff_client.get("/projects/")
+    assert projects.context["table"].order_by == ("-landed_date",)
+    assert header_sort(projects, "landed_date") == "landed_date"
+    assert header_sort(staff_client.get("/parcels/"), "code") == "-code"
 
 
 def test_every_sort_ends_with_the_primary_key_in_its_direction(demo, staff_client):

@@ -2,6 +2,9 @@
 
 Each is a django-tables2 column with ``render()`` and ``value()`` of the record and value
 only, which the engine compiles into one function per column (``projects.lists.cells``).
+A number or a date sorts descending on its header's first click (django-tables2's
+``initial_sort_descending``), the largest or latest first, as people look for them; the
+second click sorts it ascending.
 """
 
 from collections.abc import Callable, Mapping
@@ -19,7 +22,17 @@ NOWRAP = {"td": {"class": "text-nowrap"}}
 LABEL = {"td": {"class": "label-cell"}}
 
 
-class UnitColumn(tables.Column):
+class NumberColumn(tables.Column):
+    """A number (an amount, an area, a count), aligned right, largest first on the first
+    click of its header."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", NUMBER)
+        kwargs.setdefault("initial_sort_descending", True)
+        super().__init__(*args, **kwargs)
+
+
+class UnitColumn(NumberColumn):
     """A stored quantity shown and exported in display units (万元 → 亿元, m² → 亩).
 
     The page shows it rounded; the export keeps every digit when ``export`` says how,
@@ -33,7 +46,6 @@ class UnitColumn(tables.Column):
         export: Callable[[Decimal], Decimal] | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("attrs", NUMBER)
         super().__init__(*args, **kwargs)
         self.convert = convert
         self.export = export or convert
@@ -70,7 +82,8 @@ class YesNoColumn(LabelColumn):
 
 
 class IsoDateColumn(tables.Column):
-    """A date in ISO form (2025-03-05), whatever the language; exported as a date.
+    """A date in ISO form (2025-03-05), whatever the language; exported as a date; latest
+    first on the first click of its header.
 
     A plain column: django-tables2's DateColumn renders a template for every cell, which
     made exporting 10,000 rows take many seconds.
@@ -78,6 +91,7 @@ class IsoDateColumn(tables.Column):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("attrs", NOWRAP)
+        kwargs.setdefault("initial_sort_descending", True)
         super().__init__(*args, **kwargs)
 
     def render(self, value: date) -> str:

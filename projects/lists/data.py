@@ -18,6 +18,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import NullIf
 from django.utils.functional import cached_property
 from django_tables2.data import TableQuerysetData
+from django_tables2.utils import OrderByTuple, segment
 
 PAGE_SIZES = (25, 50, 100)
 PRIMARY_KEYS = {"pk", "-pk"}
@@ -151,6 +152,25 @@ class ListData(TableQuerysetData):
     (``with_key_last``), each page of which is read by key first (``rows_by_key``)."""
 
     data: QuerySet
+
+    @property
+    def ordering(self) -> OrderByTuple | None:
+        """The columns the queryset's own order sorts by, which the table then shows as
+        sorted (so that the first click on the header of the column a list is sorted by
+        reverses it), read as django-tables2 reads them but without the primary key that
+        ends the order, and with a field sorted with its empty values last taken for the
+        field."""
+        keys = []
+        for key in self.data.query.order_by:
+            if isinstance(key, OrderBy) and isinstance(key.expression, F):
+                # An attribute of every F, which django-stubs leaves out.
+                field = key.expression.name  # type: ignore[attr-defined]
+                key = f"-{field}" if key.descending else field
+            keys.append(key)
+        while keys and keys[-1] in PRIMARY_KEYS:
+            keys.pop()
+        aliases = {column.order_by_alias: column.order_by for column in self.table.columns}
+        return next(segment(keys, aliases), None)
 
     def order_by(self, aliases: Any) -> None:
         super().order_by(aliases)

@@ -6,7 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from projects.models.fields import ConstraintErrorsOnFields, NaturalKeyManager, illustrative_flag
+from projects.models.fields import (
+    ConstraintErrorsOnFields,
+    NaturalKeyManager,
+    PinyinCharField,
+    illustrative_flag,
+)
 from projects.models.pages import RecordPage
 from projects.validators import validate_credit_code, validate_plain_text
 
@@ -16,9 +21,7 @@ class Company(RecordPage, ConstraintErrorsOnFields):
 
     page_view = "projects:company"
 
-    name = models.CharField(
-        _("名称"), max_length=100, unique=True, validators=[validate_plain_text]
-    )
+    name = PinyinCharField(_("名称"), max_length=100, unique=True, validators=[validate_plain_text])
     credit_code = models.CharField(
         _("统一社会信用代码"),
         max_length=18,
@@ -26,7 +29,7 @@ class Company(RecordPage, ConstraintErrorsOnFields):
         validators=[validate_plain_text, validate_credit_code],
         help_text=_("18位，含校验位（GB 32100-2015）；未知可留空。"),
     )
-    home_region = models.CharField(
+    home_region = PinyinCharField(
         _("所在地区"), max_length=50, blank=True, validators=[validate_plain_text]
     )
     above_scale = models.BooleanField(_("规上企业"), default=False)

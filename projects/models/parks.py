@@ -17,6 +17,8 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.fields import (
     NaturalKeyManager,
+    NaturalSortKeyField,
+    PinyinCharField,
     dates_in_order_constraints,
     dates_in_order_errors,
     depends_on,
@@ -39,12 +41,13 @@ class CodeManager(NaturalKeyManager):
 
 
 class ParkTree:
-    """The parks as a tree (一区多园), built from one query over (id, name, parent id)."""
+    """The parks as a tree (一区多园), built from one query over (id, name, parent id), the
+    sub-parks of each park in the order of the rows (by name, as the database sorts it)."""
 
     def __init__(self, rows: list[tuple[int, str, int | None]]) -> None:
         self.names = {pk: name for pk, name, _parent in rows}
         self.children: dict[int | None, list[int]] = {}
-        for pk, _name, parent in sorted(rows, key=lambda row: row[1]):
+        for pk, _name, parent in rows:
             self.children.setdefault(parent, []).append(pk)
 
     def walk(
@@ -75,7 +78,8 @@ class ParkManager(NaturalKeyManager):
     """Looks parks up by name, and reads them as a tree."""
 
     def tree(self) -> ParkTree:
-        return ParkTree(list(self.values_list("pk", "name", "parent_id")))
+        """The parks as a tree, each park's sub-parks in pinyin order (on PostgreSQL)."""
+        return ParkTree(list(self.order_by("name", "pk").values_list("pk", "name", "parent_id")))
 
 
 class Park(RecordPage, models.Model):
@@ -90,9 +94,7 @@ class Park(RecordPage, models.Model):
         MICRO_PARK = "micro_park", _("小微园")
         INDUSTRIAL_PARK = "industrial_park", _("产业园")
 
-    name = models.CharField(
-        _("名称"), max_length=100, unique=True, validators=[validate_plain_text]
-    )
+    name = PinyinCharField(_("名称"), max_length=100, unique=True, validators=[validate_plain_text])
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -103,7 +105,7 @@ class Park(RecordPage, models.Model):
         related_name="children",
         help_text=_("一区多园：子园区填写所属的上级园区。"),
     )
-    town = models.CharField(
+    town = PinyinCharField(
         _("所在乡镇"), max_length=50, blank=True, validators=[validate_plain_text]
     )
     planned_area_m2 = quantity_field(_("规划面积（m²）"))
@@ -188,6 +190,8 @@ class LandParcel(RecordPage, models.Model):
         help_text=_("例如：缙云经济开发区2025-1号"),
         validators=[validate_plain_text],
     )
+    # The code as people sort it: 缙云经济开发区2024-4号 before 缙云经济开发区2024-10号.
+    code_sort_key = NaturalSortKeyField(_("编号排序键"), source="code", max_length=120)
     park = models.ForeignKey(
         Park, verbose_name=_("园区"), on_delete=models.PROTECT, related_name="parcels"
     )
@@ -215,12 +219,16 @@ class LandParcel(RecordPage, models.Model):
     illustrative = illustrative_flag()
 
     objects = CodeManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["code_sort_key"])
 
     class Meta:
         verbose_name = _("地块")
         verbose_name_plural = pgettext_lazy("plural", "地块")
-        ordering = ["code"]
+        ordering = ["code_sort_key"]
+        indexes = [
+            # The list's default order, which its pages read from this index.
+            models.Index(fields=["code_sort_key", "id"], name="parcel_code_order_idx"),
+        ]
         constraints = [
             non_negative_constraint("parcel", "area_m2"),
             non_negative_constraint("parcel", "plot_ratio_min"),

@@ -21,6 +21,7 @@ from projects.models.fields import (
     ConstraintErrorsOnFields,
     NaturalKeyManager,
     NullsLastIndex,
+    PinyinCharField,
     dates_in_order_constraints,
     dates_in_order_errors,
     depends_on,
@@ -153,7 +154,7 @@ class InvestmentProject(RecordPage, models.Model):
         )
     )
 
-    name = models.CharField(
+    name = PinyinCharField(
         _("项目名称"), max_length=150, unique=True, validators=[validate_plain_text]
     )
     company = models.ForeignKey(

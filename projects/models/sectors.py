@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from projects.models.fields import NaturalKeyManager
+from projects.models.fields import NaturalKeyManager, PinyinCharField
 from projects.validators import validate_plain_text
 
 
@@ -16,7 +16,7 @@ class Sector(models.Model):
         EMERGING = "emerging", _("新兴产业")
         FUTURE = "future", _("未来产业")
 
-    name = models.CharField(_("名称"), max_length=50, unique=True, validators=[validate_plain_text])
+    name = PinyinCharField(_("名称"), max_length=50, unique=True, validators=[validate_plain_text])
     group = models.CharField(_("产业类别"), max_length=10, choices=Group.choices)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
