@@ -40,6 +40,14 @@ def badge(record: Marked) -> str:
     return illustrative_mark(get_language()) if record.illustrative else ""
 
 
+@register.filter
+def parenthesized(note: object) -> str:
+    """A note in brackets after what it qualifies, as the page's language writes them:
+    fullwidth and unspaced in Chinese (1.50（亿元以上）), spaced in English (1.50 (CNY
+    100M and above))."""
+    return format_html(_("（{note}）"), note=note)
+
+
 @register.simple_tag(takes_context=True)
 def related(context: Context, record: RecordPage | None, link: bool = True) -> str:
     """A record this page refers to: its name, linked to its page, if the user may view it.

@@ -22,7 +22,7 @@ def test_switch_to_english_and_back_keeps_the_figures(demo_ledger, logged_in_pag
     expect(page.get_by_role("heading", name="Investment projects")).to_be_visible()
     expect(page.get_by_role("button", name="Filter", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
-    expect(page.get_by_role("columnheader", name="Total investment (100M CNY)")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Total investment (CNY 100M)")).to_be_visible()
     expect(page).to_have_url(re.compile(r"size=1yi"))
     expect(page.get_by_label("Size tier")).to_have_value("1yi")
     expect(page.locator(".summary strong").first).to_have_text(count)
@@ -42,3 +42,20 @@ def test_switch_to_english_and_back_keeps_the_figures(demo_ledger, logged_in_pag
     expect(page.get_by_label("投资规模")).to_have_value("1yi")
     expect(page.locator(".summary strong").first).to_have_text(count)
     expect(page.locator(".summary strong").nth(1)).to_have_text(total)
+
+
+def test_the_english_charts_show_each_bar_s_figures_whole(demo_ledger, logged_in_page):
+    page = logged_in_page
+    page.get_by_role("form", name="语言").get_by_role("button", name="English").click()
+    page.goto("/?start=2025-01-01&end=2025-04-30")
+    labels = page.locator(".bar-chart .bar-value").all_text_contents()
+    assert labels and all(re.fullmatch(r"\d+ \(\d+\.\d\d × CNY 100M\)", label) for label in labels)
+    cut_off = page.evaluate(
+        """() => [...document.querySelectorAll(".bar-chart")].flatMap(chart => {
+            const width = chart.viewBox.baseVal.width;
+            return [...chart.querySelectorAll(".bar-value")]
+                .filter(label => label.getBBox().x + label.getBBox().width > width)
+                .map(label => label.textContent);
+        })"""
+    )
+    assert cut_off == []
