@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.db.models import Count, Model, QuerySet
 from django.db.models.functions import Coalesce
@@ -18,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects import search
 from projects.admin_import import LedgerImportMixin
+from projects.admin_lockout import LockoutAttemptAdmin
 from projects.lists.data import per_row
 from projects.models import (
     Assessment,
@@ -384,3 +386,8 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["assessment__lease__parcel", "decided_by"]
     search_fields = ["assessment__lease__parcel__code", "reason"]
+
+
+# Axes registers its own admin of login attempts; ours gives its status in the user's language.
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, LockoutAttemptAdmin)

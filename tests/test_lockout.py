@@ -1,9 +1,11 @@
-"""Lockouts key on the client's address, found through exactly the proxies the app trusts."""
+"""Lockouts key on the client's address, found through exactly the proxies the app trusts,
+and the admin lists the attempts in Chinese."""
 
 import runpy
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
@@ -44,6 +46,13 @@ def through_nginx(forwarded_for: str) -> Client:
 
 def log_in(client: Client, password: str) -> int:
     return client.post(reverse("login"), {"username": "clerk", "password": password}).status_code
+
+
+def wrong_password(client: Client, url: str = reverse("login")) -> str:
+    """The page after a wrong password for clerk."""
+    response = client.post(url, {"username": "clerk", "password": "wrong"})
+    assert response.status_code == 200
+    return response.text
 
 
 def lock_out(client: Client) -> None:
@@ -87,3 +96,30 @@ def test_a_proxy_count_that_is_not_a_number_is_refused(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "nginx")
     with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES"):
         runpy.run_path(str(SETTINGS_FILE))
+
+
+def test_the_admin_lists_login_attempts_in_chinese(clerk, staff_client):
+    for _attempt in range(2):
+        wrong_password(Client(REMOTE_ADDR="10.20.30.40"))
+    index = staff_client.get(reverse("admin:index")).text
+    assert "登录锁定" in index
+    assert "登录尝试" in index and "登录失败" in index and "登录日志" in index
+    attempts = staff_client.get(reverse("admin:axes_accessattempt_changelist")).text
+    for label in ("尝试时间", "IP 地址", "浏览器标识", "用户名", "路径", "失败次数", "状态"):
+        assert f">{label}<" in attempts, label
+    assert "还可尝试 3 次" in attempts
+    assert "以 已锁定" in attempts  # the lockout filter
+    assert "清除已过期的登录尝试" in attempts
+    failures = staff_client.get(reverse("admin:axes_accessfailurelog_changelist")).text
+    assert "选择 登录失败 来修改" in failures and "以 已锁定" in failures
+
+
+def test_deleting_the_attempt_in_the_admin_unlocks_the_account(clerk, staff_client):
+    browser = Client(REMOTE_ADDR="203.0.113.7")
+    lock_out(browser)
+    attempt = AccessAttempt.objects.get(username="clerk")
+    staff_client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
+    )
+    assert log_in(browser, PASSWORD) == 302
