@@ -1,7 +1,9 @@
-"""Lockouts key on the client's address, found through exactly the proxies the app trusts,
-and the admin lists the attempts in Chinese."""
+"""Lockouts key on the client's address, found through exactly the proxies the app trusts;
+the login form warns before the wrong password that locks, and the admin lists the
+attempts in Chinese."""
 
 import runpy
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -96,6 +98,60 @@ def test_a_proxy_count_that_is_not_a_number_is_refused(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "nginx")
     with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES"):
         runpy.run_path(str(SETTINGS_FILE))
+
+
+WARNING = "再输错 1 次，账户将被锁定 30 分钟。"
+
+
+def test_the_login_page_warns_before_the_wrong_password_that_locks(clerk):
+    browser = Client(REMOTE_ADDR="10.20.30.40")
+    for _attempt in range(3):
+        page = wrong_password(browser)
+        assert "请输入一个正确的用户名和密码" in page
+        assert "再输错" not in page
+    page = wrong_password(browser)
+    assert "请输入一个正确的用户名和密码" in page
+    assert WARNING in page
+    assert log_in(browser, "wrong") == 429
+
+
+def test_the_warning_counts_the_account_at_this_address_only(clerk, django_user_model):
+    django_user_model.objects.create_user("typist", password=PASSWORD)
+    elsewhere, here = Client(REMOTE_ADDR="203.0.113.7"), Client(REMOTE_ADDR="10.20.30.40")
+    for _attempt in range(4):
+        wrong_password(elsewhere)
+        here.post(reverse("login"), {"username": "typist", "password": "wrong"})
+    assert WARNING not in wrong_password(here)
+
+
+def test_a_right_password_starts_the_count_again(clerk):
+    browser = Client(REMOTE_ADDR="10.20.30.40")
+    for _attempt in range(3):
+        wrong_password(browser)
+    assert log_in(browser, PASSWORD) == 302
+    browser.logout()
+    for _attempt in range(3):
+        assert WARNING not in wrong_password(browser)
+
+
+def test_the_admin_login_warns_too(clerk):
+    browser = Client(REMOTE_ADDR="10.20.30.40")
+    for _attempt in range(3):
+        wrong_password(browser, reverse("admin:login"))
+    assert WARNING in wrong_password(browser, reverse("admin:login"))
+
+
+def test_the_warning_and_the_lockout_page_in_english_count_minutes(clerk, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=1)
+    browser = Client(REMOTE_ADDR="10.20.30.40", HTTP_ACCEPT_LANGUAGE="en")
+    for _attempt in range(3):
+        wrong_password(browser)
+    page = wrong_password(browser)
+    assert "One more wrong password will lock this account for 1 minute." in page
+    locked = browser.post(reverse("login"), {"username": "clerk", "password": "wrong"})
+    assert locked.status_code == 429
+    assert "after 5 wrong passwords in a row" in locked.text
+    assert "Try again in 1 minute, or ask" in locked.text
 
 
 def test_the_admin_lists_login_attempts_in_chinese(clerk, staff_client):

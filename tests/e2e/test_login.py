@@ -1,4 +1,5 @@
-"""A staff member logs in and out; wrong passwords are refused, then lock the account."""
+"""A staff member logs in and out; wrong passwords are refused, warned about before the one
+that locks the account, then lock it."""
 
 import re
 
@@ -8,6 +9,7 @@ from tests.e2e.conftest import PASSWORD, log_in
 
 WRONG_PASSWORD = "not-the-passphrase"
 WRONG_PASSWORD_ERROR = "请输入一个正确的用户名和密码"
+LOCKOUT_WARNING = "再输错 1 次，账户将被锁定 30 分钟。"
 
 
 def test_log_in_and_out(page, staff_user):
@@ -42,9 +44,13 @@ def test_five_wrong_passwords_lock_the_account(page, staff_user, expected_errors
     log_in(page, staff_user.username, WRONG_PASSWORD)
     for _attempt in range(2, 5):
         expect(page.get_by_role("alert")).to_contain_text(WRONG_PASSWORD_ERROR)
+        expect(page.get_by_role("alert")).not_to_contain_text("再输错")
         page.get_by_label("密码").fill(WRONG_PASSWORD)
         page.get_by_role("button", name="登录").click()
+
+    # After the fourth, the page warns that the next wrong password locks the account.
     expect(page.get_by_role("alert")).to_contain_text(WRONG_PASSWORD_ERROR)
+    expect(page.get_by_role("alert")).to_contain_text(LOCKOUT_WARNING)
 
     # The fifth wrong password already locks the account.
     page.get_by_label("密码").fill(WRONG_PASSWORD)
