@@ -98,6 +98,11 @@ class AdminLoginForm(LockoutWarning, AdminAuthenticationForm):
     """The admin's login form, which warns as the site's does."""
 
 
+class PasswordChangeForm(BootstrapForm, auth_forms.PasswordChangeForm):
+    """Django's form for a user to change their own password, checked by the project's
+    password validators."""
+
+
 class DateInput(forms.DateInput):
     """A browser date picker that sends ISO dates."""
 
