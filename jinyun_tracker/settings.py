@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "projects.apps.LockoutConfig",
     "csp",
     "django_filters",
     "django_tables2",
@@ -226,6 +226,10 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "8")) * 3600
 # Source strings are written in Chinese, so English comes from projects/locale/en.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The project's catalogues come before the installed apps': projects/locale/zh_Hans holds
+# the Chinese of Django's admin, auth and django-axes strings where theirs is missing or
+# ends a sentence with an ASCII full stop, and an app's own catalogue would win over it.
+LOCALE_PATHS = [BASE_DIR / "projects" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

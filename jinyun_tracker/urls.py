@@ -1,4 +1,5 @@
-"""Top-level URLs: the admin, login and logout, the language switch and the ledger."""
+"""Top-level URLs: the admin, login, logout and password change, the language switch and
+the ledger."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -7,7 +8,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from projects.api import SchemaView, router
-from projects.forms import LoginForm
+from projects.forms import LoginForm, PasswordChangeForm
 from projects.views import DashboardView, favicon
 
 urlpatterns = [
@@ -20,14 +21,21 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Every user changes their own password here, in the site's pages. The templates are
+    # named apart from the admin's registration/password_change_form.html, which the admin
+    # app, installed first, would otherwise give these views.
     path(
         "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(
+            form_class=PasswordChangeForm, template_name="registration/password_change.html"
+        ),
         name="password_change",
     ),
     path(
         "accounts/password_change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_changed.html"
+        ),
         name="password_change_done",
     ),
     # The language can be chosen on the login page, before anyone has logged in.

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any, TypedDict
 
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet, UniqueConstraint
@@ -20,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects import search
 from projects.admin_import import LedgerImportMixin
+from projects.admin_lockout import LockoutAttemptAdmin
 from projects.lists.data import per_row
 from projects.models import (
     Assessment,
@@ -421,3 +423,8 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["assessment__lease__parcel", "decided_by"]
     search_fields = ["assessment__lease__parcel__code", "reason"]
+
+
+# Axes registers its own admin of login attempts; ours gives its status in the user's language.
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, LockoutAttemptAdmin)

@@ -16,6 +16,8 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from projects.forms import AdminLoginForm
+
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 if TYPE_CHECKING:
@@ -65,7 +67,8 @@ class CheckedLookups(ModelAdminBase):
 class LedgerAdminSite(admin.AdminSite):
     """The admin, which refuses (403) logged-in users who are not staff and (400) an
     address whose query string holds a NUL character, and whose every changelist checks
-    its filters (``CheckedLookups``).
+    its filters (``CheckedLookups``). Its login form warns before the wrong password that
+    locks an account, as the site's does.
 
     Django's admin sends users who are not staff to its own login page, which only
     confuses a county user who is already logged in, and passes a NUL character on to
@@ -75,6 +78,7 @@ class LedgerAdminSite(admin.AdminSite):
     site_header = _("缙云县招商项目台账")
     site_title = _("缙云县招商项目台账")
     index_title = _("台账管理")
+    login_form = AdminLoginForm
 
     def admin_view(self, view: View, cacheable: bool = False) -> View:
         inner = super().admin_view(view, cacheable)

@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
@@ -16,3 +17,11 @@ class LedgerAdminConfig(admin_apps.AdminConfig):
 
     default = False  # named explicitly in INSTALLED_APPS; the app's own config is the default
     default_site = "projects.admin_site.LedgerAdminSite"
+
+
+class LockoutConfig(AxesAppConfig):
+    """django-axes, which locks out repeated wrong passwords, under a name the admin can
+    translate (axes gives none)."""
+
+    default = False  # named explicitly in INSTALLED_APPS
+    verbose_name = _("登录锁定")

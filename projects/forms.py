@@ -1,14 +1,23 @@
 """Forms of the ledger's own pages, styled with Bootstrap."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import Jinja2
 from django.utils.translation import gettext_lazy as _
 
+from projects.lockout import lockout_warning
 from projects.models import Assessment, Decision
 from projects.models.assessments import ASSESSMENT_FIGURES
+
+if TYPE_CHECKING:
+    # What ``LockoutWarning`` is mixed into, so that its call of ``super()`` is checked.
+    LoginFormBase = auth_forms.AuthenticationForm
+else:
+    LoginFormBase = object
 
 # Widgets that render a list of choices themselves and take no single CSS class.
 CHOICE_LISTS = (forms.CheckboxSelectMultiple, forms.RadioSelect)
@@ -83,8 +92,31 @@ class FilterForm(BootstrapForm, forms.Form):
         return cleaned
 
 
-class LoginForm(BootstrapForm, AuthenticationForm):
-    """Django's login form."""
+class LockoutWarning(LoginFormBase):
+    """A login form that, after a wrong password, warns when the next one would lock the
+    account out (``projects.lockout``), below the error Django gives."""
+
+    def get_invalid_login_error(self) -> ValidationError:
+        error = super().get_invalid_login_error()
+        # Django's login views always pass the request, without which axes refuses a login.
+        assert self.request is not None
+        warning = lockout_warning(self.request, self.cleaned_data["username"])
+        if warning is None:
+            return error
+        return ValidationError([error, ValidationError(warning, code="lockout_warning")])
+
+
+class LoginForm(LockoutWarning, BootstrapForm, auth_forms.AuthenticationForm):
+    """Django's login form, which warns before the wrong password that locks the account."""
+
+
+class AdminLoginForm(LockoutWarning, AdminAuthenticationForm):
+    """The admin's login form, which warns as the site's does."""
+
+
+class PasswordChangeForm(BootstrapForm, auth_forms.PasswordChangeForm):
+    """Django's form for a user to change their own password, checked by the project's
+    password validators."""
 
 
 class DateInput(forms.DateInput):

@@ -149,7 +149,7 @@ class LedgerResource(resources.ModelResource):
                     "表头%(headers)s不是导出表格的表头，没有导入任何数据。"
                     "请使用导出文件的表头（中文或英文均可）。"
                 )
-                % {"headers": "、".join(f"“{header}”" for header in unknown)}
+                % {"headers": _("、").join(f"“{header}”" for header in unknown)}
             )
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:

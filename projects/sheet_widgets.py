@@ -100,7 +100,7 @@ class ChoiceWidget(widgets.Widget):
             return ""
         if text in self.accepted:
             return self.accepted[text]
-        labels = "、".join(str(label) for _stored, label in self.choices)
+        labels = _("、").join(str(label) for _stored, label in self.choices)
         raise ValueError(
             _("“%(value)s”不是可选值（可选：%(labels)s）。") % {"value": text, "labels": labels}
         )

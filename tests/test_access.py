@@ -31,5 +31,5 @@ def test_english_is_available(staff_client):
     assert "Investment projects" in response.text
     with translation.override("en"):
         assert str(InvestmentProject._meta.get_field("total_investment_wan").verbose_name) == (
-            "Total investment (10k CNY)"
+            "Total investment (CNY 10k)"
         )

@@ -163,7 +163,7 @@ class TestBreakdowns:
     def test_english_charts_use_english_punctuation_and_unit(self, demo, staff_client):
         response = staff_client.get("/", JAN_APR_2025, HTTP_ACCEPT_LANGUAGE="en")
         charts = "".join(re.findall(r'<ol class="bar-chart".*?</ol>', response.text, re.S))
-        assert "4 (14.67 × 100M CNY)" in charts
+        assert "4 (14.67 × CNY 100M)" in charts
         assert 'aria-label="2025-01: 4"' in charts
         assert not re.search("[（）：，亿]", charts)
 

@@ -736,7 +736,7 @@ class TestLanguagesAndAccess:
         assert "总投资（亿元）" in chinese.text
         staff_client.post(reverse("set_language"), {"language": "en", "next": "/projects/"})
         english = staff_client.get("/projects/")
-        assert "Total investment (100M CNY)" in english.text
+        assert "Total investment (CNY 100M)" in english.text
         assert 'lang="en"' in english.text
         assert english.context["summary"] == chinese.context["summary"]
 

@@ -54,7 +54,7 @@ def test_an_edited_english_xlsx_export_updates_the_row_it_edits(demo, staff_clie
     workbook = openpyxl.load_workbook(io.BytesIO(export(staff_client, "xlsx", "en")))
     sheet = workbook.active
     headers = [cell.value for cell in sheet[1]]
-    sheet.cell(row=2, column=headers.index("Total investment (100M CNY)") + 1, value=16.5)
+    sheet.cell(row=2, column=headers.index("Total investment (CNY 100M)") + 1, value=16.5)
     path = tmp_path / "projects.xlsx"
     workbook.save(path)
 

@@ -1,5 +1,6 @@
 """Template filters of the ledger's pages."""
 
+from datetime import timedelta
 from functools import cache
 from typing import Protocol
 
@@ -9,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
+from projects import lockout
 from projects.models.pages import RecordPage
 
 register = template.Library()
@@ -38,6 +40,20 @@ def badge(record: Marked) -> str:
     Written here rather than by a template: the list pages show it on every row.
     """
     return illustrative_mark(get_language()) if record.illustrative else ""
+
+
+@register.filter
+def parenthesized(note: object) -> str:
+    """A note in brackets after what it qualifies, as the page's language writes them:
+    fullwidth and unspaced in Chinese (1.50（亿元以上）), spaced in English (1.50 (CNY
+    100M and above))."""
+    return format_html(_("（{note}）"), note=note)
+
+
+@register.filter
+def whole_minutes(duration: timedelta) -> int:
+    """A lockout's length in whole minutes (``projects.lockout.whole_minutes``)."""
+    return lockout.whole_minutes(duration)
 
 
 @register.simple_tag(takes_context=True)

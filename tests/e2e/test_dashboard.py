@@ -95,7 +95,7 @@ def test_in_english_at_1440_px_every_chart_label_is_whole(demo_ledger, logged_in
         )
         assert cut == []
         for value in section.locator(".bar-value").all_inner_texts():
-            assert re.fullmatch(r"\d+ \(\d+\.\d\d × 100M CNY\)", value), value
+            assert re.fullmatch(r"\d+ \(\d+\.\d\d × CNY 100M\)", value), value
     assert "Construction started" in page.locator(".bar-label").all_inner_texts()
 
 

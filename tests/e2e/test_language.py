@@ -22,7 +22,7 @@ def test_switch_to_english_and_back_keeps_the_figures(demo_ledger, logged_in_pag
     expect(page.get_by_role("heading", name="Investment projects")).to_be_visible()
     expect(page.get_by_role("button", name="Filter", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
-    expect(page.get_by_role("columnheader", name="Total investment (100M CNY)")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Total investment (CNY 100M)")).to_be_visible()
     expect(page).to_have_url(re.compile(r"size=1yi"))
     expect(page.get_by_label("Size tier")).to_have_value("1yi")
     expect(page.locator(".summary strong").first).to_have_text(count)
