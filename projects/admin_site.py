@@ -16,6 +16,8 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from projects.lists.tables import EMPTY
+
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 if TYPE_CHECKING:
@@ -75,6 +77,8 @@ class LedgerAdminSite(admin.AdminSite):
     site_header = _("缙云县招商项目台账")
     site_title = _("缙云县招商项目台账")
     index_title = _("台账管理")
+    # What an empty value shows, as on the ledger's own pages.
+    empty_value_display = EMPTY
 
     def admin_view(self, view: View, cacheable: bool = False) -> View:
         inner = super().admin_view(view, cacheable)

@@ -6,9 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from projects.lists.tables import EMPTY
 from projects.models import LEDGER_MODELS
+from projects.models.fields import AmountField
+from projects.units import entered_yi
 
 # How many changes a record's page shows, newest first.
 HISTORY_ROWS = 20
@@ -27,19 +31,30 @@ class Change:
     fields: list[tuple[str, str, str]] = field(default_factory=list)
 
 
+def label(model_field: models.Field) -> str:
+    """A field's name as the admin and the histories show it: an amount's in 亿元, the unit
+    it is typed in."""
+    if isinstance(model_field, AmountField):
+        return str(model_field.yi_name)
+    return str(model_field.verbose_name)
+
+
 def shown(model_field: models.Field, value: Any, names: dict) -> str:
-    """A stored value as the pages show it: choice labels, 是/否, names of related records."""
+    """A stored value as the admin and the histories show it: choice labels, 是/否, names
+    of related records, amounts in 亿元 as typed, numbers with thousands separators."""
     if value is None or value == "":
-        return "—"
+        return EMPTY
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(model_field, models.BooleanField):
         return _("是") if value else _("否")
     if model_field.is_relation:
         return names.get((model_field.related_model, value), str(value))
+    if isinstance(model_field, AmountField):
+        return formats.localize(entered_yi(value))
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    return formats.localize(value)
 
 
 def related_names(
@@ -120,7 +135,7 @@ def timeline(
         change = saved(newer)
         if older is not None and newer.history_type == "~":
             change.fields = [
-                (str(model_field.verbose_name), before, after)
+                (label(model_field), before, after)
                 for model_field, before, after in differences(older, newer, model_fields, names)
             ]
         changes.append(change)

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.fields import (
     NaturalKeyManager,
+    amount_field,
     depends_on,
     non_negative_constraint,
     quantity_field,
@@ -71,11 +72,13 @@ class Assessment(models.Model):
     assessor = models.CharField(
         _("考核单位或人员"), max_length=100, validators=[validate_plain_text]
     )
-    fixed_investment_wan = quantity_field(_("累计固定资产投资（万元）"))
-    tax_wan = quantity_field(_("年度税收（万元）"))
-    output_wan = quantity_field(_("年度产值（万元）"))
+    fixed_investment_wan = amount_field(
+        _("累计固定资产投资（万元）"), _("累计固定资产投资（亿元）")
+    )
+    tax_wan = amount_field(_("年度税收（万元）"), _("年度税收（亿元）"))
+    output_wan = amount_field(_("年度产值（万元）"), _("年度产值（亿元）"))
     floor_area_m2 = quantity_field(_("总建筑面积（m²）"))
-    rd_expense_wan = quantity_field(_("研发投入（万元）"))
+    rd_expense_wan = amount_field(_("研发投入（万元）"), _("研发投入（亿元）"))
     energy_tce = quantity_field(_("年综合能耗（吨标准煤）"))
     area_m2 = quantity_field(_("考核时地块面积（m²）"), help_text=_("记录考核时所用的地块面积。"))
     notes = models.TextField(_("备注"), blank=True, validators=[validate_plain_text])
@@ -237,8 +240,8 @@ class Decision(models.Model):
         blank=True,
         related_name="+",
     )
-    transfer_price_wan = quantity_field(_("出让价款（万元）"))
-    rent_deduction_wan = quantity_field(_("抵扣租金（万元）"))
+    transfer_price_wan = amount_field(_("出让价款（万元）"), _("出让价款（亿元）"))
+    rent_deduction_wan = amount_field(_("抵扣租金（万元）"), _("抵扣租金（亿元）"))
     new_deadline = models.DateField(_("整改期限"), null=True, blank=True)
 
     objects = DecisionManager()

@@ -23,12 +23,12 @@ from simple_history.models import HistoricalRecords
 from projects.models.companies import Company
 from projects.models.fields import (
     NaturalKeyManager,
+    amount_field,
     dates_in_order_constraints,
     dates_in_order_errors,
     depends_on,
     illustrative_flag,
     non_negative_constraint,
-    quantity_field,
 )
 from projects.models.pages import RecordPage
 from projects.models.parks import LandParcel
@@ -151,7 +151,7 @@ class LeaseAgreement(RecordPage, models.Model):
     end_date = models.DateField(
         _("租赁到期日期"), editable=False, help_text=_("由起始日期和租期算出。")
     )
-    annual_rent_wan = quantity_field(_("年租金（万元）"), required=True)
+    annual_rent_wan = amount_field(_("年租金（万元）"), _("年租金（亿元）"), required=True)
     rent_deductible = models.BooleanField(
         _("租金可抵扣出让价款"), default=True, help_text=_("转为出让时，已缴租金从出让价款中抵扣。")
     )

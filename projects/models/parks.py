@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.fields import (
     NaturalKeyManager,
+    amount_field,
     dates_in_order_constraints,
     dates_in_order_errors,
     depends_on,
@@ -197,7 +198,7 @@ class LandParcel(RecordPage, models.Model):
     term_years = models.PositiveSmallIntegerField(
         _("年期（年）"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
-    price_wan = quantity_field(_("价格（万元）"))
+    price_wan = amount_field(_("价格（万元）"), _("价格（亿元）"))
     agreed_handover_date = models.DateField(_("约定交地日期"), null=True, blank=True)
     agreed_start_date = models.DateField(_("约定开工日期"), null=True, blank=True)
     agreed_completion_date = models.DateField(_("约定竣工日期"), null=True, blank=True)
