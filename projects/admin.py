@@ -20,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from projects import search
 from projects.admin_amounts import AmountsInYi
 from projects.admin_import import LedgerImportMixin
+from projects.history import AdminChanges
 from projects.lists.data import per_row
 from projects.models import (
     Assessment,
@@ -36,6 +37,7 @@ from projects.models import (
     SizeTier,
 )
 from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
+from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
 
 
@@ -44,7 +46,8 @@ class LedgerAdmin(AmountsInYi, SimpleHistoryAdmin):
 
     It takes and shows amounts in 亿元 (``projects.admin_amounts``). Its change form
     refuses to save over someone else's change made since it was opened
-    (``projects.versioning``).
+    (``projects.versioning``). Its History page writes each change as the record's page
+    does (``projects.history.AdminChanges``).
 
     Its list does not count the whole table beside the filtered count, and its search
     reads the same indexes as the list pages' search (``projects.search``): each word
@@ -54,6 +57,7 @@ class LedgerAdmin(AmountsInYi, SimpleHistoryAdmin):
     show_full_result_count = False
     form = VersionedModelForm
     change_form_template = "admin/ledger_change_form.html"
+    object_history_list_template = "admin/ledger_history_list.html"
 
     def history_form_view(
         self,
@@ -73,6 +77,11 @@ class LedgerAdmin(AmountsInYi, SimpleHistoryAdmin):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> AdminChanges:
+        return AdminChanges(self.model, historical_record, Viewable(request.user).model)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

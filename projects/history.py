@@ -1,5 +1,7 @@
-"""Readable change history of a record, from django-simple-history's records."""
+"""Readable change history of a record, from django-simple-history's records: on the
+record's page, and on the admin's History page."""
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,6 +10,8 @@ from typing import Any
 from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext as _
+from simple_history.models import ModelChange
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from projects.lists.tables import EMPTY
 from projects.models import LEDGER_MODELS
@@ -140,6 +144,36 @@ def timeline(
             ]
         changes.append(change)
     return changes
+
+
+class AdminChanges(HistoricalRecordContextHelper):
+    """The changes of a version on the admin's History page as the record's page writes
+    them (``label``, ``shown``): amounts in 亿元, choices by their labels, — for nothing.
+    A related record is named only to a reader who may view its model (``viewable``)."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        historical_record: Any,
+        viewable: Callable[[type[models.Model]], bool],
+    ) -> None:
+        super().__init__(model, historical_record)
+        self.viewable = viewable
+
+    def prepare_delta_change_value(self, change: ModelChange, value: Any) -> str:
+        model_field = self.model._meta.get_field(change.field)
+        # simple-history gives a related record itself, which ``shown`` names.
+        if (
+            model_field.is_relation
+            and value is not None
+            and not self.viewable(model_field.related_model)
+        ):
+            return _("无权查看")
+        return shown(model_field, value, {})
+
+    def format_delta_change(self, change: ModelChange) -> ModelChange:
+        formatted = super().format_delta_change(change)
+        return dataclasses.replace(formatted, field=label(self.model._meta.get_field(change.field)))
 
 
 def latest_version(record: models.Model) -> int | None:
