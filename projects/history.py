@@ -162,13 +162,9 @@ class AdminChanges(HistoricalRecordContextHelper):
 
     def prepare_delta_change_value(self, change: ModelChange, value: Any) -> str:
         model_field = self.model._meta.get_field(change.field)
-        # simple-history gives a related record itself, which ``shown`` names.
-        if (
-            model_field.is_relation
-            and value is not None
-            and not self.viewable(model_field.related_model)
-        ):
-            return _("无权查看")
+        if model_field.is_relation and value is not None:
+            # simple-history gives the related record itself, read in its queries.
+            return str(value) if self.viewable(model_field.related_model) else _("无权查看")
         return shown(model_field, value, {})
 
     def format_delta_change(self, change: ModelChange) -> ModelChange:
