@@ -233,6 +233,10 @@ LOCALE_PATHS = [BASE_DIR / "projects" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Pages write numbers with thousands separators (124,800.00; 13,333,333.33 m²) in both
+# languages; exports and form fields keep them plain.
+USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["jinyun_tracker.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

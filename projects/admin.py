@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import smart_split, unescape_string_literal
@@ -20,8 +21,10 @@ from django_stubs_ext import StrOrPromise, WithAnnotations
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects import search
+from projects.admin_amounts import AmountsInYi
 from projects.admin_import import LedgerImportMixin
 from projects.admin_lockout import LockoutAttemptAdmin
+from projects.history import AdminChanges
 from projects.lists.data import per_row
 from projects.models import (
     Assessment,
@@ -39,14 +42,17 @@ from projects.models import (
 )
 from projects.models.fields import ConstraintErrorsOnFields
 from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
+from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
 
 
-class LedgerAdmin(SimpleHistoryAdmin):
+class LedgerAdmin(AmountsInYi, SimpleHistoryAdmin):
     """The admin of a ledger table, which may hold a province's records.
 
-    Its change form refuses to save over someone else's change made since it was opened
-    (``projects.versioning``).
+    It takes and shows amounts in 亿元 (``projects.admin_amounts``). Its change form
+    refuses to save over someone else's change made since it was opened
+    (``projects.versioning``). Its History page writes each change as the record's page
+    does (``projects.history.AdminChanges``).
 
     Its list does not count the whole table beside the filtered count, and its search
     reads the same indexes as the list pages' search (``projects.search``): each word
@@ -56,6 +62,7 @@ class LedgerAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
     form = VersionedModelForm
     change_form_template = "admin/ledger_change_form.html"
+    object_history_list_template = "admin/ledger_history_list.html"
 
     def history_form_view(
         self,
@@ -76,6 +83,11 @@ class LedgerAdmin(SimpleHistoryAdmin):
             return HttpResponseNotAllowed(["GET", "HEAD"])
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> AdminChanges:
+        return AdminChanges(self.model, historical_record, Viewable(request.user).model)
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
@@ -84,6 +96,12 @@ class LedgerAdmin(SimpleHistoryAdmin):
                 word = unescape_string_literal(word)
             queryset = search.matching(queryset, tuple(self.get_search_fields(request)), word)
         return queryset, False
+
+    def derived(self, value: object) -> object:
+        """A value derived from the record, as a read-only field shows it: with thousands
+        separators, or the empty value (—) while there is none, as on an add form, where
+        Django's admin would write “None”."""
+        return self.get_empty_value_display() if value is None else formats.localize(value)
 
 
 class RepeatedRowsFormSet(BaseInlineFormSet):
@@ -184,20 +202,24 @@ class ParkAdmin(LedgerImportMixin, LedgerAdmin):
     list_select_related = ["parent"]
     search_fields = ["name", "town"]
     autocomplete_fields = ["parent"]
-    readonly_fields = ["planned_area_mu", "parcels"]
+    readonly_fields = ["planned_area", "parcels"]
     fields = [
         "name",
         "kind",
         "parent",
         "town",
         "planned_area_m2",
-        "planned_area_mu",
+        "planned_area",
         "floor_area_m2",
         "description",
         "illustrative",
         "parcels",
     ]
     inlines = [SubParkInline]
+
+    @admin.display(description=_("规划面积（亩）"))
+    def planned_area(self, park: Park) -> object:
+        return self.derived(park.planned_area_mu)
 
     @admin.display(description=_("地块"))
     def parcels(self, park: Park) -> str:
@@ -240,9 +262,9 @@ class LandParcelAdmin(LedgerImportMixin, LedgerAdmin):
     list_select_related = ["park"]
     search_fields = ["code", "park__name"]
     autocomplete_fields = ["park"]
-    readonly_fields = ["area_mu"]
+    readonly_fields = ["area"]
     fieldsets = [
-        (None, {"fields": ["code", "park", "area_m2", "area_mu", "land_use", "illustrative"]}),
+        (None, {"fields": ["code", "park", "area_m2", "area", "land_use", "illustrative"]}),
         (
             _("供地"),
             {"fields": ["supply_mode", "status", "term_years", "price_wan"]},
@@ -255,6 +277,10 @@ class LandParcelAdmin(LedgerImportMixin, LedgerAdmin):
         (_("实际日期"), {"fields": ["handover_date", "start_date", "completion_date"]}),
         (None, {"fields": ["notes"]}),
     ]
+
+    @admin.display(description=_("面积（亩）"))
+    def area(self, parcel: LandParcel) -> object:
+        return self.derived(parcel.area_mu)
 
 
 @admin.register(Company)
@@ -280,7 +306,7 @@ class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
         "company",
         "sector",
         "park",
-        "total_investment_yi",
+        "total_investment_wan",
         "size_tier",
         "stage",
         "landed_date",
@@ -300,7 +326,7 @@ class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
     search_fields = ["name", "company__name", "capacity"]
     autocomplete_fields = ["company", "sector", "park"]
     date_hierarchy = "landed_date"
-    readonly_fields = ["total_investment_yi", "size_tier"]
+    readonly_fields = ["size_tier"]
     inlines = [ProjectParcelInline]
     fieldsets = [
         (None, {"fields": ["name", "company", "sector", "park", "illustrative"]}),
@@ -309,7 +335,6 @@ class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
             {
                 "fields": [
                     "total_investment_wan",
-                    "total_investment_yi",
                     "size_tier",
                     "fixed_investment_wan",
                     "source_zone",
@@ -335,9 +360,9 @@ class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
     ]
 
     @admin.display(description=_("投资规模"), ordering="total_investment_wan")
-    def size_tier(self, obj: InvestmentProject) -> StrOrPromise | None:
+    def size_tier(self, obj: InvestmentProject) -> object:
         tier = obj.size_tier
-        return tier.label if tier else None
+        return self.derived(tier.label if tier else None)
 
 
 class LeaseTargetInline(admin.TabularInline):
@@ -395,8 +420,14 @@ class IndicatorResultInline(admin.TabularInline):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only through the lease's page, where the rules are checked."""
+class ReadOnlyAdmin(AmountsInYi, admin.ModelAdmin):
+    """Records written only through the lease's page, where the rules are checked: their
+    admin pages are there to read, amounts in 亿元."""
+
+    # Typed loosely: django-stubs does not know that a field of a page that is only read
+    # may be a function of the record, as it may in a change list.
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> list[Any]:
+        return [self.in_yi(name) for name in super().get_fields(request, obj)]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

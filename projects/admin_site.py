@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from projects.forms import AdminLoginForm
+from projects.lists.tables import EMPTY
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -79,6 +80,8 @@ class LedgerAdminSite(admin.AdminSite):
     site_title = _("缙云县招商项目台账")
     index_title = _("台账管理")
     login_form = AdminLoginForm
+    # What an empty value shows, as on the ledger's own pages.
+    empty_value_display = EMPTY
 
     def admin_view(self, view: View, cacheable: bool = False) -> View:
         inner = super().admin_view(view, cacheable)

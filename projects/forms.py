@@ -1,5 +1,6 @@
 """Forms of the ledger's own pages, styled with Bootstrap."""
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.lockout import lockout_warning
 from projects.models import Assessment, Decision
 from projects.models.assessments import ASSESSMENT_FIGURES
+from projects.units import entered_yi, yi_to_wan
 
 if TYPE_CHECKING:
     # What ``LockoutWarning`` is mixed into, so that its call of ``super()`` is checked.
@@ -90,6 +92,37 @@ class FilterForm(BootstrapForm, forms.Form):
                 if low_value is not None and high_value is not None and low_value > high_value:
                     self.add_error(high, _("不能小于“%(low)s”。") % {"low": self.fields[low].label})
         return cleaned
+
+
+class YiField(forms.DecimalField):
+    """An amount typed and shown in 亿元, cleaned to 万元 as the model stores it.
+
+    It is made from the model's field (``max_digits``, ``decimal_places`` of the amount in
+    万元) and takes the same amounts, written four places further left: its messages about
+    digits count those typed. The stored amount it is given to show is converted; what the
+    user typed is shown back as typed.
+    """
+
+    default_error_messages = {
+        "invalid": _("请填写以亿元计的金额，例如 10.4。"),
+        "max_digits": _("以亿元计，最多 %(max)s 位数字。"),
+        "max_decimal_places": _("以亿元计，最多 %(max)s 位小数。"),
+        "max_whole_digits": _("以亿元计，小数点前最多 %(max)s 位。"),
+    }
+
+    def __init__(self, *, max_digits: int, decimal_places: int, **kwargs: Any) -> None:
+        super().__init__(max_digits=max_digits, decimal_places=decimal_places + 4, **kwargs)
+        self.stored_unit = Decimal(1).scaleb(-decimal_places)
+
+    def prepare_value(self, value: Any) -> Any:
+        return entered_yi(value) if isinstance(value, Decimal) else value
+
+    def clean(self, value: Any) -> Decimal | None:
+        amount_yi = super().clean(value)
+        return None if amount_yi is None else yi_to_wan(amount_yi).quantize(self.stored_unit)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return super().has_changed(self.prepare_value(initial), data)
 
 
 class LockoutWarning(LoginFormBase):

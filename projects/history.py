@@ -1,14 +1,22 @@
-"""Readable change history of a record, from django-simple-history's records."""
+"""Readable change history of a record, from django-simple-history's records: on the
+record's page, and on the admin's History page."""
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext as _
+from simple_history.models import ModelChange
+from simple_history.template_utils import HistoricalRecordContextHelper
 
+from projects.lists.tables import EMPTY
 from projects.models import LEDGER_MODELS
+from projects.models.fields import AmountField
+from projects.units import entered_yi
 
 # How many changes a record's page shows, newest first.
 HISTORY_ROWS = 20
@@ -29,19 +37,30 @@ class Change:
     fields: list[tuple[str, str, str]] = field(default_factory=list)
 
 
+def label(model_field: models.Field) -> str:
+    """A field's name as the admin and the histories show it: an amount's in 亿元, the unit
+    it is typed in."""
+    if isinstance(model_field, AmountField):
+        return str(model_field.yi_name)
+    return str(model_field.verbose_name)
+
+
 def shown(model_field: models.Field, value: Any, names: dict) -> str:
-    """A stored value as the pages show it: choice labels, 是/否, names of related records."""
+    """A stored value as the admin and the histories show it: choice labels, 是/否, names
+    of related records, amounts in 亿元 as typed, numbers with thousands separators."""
     if value is None or value == "":
-        return "—"
+        return EMPTY
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(model_field, models.BooleanField):
         return _("是") if value else _("否")
     if model_field.is_relation:
         return names.get((model_field.related_model, value), str(value))
+    if isinstance(model_field, AmountField):
+        return formats.localize(entered_yi(value))
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    return formats.localize(value)
 
 
 def related_names(
@@ -129,11 +148,37 @@ def timeline(
         change = saved(newer)
         if older is not None and newer.history_type == "~":
             change.fields = [
-                (str(model_field.verbose_name), before, after)
+                (label(model_field), before, after)
                 for model_field, before, after in differences(older, newer, model_fields, names)
             ]
         changes.append(change)
     return changes
+
+
+class AdminChanges(HistoricalRecordContextHelper):
+    """The changes of a version on the admin's History page as the record's page writes
+    them (``label``, ``shown``): amounts in 亿元, choices by their labels, — for nothing.
+    A related record is named only to a reader who may view its model (``viewable``)."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        historical_record: Any,
+        viewable: Callable[[type[models.Model]], bool],
+    ) -> None:
+        super().__init__(model, historical_record)
+        self.viewable = viewable
+
+    def prepare_delta_change_value(self, change: ModelChange, value: Any) -> str:
+        model_field = self.model._meta.get_field(change.field)
+        if model_field.is_relation and value is not None:
+            # simple-history gives the related record itself, read in its queries.
+            return str(value) if self.viewable(model_field.related_model) else _("无权查看")
+        return shown(model_field, value, {})
+
+    def format_delta_change(self, change: ModelChange) -> ModelChange:
+        formatted = super().format_delta_change(change)
+        return dataclasses.replace(formatted, field=label(self.model._meta.get_field(change.field)))
 
 
 def latest_version(record: models.Model) -> int | None:

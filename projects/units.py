@@ -31,6 +31,15 @@ def wan_to_yi(amount_wan: Decimal | int | None, exact: bool = False) -> Decimal 
     return amount_yi.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
+def entered_yi(amount_wan: Decimal) -> Decimal:
+    """An amount in 万元 in 亿元 as staff type and read it in the admin: two decimals, or
+    more where the stored amount has them, so that nothing stored is rounded away
+    (150,000 万元 is 15.00 亿元, 1,191.67 万元 is 0.119167)."""
+    exact = wan_to_yi(amount_wan, exact=True)
+    rounded = exact.quantize(TWO_PLACES)
+    return rounded if rounded == exact else exact
+
+
 def yi_to_wan(amount_yi: Decimal) -> Decimal:
     """Convert an amount in 亿元 (as users type it) to 万元 (as it is stored)."""
     return Decimal(amount_yi) * WAN_PER_YI

@@ -13,7 +13,7 @@ from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from projects.history import changes_since, latest_version
+from projects.history import changes_since, label, latest_version
 
 
 class VersionedModelForm(forms.ModelForm):
@@ -62,7 +62,7 @@ class VersionedModelForm(forms.ModelForm):
                 self.add_error(
                     None,
                     _("%(field)s：%(before)s → %(after)s")
-                    % {"field": model_field.verbose_name, "before": before, "after": after},
+                    % {"field": label(model_field), "before": before, "after": after},
                 )
         # The next save is made knowing these changes: it compares against them.
         # The admin binds its forms to the request's POST, whose copy can be changed.

@@ -196,6 +196,7 @@ class ParkListView(ObjectListView):
     )
     filterset_class = ParkFilterSet
     table_class = ParkTable
+    total = ("floor_area_m2", _("总建筑面积（m²）"))
 
 
 class CompanyListView(ObjectListView):

@@ -58,7 +58,7 @@ def test_the_second_save_is_refused_and_keeps_what_was_typed(editors):
     wangs_form = opened_form(wang.get(url))
     lis_form = opened_form(li.get(url))
 
-    wangs_form["total_investment_wan"] = "160000"
+    wangs_form["total_investment_wan"] = "16"  # 亿元
     assert wang.post(url, wangs_form).status_code == 302
     lis_form["notes"] = "李的备注：已走访企业"
     refused = li.post(url, lis_form)
@@ -69,7 +69,7 @@ def test_the_second_save_is_refused_and_keeps_what_was_typed(editors):
     assert "李的备注" not in project.notes
     text = refused.text
     assert "wang" in text and "你的修改尚未保存" in text
-    assert "对方已改为：160000.00（你打开时为：150000.00）" in text
+    assert "对方已改为：16.00（你打开时为：15.00）" in text
     assert "李的备注：已走访企业" in text  # what li typed is still in the form
 
     again = li.post(url, opened_form(refused))

@@ -272,10 +272,12 @@ class TestHistory:
         project = InvestmentProject.objects.get(name="涵禧科技汽车零部件及新材料项目")
         url = reverse("admin:projects_investmentproject_change", args=[project.pk])
         form = staff_client.get(url).context["adminform"].form
-        data = {name: value for name, value in form.initial.items() if value is not None}
+        # What the form shows (amounts in 亿元), as a browser sends it back.
+        data = {name: form[name].value() for name in form.fields}
+        data = {name: value for name, value in data.items() if value is not None}
         data.update(
             {
-                "total_investment_wan": "160000",
+                "total_investment_wan": "16",
                 "projectparcel_set-TOTAL_FORMS": "0",
                 "projectparcel_set-INITIAL_FORMS": "0",
             }
@@ -289,7 +291,7 @@ class TestHistory:
         page = staff_client.get(project.get_absolute_url())
         change = page.context["history"][0]
         assert change.who == admin_user.username
-        assert ("总投资（万元）", "150000.00", "160000.00") in change.fields
+        assert ("总投资（亿元）", "15.00", "16.00") in change.fields
 
     def test_a_deleted_record_keeps_its_last_state(self, demo):
         company = Company.objects.create(name="将被删除的企业")

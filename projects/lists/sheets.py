@@ -6,14 +6,20 @@ apostrophe in the CSV, stored as a text cell in the XLSX. The CSV keeps every ch
 an XLSX cell, which cannot hold a control character, gets a line break for Word's line and
 page breaks and "\ufffd" for any other.
 
+An XLSX sheet opens ready to read: its header row frozen and filterable, its columns as
+wide as their contents, and its decimals (amounts, areas) shown with two places, each cell
+still holding every digit.
+
 Both are written row by row, so that a list of 50,000 rows can be sent while it is read
 (``stream``); the dashboard's few small sheets are sent whole (``download``).
 """
 
 import csv
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from io import BytesIO, StringIO
+from itertools import chain, islice
 from tempfile import TemporaryFile
 from typing import Any, BinaryIO
 
@@ -23,6 +29,7 @@ from django_stubs_ext import StrOrPromise
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 
 TWO_PLACES = Decimal("0.01")
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -35,6 +42,13 @@ CONTENT_TYPES = {
 WORD_BREAKS = str.maketrans("\x0b\x0c", "\n\n")
 # About how much CSV text is sent at a time: fewer, larger writes than one per row.
 CSV_CHUNK_CHARS = 64 * 1024
+# How an XLSX sheet shows a decimal.
+DECIMAL_FORMAT = "0.00"
+# A sheet written row by row declares its columns' widths before its first row: they are
+# fitted to the headers and to this many rows, read ahead.
+WIDTH_SAMPLE_ROWS = 1000
+# Widths in characters of Excel's default font: a Chinese character takes two.
+MIN_WIDTH, MAX_WIDTH, WIDTH_MARGIN = 6, 60, 2
 
 
 class Sheet:
@@ -76,9 +90,14 @@ def with_line_breaks(text: str) -> str:
 
 
 def xlsx_value(worksheet: Any, value: Any) -> Any:
-    """The value, or for text that looks like a formula a cell that keeps it text (openpyxl
-    makes text starting with "=" a formula). Only those are cells of their own: openpyxl
-    writes plain values faster. A character openpyxl refuses gets its stand-in (above)."""
+    """The value, or a cell of its own for a decimal, shown with two places, and for text
+    that looks like a formula, kept text (openpyxl makes text starting with "=" a formula).
+    Only those are cells of their own: openpyxl writes plain values faster. A character
+    openpyxl refuses gets its stand-in (above)."""
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.number_format = DECIMAL_FORMAT
+        return cell
     if not isinstance(value, str):
         return value
     if ILLEGAL_CHARACTERS_RE.search(value):
@@ -111,15 +130,45 @@ def csv_chunks(sheets: Sequence[Sheet]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+def shown_width(value: object) -> int:
+    """About how many characters wide Excel shows a value: its longest line, a Chinese
+    character counted twice, a decimal with the two places it is shown with."""
+    if value is None:
+        return 0
+    text = f"{value:.2f}" if isinstance(value, Decimal) else str(value)
+    return max(
+        sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+        for line in text.splitlines() or [""]
+    )
+
+
+def column_widths(headers: Sequence[str], rows: Iterable[Sequence]) -> list[int]:
+    """Each column's width fitted to its header and the rows' values, within bounds."""
+    widths = [shown_width(header) for header in headers]
+    for row in rows:
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], shown_width(value))
+    return [min(max(width + WIDTH_MARGIN, MIN_WIDTH), MAX_WIDTH) for width in widths]
+
+
 def write_xlsx(sheets: Sequence[Sheet], file: BinaryIO) -> None:
     """One worksheet per sheet, in openpyxl's write-only mode: each row goes to a temporary
-    file as it comes, and the workbook is zipped into ``file`` at the end."""
+    file as it comes, and the workbook is zipped into ``file`` at the end. Each sheet's
+    header row is frozen and carries a filter over all the rows."""
     workbook = Workbook(write_only=True)
     for sheet in sheets:
         worksheet = workbook.create_sheet(title=sheet.title[:31])
+        rows = iter(sheet.rows)
+        ahead = list(islice(rows, WIDTH_SAMPLE_ROWS))
+        for index, width in enumerate(column_widths(sheet.headers, ahead), start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        worksheet.freeze_panes = "A2"
         worksheet.append([xlsx_value(worksheet, header) for header in sheet.headers])
-        for row in sheet.rows:
+        last_row = 1
+        for row in chain(ahead, rows):
             worksheet.append([xlsx_value(worksheet, value) for value in row])
+            last_row += 1
+        worksheet.auto_filter.ref = f"A1:{get_column_letter(len(sheet.headers))}{last_row}"
     workbook.save(file)
 
 

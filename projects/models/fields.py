@@ -1,7 +1,7 @@
 """Building blocks shared by the ledger's models: fields, constraints and natural keys."""
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from itertools import combinations
 from typing import Any, ClassVar, TypeVar
@@ -27,14 +27,37 @@ Record = TypeVar("Record", bound=models.Model)
 NaturalKey = TypeVar("NaturalKey", bound=Callable[..., tuple[Any, ...]])
 
 
+class AmountField(models.DecimalField):
+    """An amount of money, stored in 万元, which the admin takes and shows in 亿元 under
+    ``yi_name`` (``projects.admin_amounts``), as do the records' histories."""
+
+    def __init__(self, *args: Any, yi_name: StrOrPromise = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.yi_name = yi_name
+
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
+        # Migrations record a plain decimal column, which this is: a field class of its
+        # own there would make Django rebuild every table holding an amount, for nothing
+        # the database sees. (The migrations' copies have no ``yi_name``, nor need one.)
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DecimalField", args, kwargs
+
+
 def quantity_field(
-    verbose_name: StrOrPromise, *, max_digits: int = 14, required: bool = False, **options: Any
+    verbose_name: StrOrPromise,
+    *,
+    max_digits: int = 14,
+    required: bool = False,
+    field_class: type[models.DecimalField] = models.DecimalField,
+    **options: Any,
 ) -> models.DecimalField:
-    """A non-negative decimal with two places: an amount in 万元, an area in m² or a ratio.
+    """A non-negative decimal with two places of ``field_class``: an area in m², a ratio,
+    an amount of money the site types and shows in 万元 as stored (a rent, a price, an
+    assessment's figures); a project's amounts, shown in 亿元, are ``amount_field``s.
 
     Optional unless ``required``; the database backs the sign with a check constraint.
     """
-    return models.DecimalField(
+    return field_class(
         verbose_name,
         max_digits=max_digits,
         decimal_places=2,
@@ -43,6 +66,14 @@ def quantity_field(
         validators=[NON_NEGATIVE],
         **options,
     )
+
+
+def amount_field(
+    verbose_name: StrOrPromise, yi_name: StrOrPromise, *, required: bool = False
+) -> models.DecimalField:
+    """A non-negative amount of money in 万元 (``verbose_name``), named ``yi_name`` where
+    it is typed and shown in 亿元."""
+    return quantity_field(verbose_name, required=required, field_class=AmountField, yi_name=yi_name)
 
 
 def illustrative_flag() -> models.BooleanField:

@@ -7,7 +7,6 @@ project is derived from its amount by ``SizeTier`` and never stored.
 from datetime import date
 from decimal import Decimal
 
-from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -22,13 +21,13 @@ from projects.models.fields import (
     NaturalKeyManager,
     NullsLastIndex,
     PinyinCharField,
+    amount_field,
     dates_in_order_constraints,
     dates_in_order_errors,
     depends_on,
     field_label,
     illustrative_flag,
     non_negative_constraint,
-    quantity_field,
 )
 from projects.models.pages import RecordPage
 from projects.models.parks import LandParcel, Park
@@ -178,8 +177,8 @@ class InvestmentProject(RecordPage, models.Model):
         blank=True,
         related_name="projects",
     )
-    total_investment_wan = quantity_field(_("总投资（万元）"), required=True)
-    fixed_investment_wan = quantity_field(_("固定资产投资（万元）"))
+    total_investment_wan = amount_field(_("总投资（万元）"), _("总投资（亿元）"), required=True)
+    fixed_investment_wan = amount_field(_("固定资产投资（万元）"), _("固定资产投资（亿元）"))
     source_zone = models.CharField(_("来源区域"), max_length=20, choices=Zone.choices)
     stage = models.CharField(
         _("阶段"), max_length=20, choices=Stage.choices, default=Stage.NEGOTIATING
@@ -198,8 +197,8 @@ class InvestmentProject(RecordPage, models.Model):
         help_text=_("例如：年产25万台电动摩托车"),
         validators=[validate_plain_text],
     )
-    expected_output_wan = quantity_field(_("预计年产值（万元）"))
-    expected_tax_wan = quantity_field(_("预计年税收（万元）"))
+    expected_output_wan = amount_field(_("预计年产值（万元）"), _("预计年产值（亿元）"))
+    expected_tax_wan = amount_field(_("预计年税收（万元）"), _("预计年税收（亿元）"))
     expected_jobs = models.PositiveIntegerField(_("预计就业（人）"), null=True, blank=True)
     leased_manufacturing = models.BooleanField(
         _("租赁制造业项目"), default=False, help_text=_("通过先租后供等租赁方式用地的制造业项目。")
@@ -277,7 +276,6 @@ class InvestmentProject(RecordPage, models.Model):
         return SizeTier.for_amount(self.total_investment_wan)
 
     @property
-    @admin.display(description=_("总投资（亿元）"), ordering="total_investment_wan")
     def total_investment_yi(self) -> Decimal | None:
         """Total investment in 亿元, two decimals."""
         return wan_to_yi(self.total_investment_wan)

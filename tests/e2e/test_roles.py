@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from projects.models import InvestmentProject
 from projects.roles import EDITOR, VIEWER, sync_roles
-from projects.units import wan_to_yi
+from projects.units import entered_yi, wan_to_yi
 from tests.e2e.conftest import PASSWORD, log_in
 
 PROJECT = "涵禧科技汽车零部件及新材料项目"
@@ -52,7 +52,7 @@ def test_editor_changes_the_total_investment_in_the_admin(
     row.get_by_role("link", name=PROJECT).click()
     page.get_by_role("link", name=EDIT_LINK).click()
     expect(page).to_have_url(f"/admin/projects/investmentproject/{project.pk}/change/")
-    page.get_by_label("总投资（万元）").fill(str(after))
+    page.get_by_label("总投资（亿元）").fill(str(entered_yi(after)))
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("成功")
 
@@ -65,7 +65,7 @@ def test_editor_changes_the_total_investment_in_the_admin(
     history = page.get_by_role("region", name="修改记录")
     latest = history.get_by_role("listitem").first
     expect(latest).to_contain_text(f"{editor.username} 修改")
-    expect(latest).to_contain_text(f"总投资（万元）：{before} → {after}")
+    expect(latest).to_contain_text(f"总投资（亿元）：{entered_yi(before)} → {entered_yi(after)}")
     project.refresh_from_db()
     assert project.total_investment_wan == after
 
