@@ -87,7 +87,7 @@ def questions(text: str, admin_column) -> list[Question]:
         asked(
             "sorted by investment, descending",
             {"sort": "-total_investment_wan"},
-            {"o": admin_column("total_investment_yi", descending=True)},
+            {"o": admin_column("total_investment_wan", descending=True)},
             projects.order_by("-total_investment_wan", "-pk"),
         ),
         asked(
@@ -114,7 +114,7 @@ def questions(text: str, admin_column) -> list[Question]:
         asked(
             f"q={text}, sorted by investment",
             {"q": text, "sort": "-total_investment_wan"},
-            {"q": text, "o": admin_column("total_investment_yi", descending=True)},
+            {"q": text, "o": admin_column("total_investment_wan", descending=True)},
             projects.filter(found).order_by("-total_investment_wan", "-pk"),
         ),
     ]
@@ -181,7 +181,11 @@ def main() -> None:
         client = viewer_client(bench)
         # The admin numbers its columns as it shows them to this user (no action checkbox
         # for a user who may not delete).
-        shown_columns = client.get(ADMIN).context_data["cl"].list_display
+        # An amount's column is a function named after its field (shown in 亿元).
+        shown_columns = [
+            getattr(column, "__name__", column)
+            for column in client.get(ADMIN).context_data["cl"].list_display
+        ]
 
         def admin_column(name: str, descending: bool) -> str:
             return ("-" if descending else "") + str(shown_columns.index(name))
