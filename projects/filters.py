@@ -86,6 +86,13 @@ def date_filter(
     )
 
 
+def days_ahead_filter(method: str, label: StrOrPromise) -> django_filters.NumberFilter:
+    """A number of days from today, up to ten years, read by the filter set's ``method``."""
+    return django_filters.NumberFilter(
+        method=method, label=label, min_value=0, max_value=3650, decimal_places=0
+    )
+
+
 class ParkFilter(django_filters.ChoiceFilter):
     """A park, including its sub-parks at any depth (一区多园), or with ``allow_none``
     the records that have no park yet (``none``).
@@ -281,21 +288,9 @@ class LeaseFilterSet(LedgerFilterSet):
     )
     end_after = date_filter("end_date", "gte", _("到期日期自"))
     end_before = date_filter("end_date", "lte", _("到期日期至"))
-    due_within = django_filters.NumberFilter(
-        method="filter_due_within",
-        label=_("今后N天内有到期或期限"),
-        min_value=0,
-        max_value=3650,
-        decimal_places=0,
-    )
+    due_within = days_ahead_filter("filter_due_within", _("今后N天内有到期或期限"))
     overdue = yes_no_filter(None, _("已逾期"), method="filter_overdue")
-    attention = django_filters.NumberFilter(
-        method="filter_attention",
-        label=_("需关注：已逾期或今后N天内到期"),
-        min_value=0,
-        max_value=3650,
-        decimal_places=0,
-    )
+    attention = days_ahead_filter("filter_attention", _("需关注：已逾期或今后N天内到期"))
     illustrative = yes_no_filter("illustrative", _("示例数据"))
 
     class Meta(LedgerFilterSet.Meta):
