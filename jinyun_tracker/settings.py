@@ -220,6 +220,9 @@ IMPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 # (projects.admin.LedgerAdmin.history_form_view refuses it).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# A project with no follow-up logged for this many days is flagged as unfollowed.
+FOLLOW_UP_DAYS = int(os.environ.get("FOLLOW_UP_DAYS", "30"))
+
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", "8")) * 3600
 
 # Chinese is the language of the county's staff; English is the second language.

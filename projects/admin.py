@@ -5,6 +5,7 @@ from typing import Any, TypedDict
 
 from axes.models import AccessAttempt
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet, UniqueConstraint
 from django.db.models.functions import Coalesce
@@ -24,29 +25,50 @@ from projects import search
 from projects.admin_amounts import AmountsInYi
 from projects.admin_import import LedgerImportMixin
 from projects.admin_lockout import LockoutAttemptAdmin
+from projects.forms import StaffChoiceField, StaffMultipleChoiceField
 from projects.history import AdminChanges
 from projects.lists.data import per_row
 from projects.models import (
     Assessment,
     Company,
     Decision,
+    Department,
+    FollowUp,
     IndicatorResult,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
     LeaseTarget,
     Park,
+    Problem,
     ProjectParcel,
     Sector,
     SizeTier,
+    WarningRule,
 )
 from projects.models.fields import ConstraintErrorsOnFields
+from projects.models.projects import PLANNED_DATE_ORDER
 from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
 from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
 
 
-class LedgerAdmin(AmountsInYi, SimpleHistoryAdmin):
+class StaffByName:
+    """An admin whose fields naming staff offer the active accounts by name, not by login,
+    without the user admin's search (which only those who may view users can use)."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is get_user_model():
+            return StaffChoiceField(required=not db_field.blank, label=db_field.verbose_name)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is get_user_model():
+            return StaffMultipleChoiceField(required=False, label=db_field.verbose_name)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class LedgerAdmin(StaffByName, AmountsInYi, SimpleHistoryAdmin):
     """The admin of a ledger table, which may hold a province's records.
 
     It takes and shows amounts in 亿元 (``projects.admin_amounts``). Its change form
@@ -322,7 +344,7 @@ class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
         "leased_manufacturing",
         "illustrative",
     ]
-    list_select_related = ["company", "sector", "park"]
+    list_select_related = ["company", "sector", "park", "owner"]
     search_fields = ["name", "company__name", "capacity"]
     autocomplete_fields = ["company", "sector", "park"]
     date_hierarchy = "landed_date"
@@ -356,7 +378,8 @@ class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
             _("产能与效益"),
             {"fields": ["capacity", "expected_output_wan", "expected_tax_wan", "expected_jobs"]},
         ),
-        (_("管理"), {"fields": ["responsible", "notes"]}),
+        (_("约定日期"), {"fields": list(PLANNED_DATE_ORDER)}),
+        (_("管理"), {"fields": ["owner", "responsible", "notes"]}),
     ]
 
     @admin.display(description=_("投资规模"), ordering="total_investment_wan")
@@ -454,6 +477,46 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["assessment__lease__parcel", "decided_by"]
     search_fields = ["assessment__lease__parcel__code", "reason"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(LedgerAdmin):
+    list_display = ["occurred_on", "project", "kind", "next_step", "next_due", "recorded_by"]
+    list_filter = ["kind", "illustrative"]
+    list_select_related = ["project", "recorded_by"]
+    search_fields = ["project__name", "summary", "next_step", "contacts"]
+    autocomplete_fields = ["project"]
+    date_hierarchy = "occurred_on"
+
+
+@admin.register(Department)
+class DepartmentAdmin(LedgerAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(Problem)
+class ProblemAdmin(LedgerAdmin):
+    list_display = [
+        "project",
+        "category",
+        "department",
+        "raised_on",
+        "due_on",
+        "status",
+        "escalation",
+    ]
+    list_filter = ["status", "category", "escalation", "department", "illustrative"]
+    list_select_related = ["project", "department"]
+    search_fields = ["project__name", "description", "resolution"]
+    autocomplete_fields = ["project", "department"]
+    date_hierarchy = "raised_on"
+
+
+@admin.register(WarningRule)
+class WarningRuleAdmin(LedgerAdmin):
+    list_display = ["kind", "stage", "yellow_days", "red_days"]
+    list_filter = ["kind"]
 
 
 # Axes registers its own admin of login attempts; ours gives its status in the user's language.

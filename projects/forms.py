@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.lockout import lockout_warning
 from projects.models import Assessment, Decision
 from projects.models.assessments import ASSESSMENT_FIGURES
+from projects.models.staff import active_staff, staff_name
 from projects.units import entered_yi, yi_to_wan
 
 if TYPE_CHECKING:
@@ -123,6 +124,28 @@ class YiField(forms.DecimalField):
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         return super().has_changed(self.prepare_value(initial), data)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """One of the county's active staff, offered by name rather than by login."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", active_staff())
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return staff_name(obj)
+
+
+class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Some of the county's active staff, offered by name rather than by login."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", active_staff())
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return staff_name(obj)
 
 
 class LockoutWarning(LoginFormBase):

@@ -1,9 +1,11 @@
 """The three roles county staff work in, as Django groups with exactly these permissions.
 
 - Viewer (查看): sees every list, record, dashboard and export.
-- Editor (编辑): also adds and changes records and records assessments; deletes only what
-  is harmless to lose (a project's link to a parcel, a lease's target).
-- Manager (管理): everything, including deleting records and deciding on assessments.
+- Editor (编辑): also adds and changes records, records assessments, logs follow-ups and
+  raises and works on problems; deletes only what is harmless to lose (a project's link to
+  a parcel, a lease's target).
+- Manager (管理): everything, including deleting records, deciding on assessments, closing
+  a problem as unsolvable and setting the warning rules.
 """
 
 from django.contrib.auth import get_permission_codename
@@ -14,6 +16,8 @@ from django.http import HttpRequest
 VIEWER, EDITOR, MANAGER = "Viewer", "Editor", "Manager"
 # Deleting these loses nothing that is not recorded elsewhere.
 HARMLESS_DELETES = ("delete_projectparcel", "delete_leasetarget")
+# Models only Managers add to or change: what every project's warning depends on.
+MANAGERS_ONLY = ("warningrule",)
 
 
 def ledger_permissions() -> QuerySet[Permission]:
@@ -30,8 +34,10 @@ def role_permissions() -> dict[str, QuerySet[Permission]]:
         VIEWER: ledger.filter(codename__startswith="view_"),
         EDITOR: ledger.filter(
             Q(codename__startswith="view_")
-            | Q(codename__startswith="add_")
-            | Q(codename__startswith="change_")
+            | (
+                (Q(codename__startswith="add_") | Q(codename__startswith="change_"))
+                & ~Q(content_type__model__in=MANAGERS_ONLY)
+            )
             | Q(codename__in=HARMLESS_DELETES)
         ),
         MANAGER: ledger,

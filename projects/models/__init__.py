@@ -2,10 +2,13 @@
 
 from projects.models.assessments import Assessment, Decision, IndicatorResult
 from projects.models.companies import Company
+from projects.models.followups import FollowUp
 from projects.models.leases import Direction, Indicator, LeaseAgreement, LeaseTarget
 from projects.models.parks import LandParcel, Park, ParkTree
+from projects.models.problems import Department, Problem
 from projects.models.projects import InvestmentProject, ProjectParcel, SizeTier
 from projects.models.sectors import Sector
+from projects.models.warnings import WarningLevel, WarningRule
 
 # The ledger's own models (not their history tables), each after those it refers to.
 LEDGER_MODELS = (
@@ -20,6 +23,10 @@ LEDGER_MODELS = (
     Assessment,
     IndicatorResult,
     Decision,
+    FollowUp,
+    Department,
+    Problem,
+    WarningRule,
 )
 
 __all__ = [
@@ -27,7 +34,9 @@ __all__ = [
     "Assessment",
     "Company",
     "Decision",
+    "Department",
     "Direction",
+    "FollowUp",
     "Indicator",
     "IndicatorResult",
     "InvestmentProject",
@@ -36,7 +45,10 @@ __all__ = [
     "LeaseTarget",
     "Park",
     "ParkTree",
+    "Problem",
     "ProjectParcel",
     "Sector",
     "SizeTier",
+    "WarningLevel",
+    "WarningRule",
 ]

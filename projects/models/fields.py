@@ -1,6 +1,7 @@
 """Building blocks shared by the ledger's models: fields, constraints and natural keys."""
 
 import re
+import uuid
 from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from itertools import combinations
@@ -268,6 +269,18 @@ class NaturalKeyManager(models.Manager[Record]):
     def get_by_natural_key(self, *key: Any) -> Record:
         """The record whose key fields hold ``key``, as Django's deserializer looks it up."""
         return self.get(**dict(zip(self.key_fields, key, strict=True)))
+
+
+class UidManager(NaturalKeyManager[Record]):
+    """Looks records up by their ``record_uid``, for records nothing else names uniquely
+    (a follow-up, a problem): a backup restores each of them, however alike two are."""
+
+    key_fields = ("uid",)
+
+
+def record_uid() -> models.UUIDField:
+    """A record's own key for backups and fixtures, the same in every database."""
+    return models.UUIDField(_("记录编号"), default=uuid.uuid4, unique=True, editable=False)
 
 
 def depends_on(*models: str) -> Callable[[NaturalKey], NaturalKey]:

@@ -7,6 +7,7 @@ project is derived from its amount by ``SizeTier`` and never stored.
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -32,6 +33,7 @@ from projects.models.fields import (
 from projects.models.pages import RecordPage
 from projects.models.parks import LandParcel, Park
 from projects.models.sectors import Sector
+from projects.models.staff import staff_name
 from projects.units import WAN_PER_YI, wan_to_yi
 from projects.validators import validate_plain_text
 
@@ -103,6 +105,9 @@ class SizeTier(models.TextChoices):
 FIXED_ABOVE_TOTAL = _("固定资产投资不能大于总投资。")
 TERMINATED_BEFORE_SIGNED = _("终止日期不能早于签约日期。")
 
+# The dates a firm agrees to start, complete and produce by, in order.
+PLANNED_DATE_ORDER = ("planned_started_date", "planned_completed_date", "planned_production_date")
+
 # A project's stage dates go 签约 → 落地 → 供地 → 开工 → 竣工 → 投产.
 PROJECT_DATE_ORDER = (
     "signed_date",
@@ -136,6 +141,13 @@ class InvestmentProject(RecordPage, models.Model):
         COMPLETED = "completed", _("竣工")
         IN_PRODUCTION = "in_production", _("投产")
         TERMINATED = "terminated", _("终止")
+
+    # The date a firm agreed to reach each of these stages by, and the date it did.
+    AGREED_DATES = {
+        Stage.STARTED: ("planned_started_date", "started_date"),
+        Stage.COMPLETED: ("planned_completed_date", "completed_date"),
+        Stage.IN_PRODUCTION: ("planned_production_date", "production_date"),
+    }
 
     # The field holding the date each pipeline stage was reached, in pipeline order.
     STAGE_DATES = dict(
@@ -203,8 +215,24 @@ class InvestmentProject(RecordPage, models.Model):
     leased_manufacturing = models.BooleanField(
         _("租赁制造业项目"), default=False, help_text=_("通过先租后供等租赁方式用地的制造业项目。")
     )
+    planned_started_date = models.DateField(_("约定开工日期"), null=True, blank=True)
+    planned_completed_date = models.DateField(_("约定竣工日期"), null=True, blank=True)
+    planned_production_date = models.DateField(_("约定投产日期"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_projects",
+        help_text=_("负责跟踪本项目的工作人员。"),
+    )
     responsible = models.CharField(
-        _("责任人"), max_length=50, blank=True, validators=[validate_plain_text]
+        _("责任人（无账号）"),
+        max_length=50,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text=_("责任人或责任单位尚无账号时，写其名称。"),
     )
     notes = models.TextField(_("备注"), blank=True, validators=[validate_plain_text])
     illustrative = illustrative_flag()
@@ -254,6 +282,7 @@ class InvestmentProject(RecordPage, models.Model):
                 violation_error_message=FIXED_ABOVE_TOTAL,
             ),
             *dates_in_order_constraints("project", PROJECT_DATE_ORDER),
+            *dates_in_order_constraints("project", PLANNED_DATE_ORDER),
             models.CheckConstraint(
                 condition=Q(signed_date__isnull=True)
                 | Q(terminated_date__isnull=True)
@@ -274,6 +303,11 @@ class InvestmentProject(RecordPage, models.Model):
     def size_tier(self) -> SizeTier | None:
         """The size tier (1亿元以下 / 亿元以上 / 10亿元以上) of the total investment."""
         return SizeTier.for_amount(self.total_investment_wan)
+
+    @property
+    def responsible_name(self) -> str:
+        """Who answers for the project: its owner's name, else the name written down."""
+        return staff_name(self.owner) if self.owner_id else self.responsible
 
     @property
     def total_investment_yi(self) -> Decimal | None:
@@ -297,6 +331,7 @@ class InvestmentProject(RecordPage, models.Model):
     def clean(self) -> None:
         """Check the stage dates: in order, the current stage dated, later stages not yet."""
         errors = dates_in_order_errors(self, PROJECT_DATE_ORDER)
+        errors.update(dates_in_order_errors(self, PLANNED_DATE_ORDER))
         if (
             self.fixed_investment_wan is not None
             and self.total_investment_wan is not None

@@ -16,15 +16,36 @@ from projects.models import InvestmentProject
 from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
 
 # Fixture files in fixtures/, in the order their natural keys depend on each other.
-DEMO_FIXTURES = ["sectors", "parks", "companies", "parcels", "projects", "leases"]
-# The demo logins: a superuser and one user per role (role None: superuser).
-DEMO_USERS = {"demo": None, "viewer": VIEWER, "editor": EDITOR, "manager": MANAGER}
+DEMO_FIXTURES = [
+    "staff",
+    "sectors",
+    "parks",
+    "companies",
+    "parcels",
+    "projects",
+    "leases",
+    "departments",
+    "followups",
+    "problems",
+    "warningrules",
+]
+# The demo logins: a superuser, one user per role (role None: superuser), and the demo
+# staff responsible for projects (fixtures/staff.json).
+DEMO_USERS = {
+    "demo": None,
+    "viewer": VIEWER,
+    "editor": EDITOR,
+    "manager": MANAGER,
+    "liming": EDITOR,
+    "chenjing": EDITOR,
+    "zhaoqiang": EDITOR,
+}
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo fixtures into an empty ledger, set up the roles and create the demo "
-        "logins (demo, viewer, editor, manager)."
+        "logins (demo, viewer, editor, manager, and the demo staff liming, chenjing, zhaoqiang)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -47,13 +68,15 @@ class Command(BaseCommand):
 
     def ensure_demo_users(self) -> None:
         """Create each demo login once, with the password from DEMO_PASSWORD or a generated
-        one shown once; an existing login keeps its password unless DEMO_PASSWORD is set."""
+        one shown once; an existing login keeps its password unless DEMO_PASSWORD is set.
+        The demo staff (``fixtures/staff.json``) come without passwords: a demo login among
+        them gets one the first time."""
         users = get_user_model()
         chosen = os.environ.get("DEMO_PASSWORD")
         generated = secrets.token_urlsafe(12)
         for username, role in DEMO_USERS.items():
             user = users.objects.filter(username=username).first()
-            if user is not None and not chosen:
+            if user is not None and user.has_usable_password() and not chosen:
                 self.stdout.write(
                     f"User '{username}' exists; password unchanged (set DEMO_PASSWORD to reset it)."
                 )

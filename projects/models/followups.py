@@ -1,0 +1,103 @@
+"""Follow-ups (跟踪记录): every talk, visit, call and meeting with a project's firm, and
+the next step agreed, so that nothing a project needs waits for someone to remember it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from projects.models.fields import (
+    ConstraintErrorsOnFields,
+    UidManager,
+    depends_on,
+    illustrative_flag,
+    record_uid,
+)
+from projects.models.projects import InvestmentProject
+from projects.validators import validate_not_in_future, validate_plain_text
+
+NEXT_DUE_BEFORE_FOLLOW_UP = _("下一步期限不能早于跟踪日期。")
+NEXT_DUE_WITHOUT_STEP = _("请先填写下一步工作，再定期限。")
+
+
+class FollowUp(ConstraintErrorsOnFields):
+    """One contact with a project's firm: when, how, who took part, what was said, and the
+    next step with the date it is due."""
+
+    class Kind(models.TextChoices):
+        TALKS = "talks", _("洽谈")
+        VISIT = "visit", _("走访")
+        CALL = "call", _("电话")
+        MEETING = "meeting", _("会议")
+        SERVICE = "service", _("服务/代办")
+        OTHER = "other", _("其他")
+
+    project = models.ForeignKey(
+        InvestmentProject,
+        verbose_name=_("招引项目"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
+    occurred_on = models.DateField(_("跟踪日期"), validators=[validate_not_in_future])
+    kind = models.CharField(_("方式"), max_length=20, choices=Kind.choices)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("参与人员"),
+        blank=True,
+        related_name="follow_ups",
+    )
+    contacts = models.CharField(
+        _("企业方人员"), max_length=200, blank=True, validators=[validate_plain_text]
+    )
+    summary = models.TextField(_("洽谈内容"), validators=[validate_plain_text])
+    next_step = models.CharField(
+        _("下一步工作"), max_length=300, blank=True, validators=[validate_plain_text]
+    )
+    next_due = models.DateField(_("下一步期限"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    illustrative = illustrative_flag()
+    uid = record_uid()
+
+    objects = UidManager()
+    history = HistoricalRecords(m2m_fields=[staff])
+    constraint_fields = {
+        "followup_next_due_not_before_occurred": "next_due",
+        "followup_next_due_with_step": "next_due",
+    }
+
+    class Meta:
+        verbose_name = _("跟踪记录")
+        verbose_name_plural = pgettext_lazy("plural", "跟踪记录")
+        ordering = ["-occurred_on", "-pk"]
+        indexes = [
+            models.Index(fields=["project", "-occurred_on"], name="followup_project_idx"),
+            models.Index(fields=["next_due"], name="followup_next_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_due__isnull=True) | Q(next_due__gte=F("occurred_on")),
+                name="followup_next_due_not_before_occurred",
+                violation_error_message=NEXT_DUE_BEFORE_FOLLOW_UP,
+            ),
+            models.CheckConstraint(
+                condition=Q(next_due__isnull=True) | ~Q(next_step=""),
+                name="followup_next_due_with_step",
+                violation_error_message=NEXT_DUE_WITHOUT_STEP,
+            ),
+        ]
+
+    @depends_on("projects.investmentproject", "auth.user")
+    def natural_key(self) -> tuple[str]:
+        return (str(self.uid),)
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.occurred_on:%Y-%m-%d} {self.get_kind_display()}"
