@@ -28,6 +28,7 @@ from projects.models import (
     Sector,
     SizeTier,
 )
+from projects.models.staff import active_staff, staff_name
 from projects.units import mu_to_m2, yi_to_wan
 
 # Free text longer than this is refused: nobody types it, and SQLite's LIKE chokes on it.
@@ -124,6 +125,31 @@ class ParkFilter(django_filters.ChoiceFilter):
         return qs.filter(**{f"{self.field_name}__in": self.tree.subtree(int(value))})
 
 
+class OwnerFilter(django_filters.ChoiceFilter):
+    """The records a member of staff answers for: ``me`` for the user looking, or an
+    account's id. Its choices, the active staff by name, are read once per request."""
+
+    ME = "me"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", _("全部"))
+        super().__init__(*args, **kwargs)
+
+    def owner_choices(self) -> list[tuple[str, StrOrPromise]]:
+        staff = [(str(user.pk), staff_name(user)) for user in active_staff()]
+        return [(self.ME, _("我负责的")), *staff]
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        if value == self.ME:
+            user = getattr(self.parent.request, "user", None)
+            if user is None or not user.is_authenticated:
+                return qs.none()
+            value = user.pk
+        return qs.filter(**{self.field_name: value})
+
+
 class SectorFilter(django_filters.MultipleChoiceFilter):
     """One or several sectors, offered grouped as 主导 / 新兴 / 未来."""
 
@@ -160,6 +186,8 @@ class LedgerFilterSet(django_filters.FilterSet):
                 park_tree = park_tree or Park.objects.tree()
                 filter_.tree = park_tree
                 filter_.extra["choices"] = filter_.park_choices()
+            elif isinstance(filter_, OwnerFilter):
+                filter_.extra["choices"] = filter_.owner_choices()
             elif isinstance(filter_, SectorFilter):
                 sectors = Sector.objects.all() if sectors is None else sectors
                 filter_.extra["choices"] = sector_choices(sectors)
@@ -209,6 +237,7 @@ class ProjectFilterSet(LedgerFilterSet):
     park = ParkFilter(
         field_name="park", label=_("园区（含下级园区）"), empty_label=_("全部"), allow_none=True
     )
+    owner = OwnerFilter(field_name="owner", label=_("责任人"))
     stage = checkboxes(InvestmentProject.Stage.choices, _("阶段"))
     zone = checkboxes(InvestmentProject.Zone.choices, _("来源区域"), field_name="source_zone")
     landed_after = date_filter("landed_date", "gte", _("落地日期自"))
