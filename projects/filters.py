@@ -4,7 +4,7 @@ Every value is validated: one that makes no sense is reported next to its field 
 list shows nothing, rather than being ignored and passing for a filtered answer.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 from django_stubs_ext import StrOrPromise
@@ -125,19 +126,34 @@ class ParkFilter(django_filters.ChoiceFilter):
         return qs.filter(**{f"{self.field_name}__in": self.tree.subtree(int(value))})
 
 
+class StaffChoices(BaseChoiceIterator):
+    """The choices of an owner filter: ``me``, then the active staff by name, read when
+    first needed (to check a value or draw the form) and kept for the request. A page that
+    only counts with the filter set, such as the dashboard, never reads them."""
+
+    def __init__(self, me: StrOrPromise) -> None:
+        self.me = me
+        self.read: list[tuple[str, StrOrPromise]] | None = None
+
+    def __iter__(self) -> Iterator[tuple[str, StrOrPromise]]:
+        if self.read is None:
+            staff = [(str(user.pk), staff_name(user)) for user in active_staff()]
+            self.read = [(OwnerFilter.ME, self.me), *staff]
+        return iter(self.read)
+
+    def __deepcopy__(self, memo: dict) -> "StaffChoices":
+        return self  # each form's copy of the field shares the request's one reading
+
+
 class OwnerFilter(django_filters.ChoiceFilter):
     """The records a member of staff answers for: ``me`` for the user looking, or an
-    account's id. Its choices, the active staff by name, are read once per request."""
+    account's id, offered by name (``StaffChoices``, given by the filter set)."""
 
     ME = "me"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("empty_label", _("全部"))
         super().__init__(*args, **kwargs)
-
-    def owner_choices(self) -> list[tuple[str, StrOrPromise]]:
-        staff = [(str(user.pk), staff_name(user)) for user in active_staff()]
-        return [(self.ME, _("我负责的")), *staff]
 
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
         if value in EMPTY_VALUES:
@@ -187,7 +203,7 @@ class LedgerFilterSet(django_filters.FilterSet):
                 filter_.tree = park_tree
                 filter_.extra["choices"] = filter_.park_choices()
             elif isinstance(filter_, OwnerFilter):
-                filter_.extra["choices"] = filter_.owner_choices()
+                filter_.extra["choices"] = StaffChoices(_("我负责的"))
             elif isinstance(filter_, SectorFilter):
                 sectors = Sector.objects.all() if sectors is None else sectors
                 filter_.extra["choices"] = sector_choices(sectors)

@@ -16,6 +16,7 @@ from django.db import DatabaseError
 from django.db.models import Model, QuerySet, UniqueConstraint
 from django.utils import translation
 from django.utils.encoding import force_str
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.resources import Diff
@@ -23,6 +24,7 @@ from import_export.resources import Diff
 from projects.lists.sheets import unguarded, with_line_breaks
 from projects.lists.tables import ListTable
 from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
+from projects.models.staff import active_staff, staff_name
 from projects.sheet_rows import (
     SheetInstanceLoader,
     SheetNotSaved,
@@ -56,6 +58,35 @@ def yi(attribute: str) -> fields.Field:
 
 def day(attribute: str) -> fields.Field:
     return column(attribute, DateWidget())
+
+
+class ResponsibleField(fields.Field):
+    """The sheet's 责任人: a member of staff written by name (李明) or login becomes the
+    project's owner; any other name (a unit, someone without an account) is kept as text.
+    It reads as the project's page shows it (``responsible_name``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            attribute="responsible", column_name="responsible", widget=widgets.CharWidget()
+        )
+
+    @cached_property
+    def staff(self) -> dict[str, Model]:
+        """The active accounts by login and by name, read once a sheet."""
+        accounts: dict[str, Model] = {}
+        for user in active_staff():
+            accounts.setdefault(user.get_username(), user)
+            accounts.setdefault(staff_name(user), user)
+        return accounts
+
+    def save(self, instance: Any, row: dict[str, Any], is_m2m: bool = False, **kwargs: Any) -> None:
+        name = (self.clean(row, **kwargs) or "").strip()
+        owner = self.staff.get(name)
+        instance.owner = owner
+        instance.responsible = "" if owner else name
+
+    def get_value(self, instance: Any) -> str:
+        return instance.responsible_name
 
 
 def exported_headers(table_class: type[ListTable]) -> dict[str, dict[str, str]]:
@@ -387,8 +418,14 @@ class ProjectResource(LedgerResource):
     terminated_date = day("terminated_date")
     leased_manufacturing = column("leased_manufacturing", YesNoWidget())
     capacity = column("capacity")
-    responsible = column("responsible")
+    responsible = ResponsibleField()
     illustrative = column("illustrative", YesNoWidget())
+
+    def get_queryset(self) -> QuerySet[Model]:
+        return super().get_queryset().select_related("owner")  # read by ResponsibleField
+
+    def get_bulk_update_fields(self) -> list[str]:
+        return [*super().get_bulk_update_fields(), "owner"]  # set by ResponsibleField
 
     class Meta(LedgerResource.Meta):
         model = InvestmentProject

@@ -80,7 +80,9 @@ class ProjectTable(ListTable):
     production_date = IsoDateColumn(visible=False, orderable=False)
     terminated_date = IsoDateColumn(visible=False, orderable=False)
     capacity = tables.Column(visible=False, orderable=False)
-    responsible = tables.Column(visible=False, orderable=False)
+    responsible = tables.Column(
+        verbose_name=_("责任人"), accessor="responsible_name", visible=False, orderable=False
+    )
     illustrative = YesNoColumn(visible=False, orderable=False)
 
     class Meta(ListTable.Meta):

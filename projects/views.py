@@ -166,9 +166,9 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
 
 
 class ProjectListView(ObjectListView):
-    queryset = InvestmentProject.objects.select_related("company", "sector", "park").order_by(
-        F("landed_date").desc(nulls_last=True), "-pk"
-    )
+    queryset = InvestmentProject.objects.select_related(
+        "company", "sector", "park", "owner"
+    ).order_by(F("landed_date").desc(nulls_last=True), "-pk")
     filterset_class = ProjectFilterSet
     table_class = ProjectTable
     total = ("total_investment_wan", _("总投资（亿元）"), wan_to_yi)
@@ -220,7 +220,9 @@ class LeaseListView(ObjectListView):
 
 
 class ProjectDetailView(RecordView):
-    queryset = InvestmentProject.objects.select_related("company", "sector", "park__parent")
+    queryset = InvestmentProject.objects.select_related(
+        "company", "sector", "park__parent", "owner"
+    )
     template_name = "projects/project_detail.html"
     context_object_name = "project"
 

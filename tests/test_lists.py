@@ -460,7 +460,7 @@ class TestExport:
                 project.get_stage_display(),
                 project.landed_date.isoformat(),
                 "是" if project.leased_manufacturing else "否",
-                project.responsible,
+                project.responsible_name,
             ]
             for project in projects
         ]

@@ -84,6 +84,8 @@ def filter_chips(form: forms.Form, query: QueryDict, path: str) -> list[FilterCh
     chips = []
     for field in form:
         values = [value for value in dict.fromkeys(query.getlist(field.html_name)) if value]
+        if not values:
+            continue  # a filter not in use: its choices (maybe read lazily) stay unread
         labels = choice_labels(getattr(field.field, "choices", ()))
         for value in values:
             rest = query.copy()
