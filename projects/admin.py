@@ -48,7 +48,13 @@ from projects.models import (
 )
 from projects.models.fields import ConstraintErrorsOnFields
 from projects.models.projects import PLANNED_DATE_ORDER
-from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
+from projects.resources import (
+    CompanyResource,
+    FollowUpResource,
+    ParcelResource,
+    ParkResource,
+    ProjectResource,
+)
 from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
 
@@ -480,7 +486,8 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(LedgerAdmin):
+class FollowUpAdmin(LedgerImportMixin, LedgerAdmin):
+    resource_classes = [FollowUpResource]
     list_display = ["occurred_on", "project", "kind", "next_step", "next_due", "recorded_by"]
     list_filter = ["kind", "illustrative"]
     list_select_related = ["project", "recorded_by"]

@@ -179,17 +179,12 @@ class LeaseSerializer(LedgerSerializer):
         exclude: list[str] = []
 
 
-class StaffNameField(serializers.RelatedField):
-    """A member of staff by name (李明), as the pages write them, not by account id."""
-
-    def to_representation(self, value: Any) -> str:
-        return staff_name(value)
-
-
 class FollowUpSerializer(LedgerSerializer):
+    """A follow-up, naming its staff by name (李明) as the pages do, not by account."""
+
     project: serializers.StringRelatedField[InvestmentProject] = serializers.StringRelatedField()
-    staff = StaffNameField(many=True, read_only=True)
-    recorded_by = StaffNameField(read_only=True)
+    staff = serializers.SerializerMethodField()
+    recorded_by = serializers.SerializerMethodField()
 
     class Meta:
         model = FollowUp
@@ -207,6 +202,12 @@ class FollowUpSerializer(LedgerSerializer):
             "recorded_by",
             "illustrative",
         ]
+
+    def get_staff(self, follow_up: FollowUp) -> list[str]:
+        return [staff_name(user) for user in follow_up.staff.all()]
+
+    def get_recorded_by(self, follow_up: FollowUp) -> str:
+        return staff_name(follow_up.recorded_by)
 
 
 class ProjectViewSet(LedgerViewSet):
