@@ -29,6 +29,7 @@ from projects.models import (
     Sector,
     SizeTier,
 )
+from projects.models.followups import FollowUpQuerySet
 from projects.models.staff import active_staff, staff_name
 from projects.units import mu_to_m2, yi_to_wan
 
@@ -376,5 +377,7 @@ class FollowUpFilterSet(LedgerFilterSet):
         model = FollowUp
         fields: list[str] = []
 
-    def filter_next_due_within(self, queryset: QuerySet, name: str, value: Decimal) -> QuerySet:
+    def filter_next_due_within(
+        self, queryset: FollowUpQuerySet, name: str, value: Decimal
+    ) -> QuerySet:
         return queryset.next_due_within(int(value), timezone.localdate())

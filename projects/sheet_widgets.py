@@ -235,9 +235,7 @@ class StaffWidget(widgets.ManyToManyWidget):
         names = [name.strip() for name in NAME_SEPARATORS.split(str(value or "")) if name.strip()]
         unknown = [name for name in names if name not in self.accounts]
         if unknown:
-            raise ValueError(
-                _("没有名为%(names)s的在职人员。") % {"names": _("、").join(unknown)}
-            )
+            raise ValueError(_("没有名为%(names)s的在职人员。") % {"names": _("、").join(unknown)})
         return list(dict.fromkeys(self.accounts[name] for name in names))
 
     def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 import django_tables2 as tables
+from django.contrib.auth.models import User
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
@@ -245,8 +246,8 @@ class FollowUpTable(ListTable):
     def value_staff(self, record: FollowUp) -> str:
         return "；".join(staff_name(user) for user in record.staff.all())
 
-    def render_recorded_by(self, value: object) -> str:
-        return staff_name(value)  # type: ignore[arg-type]
+    def render_recorded_by(self, value: User) -> str:
+        return staff_name(value)
 
-    def value_recorded_by(self, value: object) -> str:
-        return staff_name(value)  # type: ignore[arg-type]
+    def value_recorded_by(self, value: User) -> str:
+        return staff_name(value)

@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django import forms
 from django.db.models import Count, F, Model, Prefetch, Sum
 from django.db.models.functions import Coalesce
 from django.http import (
@@ -114,8 +114,8 @@ class RecordView(PermissionRequiredMixin, DetailView):
         return related_table(self.request, listing.table_class, rows, prefix, exclude, count)
 
 
-class PageActions:
-    """Forms posted to a record's page (a ``RecordView``), each named by the ``action``
+class PageActions(RecordView):
+    """A record's page with forms posted to it, each named by the ``action``
     field it sends: ``actions`` maps each action to the permission it needs and its
     form, a model form of the record it writes (``new_record``, unsaved).
 
@@ -129,11 +129,6 @@ class PageActions:
     """
 
     actions: dict[str, tuple[str, type[forms.ModelForm]]]
-    request: LoggedInRequest
-    object: Model
-    get_object: Any  # the detail view's, which this mixin comes before
-    get_context_data: Any
-    render_to_response: Any
 
     def unbound_form(self, action: str, **initial: Any) -> forms.ModelForm:
         """The form of ``action`` as a page first shows it, with ``initial`` values."""
@@ -295,7 +290,7 @@ class FollowUpListView(ObjectListView):
     table_class = FollowUpTable
 
 
-class ProjectDetailView(PageActions, RecordView):
+class ProjectDetailView(PageActions):
     """A project: its figures, its stages, its follow-ups with the form to log one, its
     land and leases, and its history."""
 
@@ -406,7 +401,7 @@ class CompanyDetailView(RecordView):
         return context
 
 
-class LeaseDetailView(PageActions, RecordView):
+class LeaseDetailView(PageActions):
     """A lease: its parcel, its targets beside the latest actuals, its history, and the
     forms to record an assessment and decide on it, for users allowed to."""
 

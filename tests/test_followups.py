@@ -123,7 +123,8 @@ def test_it_closes_a_next_step_when_a_later_follow_up_is_logged(editor, project)
     client.post(project.get_absolute_url(), visit(occurred_on="2026-11-20"))
     (first,) = project.follow_ups.all()
     assert first in FollowUp.objects.open_next_steps()
-    client.post(project.get_absolute_url(), visit(kind=FollowUp.Kind.CALL, next_step="", next_due=""))
+    call = visit(kind=FollowUp.Kind.CALL, next_step="", next_due="")
+    client.post(project.get_absolute_url(), call)
     assert first not in FollowUp.objects.open_next_steps()
     assert not FollowUp.objects.filter(project=project).open_next_steps().exists()
     assert first not in listed(client, next_due_within=30)
@@ -180,13 +181,15 @@ def previews(tmp_path, monkeypatch):
 
 
 def sheet_of(*rows: str) -> SimpleUploadedFile:
-    header = "跟踪日期,招引项目,方式,参与人员,企业方人员,洽谈内容,下一步工作,下一步期限,记录人,示例数据"
+    header = (
+        "跟踪日期,招引项目,方式,参与人员,企业方人员,洽谈内容,下一步工作,下一步期限,记录人,示例数据"
+    )
     return SimpleUploadedFile("followups.csv", "\n".join([header, *rows]).encode())
 
 
 def test_it_imports_follow_ups_from_the_exported_sheet_format(previews, editor, project):
     client = client_of(editor)
-    row = f"2026-11-02,{project.name},电话,李明；王芳,企业法人,{SUMMARY},报送用地申请,2026-11-30,,否"
+    row = f"2026-11-02,{project.name},电话,李明；王芳,企业法人,{SUMMARY},报送用地,2026-11-30,,否"
     preview = client.post(IMPORT, {"import_file": sheet_of(row), "format": "0", "resource": "0"})
     assert preview.status_code == 200
     assert preview.context["confirm_form"], preview.context["form"].errors

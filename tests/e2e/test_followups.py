@@ -8,12 +8,11 @@ from playwright.sync_api import expect
 
 from projects.models import FollowUp, InvestmentProject
 from projects.roles import EDITOR, sync_roles
+from tests.e2e import test_accessibility
 from tests.e2e.conftest import PASSWORD, log_in
-from tests.e2e.test_accessibility import (  # noqa: F401 (axe_source is a fixture)
-    axe_source,
-    axe_violations,
-    check_fields_are_labelled,
-)
+from tests.e2e.test_accessibility import axe_violations, check_fields_are_labelled
+
+axe_source = test_accessibility.axe_source  # the fixture, shared
 
 PROJECT = "涵禧科技汽车零部件及新材料项目"
 SUMMARY = "走访企业，确认二期厂房开工时间"
