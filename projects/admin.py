@@ -495,6 +495,12 @@ class FollowUpAdmin(LedgerImportMixin, LedgerAdmin):
     autocomplete_fields = ["project"]
     date_hierarchy = "occurred_on"
 
+    def save_model(self, request: HttpRequest, obj: FollowUp, form: Any, change: bool) -> None:
+        # A follow-up added here is recorded by whoever adds it, unless they name another.
+        if not change and obj.recorded_by is None:
+            obj.recorded_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Department)
 class DepartmentAdmin(LedgerAdmin):

@@ -213,3 +213,19 @@ def test_it_refuses_rows_of_unknown_projects_or_staff(previews, editor, project)
     assert "“没有这个项目”不存在" in preview.text
     assert "没有名为张三的在职人员" in preview.text
     assert not project.follow_ups.exists()
+
+
+def test_an_editor_adds_a_follow_up_in_the_admin_as_its_recorder(editor, project):
+    response = client_of(editor).post(
+        "/admin/projects/followup/add/",
+        {
+            "project": project.pk,
+            "occurred_on": "2026-11-20",
+            "kind": FollowUp.Kind.MEETING,
+            "summary": SUMMARY,
+            "illustrative": "",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    (follow_up,) = project.follow_ups.all()
+    assert follow_up.recorded_by == editor
