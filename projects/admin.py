@@ -48,7 +48,13 @@ from projects.models import (
 )
 from projects.models.fields import ConstraintErrorsOnFields
 from projects.models.projects import PLANNED_DATE_ORDER
-from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
+from projects.resources import (
+    CompanyResource,
+    FollowUpResource,
+    ParcelResource,
+    ParkResource,
+    ProjectResource,
+)
 from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
 
@@ -480,13 +486,20 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(LedgerAdmin):
+class FollowUpAdmin(LedgerImportMixin, LedgerAdmin):
+    resource_classes = [FollowUpResource]
     list_display = ["occurred_on", "project", "kind", "next_step", "next_due", "recorded_by"]
     list_filter = ["kind", "illustrative"]
     list_select_related = ["project", "recorded_by"]
     search_fields = ["project__name", "summary", "next_step", "contacts"]
     autocomplete_fields = ["project"]
     date_hierarchy = "occurred_on"
+
+    def save_model(self, request: HttpRequest, obj: FollowUp, form: Any, change: bool) -> None:
+        # A follow-up added here is recorded by whoever adds it, unless they name another.
+        if not change and obj.recorded_by is None:
+            obj.recorded_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Department)

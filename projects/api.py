@@ -16,6 +16,7 @@ from rest_framework.pagination import PageNumberPagination
 
 from projects.filters import (
     CompanyFilterSet,
+    FollowUpFilterSet,
     LeaseFilterSet,
     ParcelFilterSet,
     ParkFilterSet,
@@ -23,6 +24,7 @@ from projects.filters import (
 )
 from projects.models import (
     Company,
+    FollowUp,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
@@ -30,6 +32,7 @@ from projects.models import (
     Park,
     Sector,
 )
+from projects.models.staff import staff_name
 from projects.roles import Viewable
 
 # What DRF's views list in permission_classes (a class, or classes combined by & | ~).
@@ -176,6 +179,37 @@ class LeaseSerializer(LedgerSerializer):
         exclude: list[str] = []
 
 
+class FollowUpSerializer(LedgerSerializer):
+    """A follow-up, naming its staff by name (李明) as the pages do, not by account."""
+
+    project: serializers.StringRelatedField[InvestmentProject] = serializers.StringRelatedField()
+    staff = serializers.SerializerMethodField()
+    recorded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "uid",
+            "project",
+            "occurred_on",
+            "kind",
+            "staff",
+            "contacts",
+            "summary",
+            "next_step",
+            "next_due",
+            "recorded_by",
+            "illustrative",
+        ]
+
+    def get_staff(self, follow_up: FollowUp) -> list[str]:
+        return [staff_name(user) for user in follow_up.staff.all()]
+
+    def get_recorded_by(self, follow_up: FollowUp) -> str:
+        return staff_name(follow_up.recorded_by)
+
+
 class ProjectViewSet(LedgerViewSet):
     queryset = (
         InvestmentProject.objects.select_related("company", "sector", "park")
@@ -214,6 +248,16 @@ class LeaseViewSet(LedgerViewSet):
     filterset_class = LeaseFilterSet
 
 
+class FollowUpViewSet(LedgerViewSet):
+    queryset = (
+        FollowUp.objects.select_related("project", "recorded_by")
+        .prefetch_related("staff")
+        .order_by("pk")
+    )
+    serializer_class = FollowUpSerializer
+    filterset_class = FollowUpFilterSet
+
+
 class SchemaView(AuthenticatedByTheApi, SpectacularAPIView):
     """The OpenAPI schema."""
 
@@ -232,3 +276,4 @@ router.register("parks", ParkViewSet)
 router.register("parcels", ParcelViewSet)
 router.register("companies", CompanyViewSet)
 router.register("leases", LeaseViewSet)
+router.register("followups", FollowUpViewSet)

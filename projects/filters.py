@@ -21,6 +21,7 @@ from projects import search
 from projects.forms import DateInput, FilterForm
 from projects.models import (
     Company,
+    FollowUp,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
@@ -29,6 +30,7 @@ from projects.models import (
     Sector,
     SizeTier,
 )
+from projects.models.followups import FollowUpQuerySet
 from projects.models.staff import active_staff, staff_name
 from projects.units import mu_to_m2, yi_to_wan
 
@@ -354,3 +356,44 @@ class LeaseFilterSet(LedgerFilterSet):
         # Both lists in one: due_within and overdue given together would mean both at once.
         attention = LeaseAgreement.objects.needing_attention(int(value), timezone.localdate())
         return queryset.filter(pk__in=attention.values("pk"))
+
+
+class ProjectFilter(django_filters.ModelChoiceFilter):
+    """One project, given by its id (the project page links to its follow-ups this way)
+    and typed as a number: a choice list of every project would be far too long. An id
+    of no project is an error; the filter's chip shows the project's name."""
+
+    field_class = forms.ModelChoiceField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", InvestmentProject.objects.only("pk", "name"))
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"min": 1}))
+        kwargs.setdefault("error_messages", {"invalid_choice": _("没有这个编号的项目。")})
+        super().__init__(*args, **kwargs)
+
+
+class FollowUpFilterSet(LedgerFilterSet):
+    """Find follow-ups by project, the project's owner, kind, date, and next steps due."""
+
+    q = SearchFilter(
+        fields=("project__name", "summary", "next_step", "contacts"),
+        label=_("项目、内容、下一步或企业方人员"),
+    )
+    project = ProjectFilter(field_name="project", label=_("项目编号"))
+    owner = OwnerFilter(field_name="project__owner", label=_("项目责任人"))
+    kind = checkboxes(FollowUp.Kind.choices, _("方式"))
+    occurred_after = date_filter("occurred_on", "gte", _("跟踪日期自"))
+    occurred_before = date_filter("occurred_on", "lte", _("跟踪日期至"))
+    next_due_within = days_ahead_filter(
+        "filter_next_due_within", _("下一步今后N天内到期（含逾期）")
+    )
+    illustrative = yes_no_filter("illustrative", _("示例数据"))
+
+    class Meta(LedgerFilterSet.Meta):
+        model = FollowUp
+        fields: list[str] = []
+
+    def filter_next_due_within(
+        self, queryset: FollowUpQuerySet, name: str, value: Decimal
+    ) -> QuerySet:
+        return queryset.next_due_within(int(value), timezone.localdate())

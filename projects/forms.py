@@ -11,7 +11,7 @@ from django.forms.renderers import Jinja2
 from django.utils.translation import gettext_lazy as _
 
 from projects.lockout import lockout_warning
-from projects.models import Assessment, Decision
+from projects.models import Assessment, Decision, FollowUp
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.models.staff import active_staff, staff_name
 from projects.units import entered_yi, yi_to_wan
@@ -214,3 +214,19 @@ class DecisionForm(BootstrapForm, forms.ModelForm):
             "transfer_price_wan": _("转为出让时填写；已缴租金按协议自动抵扣。"),
             "new_deadline": _("整改延期时填写。"),
         }
+
+
+class FollowUpForm(BootstrapForm, forms.ModelForm):
+    """A follow-up logged from its project's page."""
+
+    staff = StaffMultipleChoiceField(required=False, label=_("参与人员"))
+
+    class Meta:
+        model = FollowUp
+        fields = ["occurred_on", "kind", "staff", "contacts", "summary", "next_step", "next_due"]
+        widgets = {
+            "occurred_on": DateInput,
+            "next_due": DateInput,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"staff": _("可多选。"), "contacts": _("企业方参加人员的姓名或职务。")}

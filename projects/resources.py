@@ -19,11 +19,12 @@ from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import Diff
 
 from projects.lists.sheets import unguarded, with_line_breaks
 from projects.lists.tables import ListTable
-from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
+from projects.models import Company, FollowUp, InvestmentProject, LandParcel, Park, Sector
 from projects.models.staff import active_staff, staff_name
 from projects.sheet_rows import (
     SheetInstanceLoader,
@@ -38,9 +39,10 @@ from projects.sheet_widgets import (
     ConvertedDecimalWidget,
     DateWidget,
     NamedRecordWidget,
+    StaffWidget,
     YesNoWidget,
 )
-from projects.tables import CompanyTable, ParcelTable, ParkTable, ProjectTable
+from projects.tables import CompanyTable, FollowUpTable, ParcelTable, ParkTable, ProjectTable
 from projects.units import wan_to_yi, yi_to_wan
 
 
@@ -451,3 +453,47 @@ class ProjectResource(LedgerResource):
             "responsible",
             "illustrative",
         ]
+
+
+class FollowUpResource(LedgerResource):
+    """Follow-ups, which nothing in a sheet names uniquely (two calls on one day may say
+    the same): every row is a new follow-up, and importing a sheet twice logs it twice.
+    The recorder is not read: the sheet's 记录人 column is passed over."""
+
+    sheet_table = FollowUpTable
+    occurred_on = day("occurred_on")
+    project = column("project", NamedRecordWidget(InvestmentProject, "name"))
+    kind = column("kind", ChoiceWidget(FollowUp.Kind.choices))
+    staff = column("staff", StaffWidget())
+    contacts = column("contacts")
+    summary = column("summary")
+    next_step = column("next_step")
+    next_due = day("next_due")
+    illustrative = column("illustrative", YesNoWidget())
+
+    class Meta(LedgerResource.Meta):
+        model = FollowUp
+        # Rows are matched with no record (get_instance); the project is only the column
+        # every row must have.
+        import_id_fields = ["project"]
+        instance_loader_class = ModelInstanceLoader
+        # Row by row: django-import-export saves no many-to-many field (the staff) in bulk.
+        use_bulk = False
+        skip_unchanged = False
+        fields = [
+            "occurred_on",
+            "project",
+            "kind",
+            "staff",
+            "contacts",
+            "summary",
+            "next_step",
+            "next_due",
+            "illustrative",
+        ]
+
+    def get_instance(self, instance_loader: Any, row: dict[str, Any]) -> None:
+        return None
+
+    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
+        self.duplicate_of = None  # two rows alike are two follow-ups alike

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q
 from django.utils import translation
@@ -18,12 +19,15 @@ from django_stubs_ext import StrOrPromise
 from import_export import widgets
 
 from projects.models import Company
+from projects.models.staff import active_staff, staff_name
 from projects.units import TWO_PLACES
 
 # Keys looked up in one query: well under SQLite's limit of 32,766 parameters a statement.
 KEYS_PER_QUERY = 5000
 CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 SLASHED_DATE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+# How a cell lists several names: as the export writes them (李明；陈静), or as typed.
+NAME_SEPARATORS = re.compile(r"[；;、，,\n]+")
 
 
 class DateWidget(widgets.Widget):
@@ -209,3 +213,30 @@ class CompanyWidget(widgets.ForeignKeyWidget):
         if name in self.refused:
             raise ValueError(self.refused[name])
         return self.by_name.get(name) or self.by_code[name]
+
+
+class StaffWidget(widgets.ManyToManyWidget):
+    """Members of staff named by name (李明, as the export writes them) or login, several
+    to a cell; a name of no active account refuses the row. The accounts are read once
+    per import."""
+
+    def __init__(self) -> None:
+        super().__init__(get_user_model())
+
+    @cached_property
+    def accounts(self) -> dict[str, Model]:
+        accounts = {}
+        for user in active_staff():
+            accounts[user.get_username()] = user
+            accounts.setdefault(staff_name(user), user)
+        return accounts
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> list[Model]:
+        names = [name.strip() for name in NAME_SEPARATORS.split(str(value or "")) if name.strip()]
+        unknown = [name for name in names if name not in self.accounts]
+        if unknown:
+            raise ValueError(_("没有名为%(names)s的在职人员。") % {"names": _("、").join(unknown)})
+        return list(dict.fromkeys(self.accounts[name] for name in names))
+
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
+        return "；".join(staff_name(user) for user in value.all()) if value is not None else ""

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 import django_tables2 as tables
+from django.contrib.auth.models import User
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
@@ -24,7 +25,16 @@ from projects.lists.columns import (
     YesNoColumn,
 )
 from projects.lists.tables import EMPTY, ListTable
-from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park, SizeTier
+from projects.models import (
+    Company,
+    FollowUp,
+    InvestmentProject,
+    LandParcel,
+    LeaseAgreement,
+    Park,
+    SizeTier,
+)
+from projects.models.staff import staff_name
 from projects.templatetags.ledger import Marked, badge
 from projects.units import m2_to_mu, wan_to_yi
 
@@ -212,3 +222,34 @@ class LeaseTable(ListTable):
         # A sheet keeps the date and what it is; the days left would be stale once saved.
         deadline = record.next_deadline(timezone.localdate())
         return "" if deadline is None else f"{deadline.when:%Y-%m-%d} {deadline.label}"
+
+
+class FollowUpTable(ListTable):
+    occurred_on = IsoDateColumn()
+    project = tables.Column(linkify=True, order_by="project__name")
+    kind = tables.Column(attrs=LABEL)
+    # The list's queryset prefetches the staff, whose names are read from there.
+    staff = tables.Column(orderable=False, empty_values=())
+    contacts = tables.Column(orderable=False)
+    summary = tables.Column(orderable=False)
+    next_step = tables.Column(orderable=False)
+    next_due = IsoDateColumn()
+    recorded_by = tables.Column(orderable=False)
+    illustrative = YesNoColumn(visible=False, orderable=False)
+
+    class Meta(ListTable.Meta):
+        model = FollowUp
+        fields: list[str] = []
+        empty_text = _("没有符合条件的跟踪记录。")
+
+    def render_staff(self, record: FollowUp) -> str:
+        return self.value_staff(record) or EMPTY
+
+    def value_staff(self, record: FollowUp) -> str:
+        return "；".join(staff_name(user) for user in record.staff.all())
+
+    def render_recorded_by(self, value: User) -> str:
+        return staff_name(value)
+
+    def value_recorded_by(self, value: User) -> str:
+        return staff_name(value)

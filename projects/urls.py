@@ -17,4 +17,5 @@ urlpatterns = [
     path("companies/<int:pk>/", views.CompanyDetailView.as_view(), name="company"),
     path("leases/", views.LeaseListView.as_view(), name="lease_list"),
     path("leases/<int:pk>/", views.LeaseDetailView.as_view(), name="lease"),
+    path("followups/", views.FollowUpListView.as_view(), name="followup_list"),
 ]

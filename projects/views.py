@@ -4,11 +4,12 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Prefetch, Sum
+from django.db.models import Count, F, Model, Prefetch, Sum
 from django.db.models.functions import Coalesce
 from django.http import (
     HttpRequest,
@@ -27,12 +28,13 @@ from django.views.generic import DetailView, TemplateView
 from projects import dashboard, services
 from projects.filters import (
     CompanyFilterSet,
+    FollowUpFilterSet,
     LeaseFilterSet,
     ParcelFilterSet,
     ParkFilterSet,
     ProjectFilterSet,
 )
-from projects.forms import AssessmentForm, DecisionForm
+from projects.forms import AssessmentForm, DecisionForm, FollowUpForm
 from projects.history import timeline
 from projects.lists.data import per_row, rows_by_key
 from projects.lists.sheets import download
@@ -42,6 +44,7 @@ from projects.models import (
     Assessment,
     Company,
     Decision,
+    FollowUp,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
@@ -49,13 +52,22 @@ from projects.models import (
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.roles import LoggedInRequest, Viewable
-from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
+from projects.tables import (
+    CompanyTable,
+    FollowUpTable,
+    LeaseTable,
+    ParcelTable,
+    ParkTable,
+    ProjectTable,
+)
 from projects.units import m2_to_mu, wan_to_yi
 
 # How far ahead the home page looks for lease dates to meet; it lists the overdue too.
 DUE_SOON_DAYS = 90
 # How many of those leases the home page lists before pointing to the filtered list.
 DETAIL_ROWS = 20
+# How many of its latest follow-ups a project's page shows before linking to the rest.
+FOLLOW_UPS_SHOWN = 10
 
 
 class RecordView(PermissionRequiredMixin, DetailView):
@@ -100,6 +112,55 @@ class RecordView(PermissionRequiredMixin, DetailView):
             return None
         rows = listing.queryset.filter(**lookups)
         return related_table(self.request, listing.table_class, rows, prefix, exclude, count)
+
+
+class PageActions(RecordView):
+    """A record's page with forms posted to it, each named by the ``action``
+    field it sends: ``actions`` maps each action to the permission it needs and its
+    form, a model form of the record it writes (``new_record``, unsaved).
+
+    A post of an unknown action is refused (400), one the user may not make is
+    forbidden (403). A valid form is handed to ``perform``, which saves it and says so
+    in a message, and the browser is sent back to the page (post, redirect, get); an
+    invalid one, or one that ``perform`` refuses with a ``ValidationError``, shows the
+    page again with the form as typed and its errors beside their fields, in the
+    context as ``<action>_form``. Each form has the action as its prefix, so that two
+    forms on one page may have fields of the same name.
+    """
+
+    actions: dict[str, tuple[str, type[forms.ModelForm]]]
+
+    def unbound_form(self, action: str, **initial: Any) -> forms.ModelForm:
+        """The form of ``action`` as a page first shows it, with ``initial`` values."""
+        _permission, form_class = self.actions[action]
+        return form_class(prefix=action, initial=initial)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        action = request.POST.get("action")
+        if action not in self.actions:
+            return HttpResponseBadRequest(gettext("未知的操作。"))
+        permission, form_class = self.actions[action]
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        # The record the form would write knows its parent, so the form checks its rules.
+        form = form_class(request.POST, prefix=action, instance=self.new_record(action))
+        if form.is_valid():
+            try:
+                self.perform(action, form)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(self.object)
+        return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
+
+    def new_record(self, action: str) -> Model:
+        """The record the form of ``action`` writes, unsaved."""
+        raise NotImplementedError
+
+    def perform(self, action: str, form: forms.ModelForm) -> None:
+        """Do what a valid form of ``action`` asks, or raise ``ValidationError``."""
+        raise NotImplementedError
 
 
 class DashboardView(PermissionRequiredMixin, TemplateView):
@@ -219,16 +280,68 @@ class LeaseListView(ObjectListView):
     total = ("annual_rent_wan", _("年租金合计（万元）"))
 
 
-class ProjectDetailView(RecordView):
+class FollowUpListView(ObjectListView):
+    queryset = (
+        FollowUp.objects.select_related("project", "recorded_by")
+        .prefetch_related("staff")
+        .order_by("-occurred_on", "-pk")
+    )
+    filterset_class = FollowUpFilterSet
+    table_class = FollowUpTable
+
+
+class ProjectDetailView(PageActions):
+    """A project: its figures, its stages, its follow-ups with the form to log one, its
+    land and leases, and its history."""
+
     queryset = InvestmentProject.objects.select_related(
         "company", "sector", "park__parent", "owner"
     )
     template_name = "projects/project_detail.html"
     context_object_name = "project"
+    actions = {"follow_up": ("projects.add_followup", FollowUpForm)}
+
+    def new_record(self, action: str) -> FollowUp:
+        return FollowUp(project=self.object, recorded_by=self.request.user)
+
+    def perform(self, action: str, form: forms.ModelForm) -> None:
+        follow_up = form.save()
+        messages.success(
+            self.request,
+            gettext("已记录%(date)s的%(kind)s。")
+            % {"date": f"{follow_up.occurred_on:%Y-%m-%d}", "kind": follow_up.get_kind_display()},
+        )
+
+    def follow_ups(self) -> dict[str, Any]:
+        """The project's latest follow-ups, newest first, and the form to log one, as the
+        user may see them; only the latest one's next step can still be open."""
+        user = self.request.user
+        if not user.has_perm("projects.view_followup"):
+            return {}
+        latest = list(
+            FollowUp.objects.filter(project=self.object)
+            .select_related("recorded_by")
+            .prefetch_related("staff")
+            .order_by("-occurred_on", "-pk")[:FOLLOW_UPS_SHOWN]
+        )
+        context: dict[str, Any] = {
+            "follow_ups": latest,
+            "follow_ups_url": reverse("projects:followup_list")
+            + "?"
+            + urlencode({"project": self.object.pk}),
+            "today": timezone.localdate(),
+        }
+        if user.has_perm("projects.add_followup"):
+            context["follow_up_form"] = self.unbound_form(
+                "follow_up", occurred_on=timezone.localdate(), staff=[user.pk]
+            )
+        return context
 
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         project = self.object
+        # A form posted with errors is shown as typed, in place of a new one.
+        context = {**context, **self.follow_ups(), **kwargs}
         context.update(
             parcels=self.related(ParcelListView, "parcels", ["projects"], projects=project),
             leases=self.related(LeaseListView, "leases", ["project", "company"], project=project),
@@ -290,7 +403,7 @@ class CompanyDetailView(RecordView):
         return context
 
 
-class LeaseDetailView(RecordView):
+class LeaseDetailView(PageActions):
     """A lease: its parcel, its targets beside the latest actuals, its history, and the
     forms to record an assessment and decide on it, for users allowed to."""
 
@@ -326,35 +439,10 @@ class LeaseDetailView(RecordView):
             can_assess=lease.is_active and user.has_perm("projects.add_assessment"),
             can_decide=lease.is_active and undecided and user.has_perm("projects.decide_lease"),
         )
-        context.setdefault(
-            "assess_form",
-            AssessmentForm(prefix="assess", initial={"assessed_on": timezone.localdate()}),
-        )
-        context.setdefault(
-            "decide_form",
-            DecisionForm(prefix="decide", initial={"decided_on": timezone.localdate()}),
-        )
+        today = timezone.localdate()
+        context.setdefault("assess_form", self.unbound_form("assess", assessed_on=today))
+        context.setdefault("decide_form", self.unbound_form("decide", decided_on=today))
         return context
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.object = self.get_object()
-        action = request.POST.get("action")
-        if action not in self.actions:
-            return HttpResponseBadRequest(gettext("未知的操作。"))
-        permission, form_class = self.actions[action]
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
-        # Each form has its own prefix: both have a "kind" field, and ids must not clash.
-        # The record it would write knows its lease, so the form checks the lease's rules.
-        form = form_class(request.POST, prefix=action, instance=self.new_record(action))
-        if form.is_valid():
-            try:
-                self.perform(action, form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                return redirect(self.object)
-        return self.render_to_response(self.get_context_data(**{f"{action}_form": form}))
 
     def new_record(self, action: str) -> Assessment | Decision:
         """The assessment of the lease, or the decision on its latest assessment, unsaved."""
@@ -365,8 +453,9 @@ class LeaseDetailView(RecordView):
     def latest_assessment(self) -> Assessment | None:
         return self.object.assessments.order_by("-assessed_on", "-pk").first()
 
-    def perform(self, action: str, data: dict) -> None:
+    def perform(self, action: str, form: forms.ModelForm) -> None:
         lease = self.object
+        data = form.cleaned_data
         if action == "assess":
             figures = {name: data[name] for name in ASSESSMENT_FIGURES}
             assessment = services.record_assessment(

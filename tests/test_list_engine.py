@@ -184,6 +184,7 @@ LIST_VIEWS = {
     "/parcels/": views.ParcelListView,
     "/companies/": views.CompanyListView,
     "/leases/": views.LeaseListView,
+    "/followups/": views.FollowUpListView,
 }
 
 

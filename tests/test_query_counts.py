@@ -28,6 +28,7 @@ LISTS = {
     "parcel_list": "/parcels/",
     "company_list": "/companies/",
     "lease_list": "/leases/",
+    "followup_list": "/followups/",
 }
 # For each record page, the relation whose rows it lists most of.
 RECORDS = {

@@ -78,6 +78,16 @@ def choice_labels(choices: Iterable) -> dict[str, str]:
     return labels
 
 
+def field_labels(form: forms.Form, field: forms.BoundField) -> dict[str, str]:
+    """The labels of a filter's values: its choices' labels, or for a filter of records
+    (a ``ModelChoiceField``, whose choices may be a whole table and are never read
+    here) the name of the record chosen, as the form's validation read it."""
+    if isinstance(field.field, forms.ModelChoiceField):
+        record = getattr(form, "cleaned_data", {}).get(field.name)
+        return {} if record is None else {str(field.value()): str(record)}
+    return choice_labels(getattr(field.field, "choices", ()))
+
+
 def filter_chips(form: forms.Form, query: QueryDict, path: str) -> list[FilterChip]:
     """A chip for each value of each filter in the query, in the order of the form, each
     linking to the list without that one value (back to its first page)."""
@@ -86,7 +96,7 @@ def filter_chips(form: forms.Form, query: QueryDict, path: str) -> list[FilterCh
         values = [value for value in dict.fromkeys(query.getlist(field.html_name)) if value]
         if not values:
             continue  # a filter not in use: its choices (maybe read lazily) stay unread
-        labels = choice_labels(getattr(field.field, "choices", ()))
+        labels = field_labels(form, field)
         for value in values:
             rest = query.copy()
             rest.setlist(field.html_name, [other for other in values if other != value])

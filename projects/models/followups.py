@@ -1,9 +1,11 @@
 """Follow-ups (跟踪记录): every talk, visit, call and meeting with a project's firm, and
 the next step agreed, so that nothing a project needs waits for someone to remember it."""
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -20,6 +22,33 @@ from projects.validators import validate_not_in_future, validate_plain_text
 
 NEXT_DUE_BEFORE_FOLLOW_UP = _("下一步期限不能早于跟踪日期。")
 NEXT_DUE_WITHOUT_STEP = _("请先填写下一步工作，再定期限。")
+
+
+class FollowUpQuerySet(models.QuerySet):
+    """The questions staff ask of follow-ups: which next steps are still to be done."""
+
+    def open_next_steps(self) -> "FollowUpQuerySet":
+        """Follow-ups whose next step is still open: one was agreed (``next_step`` is
+        filled in) and no later follow-up has been logged on the same project since,
+        the next contact with the firm being that step's outcome. "Later" is by the
+        follow-up's date, and on the same date by the order they were logged in.
+
+        A step without a due date is open too; ``next_due_within`` keeps only those
+        with a date."""
+        later = FollowUp.objects.filter(project=OuterRef("project")).filter(
+            Q(occurred_on__gt=OuterRef("occurred_on"))
+            | Q(occurred_on=OuterRef("occurred_on"), pk__gt=OuterRef("pk"))
+        )
+        return self.exclude(next_step="").filter(~Exists(later))
+
+    def next_due_within(self, days: int, today: date) -> "FollowUpQuerySet":
+        """Open next steps due on or before ``days`` days from ``today``, overdue ones
+        included."""
+        return self.open_next_steps().filter(next_due__lte=today + timedelta(days=days))
+
+
+class FollowUpManager(UidManager["FollowUp"].from_queryset(FollowUpQuerySet)):  # type: ignore[misc]
+    """Follow-ups looked up by their uid, with the questions of ``FollowUpQuerySet``."""
 
 
 class FollowUp(ConstraintErrorsOnFields):
@@ -67,7 +96,7 @@ class FollowUp(ConstraintErrorsOnFields):
     illustrative = illustrative_flag()
     uid = record_uid()
 
-    objects = UidManager()
+    objects = FollowUpManager()
     history = HistoricalRecords(m2m_fields=[staff])
     constraint_fields = {
         "followup_next_due_not_before_occurred": "next_due",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from projects import lockout
 from projects.models.pages import RecordPage
+from projects.models.staff import staff_name
 
 register = template.Library()
 
@@ -48,6 +49,10 @@ def parenthesized(note: object) -> str:
     fullwidth and unspaced in Chinese (1.50（亿元以上）), spaced in English (1.50 (CNY
     100M and above))."""
     return format_html(_("（{note}）"), note=note)
+
+
+# A member of staff as colleagues write them (李明), or their login.
+register.filter("staff_name", staff_name)
 
 
 @register.filter
