@@ -25,7 +25,7 @@ from projects import search
 from projects.admin_amounts import AmountsInYi
 from projects.admin_import import LedgerImportMixin
 from projects.admin_lockout import LockoutAttemptAdmin
-from projects.forms import StaffChoiceField, StaffMultipleChoiceField
+from projects.forms import StaffChoiceField, StaffMultipleChoiceField, UnresolvableGuard
 from projects.history import AdminChanges
 from projects.lists.data import per_row
 from projects.models import (
@@ -48,7 +48,13 @@ from projects.models import (
 )
 from projects.models.fields import ConstraintErrorsOnFields
 from projects.models.projects import PLANNED_DATE_ORDER
-from projects.resources import CompanyResource, ParcelResource, ParkResource, ProjectResource
+from projects.resources import (
+    CompanyResource,
+    ParcelResource,
+    ParkResource,
+    ProblemResource,
+    ProjectResource,
+)
 from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
 
@@ -495,8 +501,14 @@ class DepartmentAdmin(LedgerAdmin):
     search_fields = ["name"]
 
 
+class ProblemAdminForm(UnresolvableGuard, VersionedModelForm):
+    """A problem's change form, which closes it as 无法解决 only for those allowed to."""
+
+
 @admin.register(Problem)
-class ProblemAdmin(LedgerAdmin):
+class ProblemAdmin(LedgerImportMixin, LedgerAdmin):
+    resource_classes = [ProblemResource]
+    form = ProblemAdminForm
     list_display = [
         "project",
         "category",
@@ -511,6 +523,18 @@ class ProblemAdmin(LedgerAdmin):
     search_fields = ["project__name", "description", "resolution"]
     autocomplete_fields = ["project", "department"]
     date_hierarchy = "raised_on"
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        form.may_close_unresolvable = request.user.has_perm("projects.close_unresolvable")
+        return form
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        may_close = request.user.has_perm("projects.close_unresolvable")
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "may_close_unresolvable": may_close,
+        }
 
 
 @admin.register(WarningRule)

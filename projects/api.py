@@ -19,15 +19,18 @@ from projects.filters import (
     LeaseFilterSet,
     ParcelFilterSet,
     ParkFilterSet,
+    ProblemFilterSet,
     ProjectFilterSet,
 )
 from projects.models import (
     Company,
+    Department,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
     LeaseTarget,
     Park,
+    Problem,
     Sector,
 )
 from projects.roles import Viewable
@@ -214,6 +217,32 @@ class LeaseViewSet(LedgerViewSet):
     filterset_class = LeaseFilterSet
 
 
+class DepartmentSerializer(LedgerSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+
+
+class ProblemSerializer(LedgerSerializer):
+    project: serializers.StringRelatedField[InvestmentProject] = serializers.StringRelatedField()
+    department: serializers.StringRelatedField[Department] = serializers.StringRelatedField()
+
+    class Meta:
+        model = Problem
+        exclude = ["raised_by"]
+
+
+class DepartmentViewSet(LedgerViewSet):
+    queryset = Department.objects.order_by("pk")
+    serializer_class = DepartmentSerializer
+
+
+class ProblemViewSet(LedgerViewSet):
+    queryset = Problem.objects.select_related("project", "department").order_by("pk")
+    serializer_class = ProblemSerializer
+    filterset_class = ProblemFilterSet
+
+
 class SchemaView(AuthenticatedByTheApi, SpectacularAPIView):
     """The OpenAPI schema."""
 
@@ -232,3 +261,5 @@ router.register("parks", ParkViewSet)
 router.register("parcels", ParcelViewSet)
 router.register("companies", CompanyViewSet)
 router.register("leases", LeaseViewSet)
+router.register("departments", DepartmentViewSet)
+router.register("problems", ProblemViewSet)

@@ -20,11 +20,13 @@ from projects import search
 from projects.forms import DateInput, FilterForm
 from projects.models import (
     Company,
+    Department,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
     Park,
     ParkTree,
+    Problem,
     Sector,
     SizeTier,
 )
@@ -338,3 +340,53 @@ class LeaseFilterSet(LedgerFilterSet):
         # Both lists in one: due_within and overdue given together would mean both at once.
         attention = LeaseAgreement.objects.needing_attention(int(value), timezone.localdate())
         return queryset.filter(pk__in=attention.values("pk"))
+
+
+class ProjectIdFilter(django_filters.ChoiceFilter):
+    """One project, by its id (a project's page links to its rows): no list of every
+    project is offered, only the one asked for, so that its chip shows its name and an id
+    of no project is an error."""
+
+    def project_choices(self, value: object) -> list[tuple[str, str]]:
+        if not isinstance(value, str) or not value.isdigit() or len(value) > 18:
+            return []
+        projects = InvestmentProject.objects.filter(pk=int(value)).values_list("pk", "name")
+        return [(str(pk), name) for pk, name in projects]
+
+
+class ProblemFilterSet(LedgerFilterSet):
+    """Find problems by status, category, department, project, owner, due date and level."""
+
+    q = SearchFilter(fields=("project__name", "description", "resolution"), label=_("关键词"))
+    status = checkboxes(Problem.Status.choices, _("办理状态"))
+    category = checkboxes(Problem.Category.choices, _("问题类别"))
+    department = django_filters.ChoiceFilter(label=_("责任部门"), empty_label=_("全部"))
+    project = ProjectIdFilter(label=_("招引项目"), empty_label=_("全部"))
+    owner = OwnerFilter(field_name="project__owner", label=_("项目责任人"))
+    overdue = yes_no_filter(None, _("已逾期"), method="filter_overdue")
+    escalation = checkboxes(Problem.Level.choices, _("督办层级"))
+    raised_after = date_filter("raised_on", "gte", _("提出日期自"))
+    raised_before = date_filter("raised_on", "lte", _("提出日期至"))
+    due_after = date_filter("due_on", "gte", _("办结期限自"))
+    due_before = date_filter("due_on", "lte", _("办结期限至"))
+    illustrative = yes_no_filter("illustrative", _("示例数据"))
+
+    class Meta(LedgerFilterSet.Meta):
+        model = Problem
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Departments are few: all of them, in one query.
+        self.filters["department"].extra["choices"] = [
+            (str(pk), name) for pk, name in Department.objects.values_list("pk", "name")
+        ]
+        project = self.filters["project"]
+        key = f"{self.form_prefix}-project" if self.form_prefix else "project"
+        project.extra["choices"] = project.project_choices(self.data.get(key))
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        overdue = Problem.objects.overdue(timezone.localdate())
+        if value:
+            return queryset.filter(pk__in=overdue.values("pk"))
+        return queryset.exclude(pk__in=overdue.values("pk"))

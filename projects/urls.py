@@ -17,4 +17,6 @@ urlpatterns = [
     path("companies/<int:pk>/", views.CompanyDetailView.as_view(), name="company"),
     path("leases/", views.LeaseListView.as_view(), name="lease_list"),
     path("leases/<int:pk>/", views.LeaseDetailView.as_view(), name="lease"),
+    path("problems/", views.ProblemListView.as_view(), name="problem_list"),
+    path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem"),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Prefetch, Sum
+from django.db.models import Case, Count, F, Prefetch, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import (
     HttpRequest,
@@ -30,9 +30,10 @@ from projects.filters import (
     LeaseFilterSet,
     ParcelFilterSet,
     ParkFilterSet,
+    ProblemFilterSet,
     ProjectFilterSet,
 )
-from projects.forms import AssessmentForm, DecisionForm
+from projects.forms import AssessmentForm, DecisionForm, ProblemProgressForm, ProblemRaiseForm
 from projects.history import timeline
 from projects.lists.data import per_row, rows_by_key
 from projects.lists.sheets import download
@@ -46,10 +47,18 @@ from projects.models import (
     LandParcel,
     LeaseAgreement,
     Park,
+    Problem,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.roles import LoggedInRequest, Viewable
-from projects.tables import CompanyTable, LeaseTable, ParcelTable, ParkTable, ProjectTable
+from projects.tables import (
+    CompanyTable,
+    LeaseTable,
+    ParcelTable,
+    ParkTable,
+    ProblemTable,
+    ProjectTable,
+)
 from projects.units import m2_to_mu, wan_to_yi
 
 # How far ahead the home page looks for lease dates to meet; it lists the overdue too.
@@ -162,6 +171,8 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
             attention_query=urlencode({"attention": DUE_SOON_DAYS, "sort": "next_date"}),
             due_soon_days=DUE_SOON_DAYS,
         )
+        if self.request.user.has_perm("projects.view_problem"):
+            context["problems"] = dashboard.problem_figures()
         return context
 
 
@@ -219,7 +230,60 @@ class LeaseListView(ObjectListView):
     total = ("annual_rent_wan", _("年租金合计（万元）"))
 
 
-class ProjectDetailView(RecordView):
+class ProblemListView(ObjectListView):
+    """The problem list, the most urgent first: open problems by due date, the closed after."""
+
+    queryset = (
+        Problem.objects.select_related("project", "department")
+        .annotate(
+            closed_rank=Case(When(status__in=Problem.OPEN_STATUSES, then=Value(0)), default=1)
+        )
+        .order_by("closed_rank", F("due_on").asc(nulls_last=True), "pk")
+    )
+    filterset_class = ProblemFilterSet
+    table_class = ProblemTable
+
+
+class RaisesProblems(RecordView):
+    """A project's page with a form to raise a problem on the project, for users who may
+    add one: dated today, signed by the user, and listed on the page once saved."""
+
+    object: InvestmentProject
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        project = self.object
+        query = urlencode({"project": project.pk, "status": Problem.OPEN_STATUSES}, doseq=True)
+        context.update(
+            problems=self.related(
+                ProblemListView,
+                "problems",
+                ["project"],
+                project=project,
+                status__in=Problem.OPEN_STATUSES,
+            ),
+            problems_url=f"{reverse('projects:problem_list')}?{query}",
+            can_raise_problem=self.request.user.has_perm("projects.add_problem"),
+        )
+        context.setdefault("problem_form", ProblemRaiseForm(prefix="problem"))
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        if not self.request.user.has_perm("projects.add_problem"):
+            raise PermissionDenied
+        problem = Problem(
+            project=self.object, raised_on=timezone.localdate(), raised_by=self.request.user
+        )
+        form = ProblemRaiseForm(request.POST, prefix="problem", instance=problem)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(problem_form=form))
+        form.save()
+        messages.success(request, gettext("问题已登记。"))
+        return redirect(f"{self.object.get_absolute_url()}#problems")
+
+
+class ProjectDetailView(RaisesProblems):
     queryset = InvestmentProject.objects.select_related("company", "sector", "park__parent")
     template_name = "projects/project_detail.html"
     context_object_name = "project"
@@ -396,6 +460,42 @@ class LeaseDetailView(RecordView):
                 self.request,
                 gettext("已作出决定：%(decision)s。") % {"decision": decision.get_kind_display()},
             )
+
+
+class ProblemDetailView(RecordView):
+    """A problem, its history, and the form to move it on, for users who may change it:
+    its status and result, and its escalation; 无法解决 only for those allowed to."""
+
+    queryset = Problem.objects.select_related("project", "department", "raised_by")
+    template_name = "projects/problem_detail.html"
+    context_object_name = "problem"
+    object: Problem
+
+    def progress_form(self, data: Any = None) -> ProblemProgressForm:
+        may_close = self.request.user.has_perm("projects.close_unresolvable")
+        return ProblemProgressForm(
+            data, prefix="progress", instance=self.object, may_close_unresolvable=may_close
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["can_progress"] = self.request.user.has_perm("projects.change_problem")
+        context["days_overdue"] = self.object.days_overdue(timezone.localdate())
+        context.setdefault("progress_form", self.progress_form())
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        if not request.user.has_perm("projects.change_problem"):
+            raise PermissionDenied
+        form = self.progress_form(request.POST)
+        if not form.is_valid():
+            # The page shows the problem as stored, not as the refused form left it.
+            self.object.refresh_from_db()
+            return self.render_to_response(self.get_context_data(progress_form=form))
+        form.save()
+        messages.success(request, gettext("问题已更新。"))
+        return redirect(self.object)
 
 
 @login_not_required
