@@ -16,6 +16,7 @@ from rest_framework.pagination import PageNumberPagination
 
 from projects.filters import (
     CompanyFilterSet,
+    DepartmentFilterSet,
     LeaseFilterSet,
     ParcelFilterSet,
     ParkFilterSet,
@@ -235,6 +236,7 @@ class ProblemSerializer(LedgerSerializer):
 class DepartmentViewSet(LedgerViewSet):
     queryset = Department.objects.order_by("pk")
     serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilterSet
 
 
 class ProblemViewSet(LedgerViewSet):

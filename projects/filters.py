@@ -354,6 +354,16 @@ class ProjectIdFilter(django_filters.ChoiceFilter):
         return [(str(pk), name) for pk, name in projects]
 
 
+class DepartmentFilterSet(LedgerFilterSet):
+    """Find the departments problems are assigned to by name."""
+
+    q = SearchFilter(fields=("name",), label=_("部门名称"))
+
+    class Meta(LedgerFilterSet.Meta):
+        model = Department
+        fields: list[str] = []
+
+
 class ProblemFilterSet(LedgerFilterSet):
     """Find problems by status, category, department, project, owner, due date and level."""
 

@@ -237,7 +237,8 @@ class ProblemTable(ListTable):
     # The soonest due first on the first click: the most urgent is what is looked for.
     due_on = IsoDateColumn(initial_sort_descending=False)
     status = tables.Column(attrs=LABEL)
-    escalation = tables.Column(attrs=LABEL)
+    # The highest level first on the first click: what leaders are following.
+    escalation = tables.Column(attrs=LABEL, initial_sort_descending=True)
     closed_on = IsoDateColumn()
     # Not shown, but exported, so that an exported sheet can be edited and imported back.
     resolution = tables.Column(visible=False, orderable=False)

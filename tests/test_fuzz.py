@@ -99,6 +99,7 @@ LIST_VIEWS = {
     "projects:parcel_list": views.ParcelListView,
     "projects:company_list": views.CompanyListView,
     "projects:lease_list": views.LeaseListView,
+    "projects:problem_list": views.ProblemListView,
 }
 
 
