@@ -1,7 +1,7 @@
 """The Django admin, where staff edit the ledger."""
 
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from axes.models import AccessAttempt
 from django.contrib import admin
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet, UniqueConstraint
 from django.db.models.functions import Coalesce
-from django.forms.models import BaseInlineFormSet
+from django.forms.models import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
 from django.utils import formats
@@ -524,8 +524,10 @@ class ProblemAdmin(LedgerImportMixin, LedgerAdmin):
     autocomplete_fields = ["project", "department"]
     date_hierarchy = "raised_on"
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm]:
+        form = cast(type[UnresolvableGuard], super().get_form(request, obj, change, **kwargs))
         form.may_close_unresolvable = request.user.has_perm("projects.close_unresolvable")
         return form
 

@@ -475,7 +475,7 @@ def sheets(
 
 
 # The problem list's parameters for each figure of its card: open, and open past due.
-PROBLEM_FIGURES = {
+PROBLEM_FIGURES: dict[str, dict[str, str | list[str]]] = {
     "open": {"status": list(Problem.OPEN_STATUSES)},
     "overdue": {"overdue": "true"},
 }

@@ -374,7 +374,9 @@ class ProblemFilterSet(LedgerFilterSet):
     project = ProjectIdFilter(label=_("招引项目"), empty_label=_("全部"))
     owner = OwnerFilter(field_name="project__owner", label=_("项目责任人"))
     overdue = yes_no_filter(None, _("已逾期"), method="filter_overdue")
-    escalation = checkboxes(Problem.Level.choices, _("督办层级"))
+    escalation = checkboxes(
+        [(str(level), label) for level, label in Problem.Level.choices], _("督办层级")
+    )
     raised_after = date_filter("raised_on", "gte", _("提出日期自"))
     raised_before = date_filter("raised_on", "lte", _("提出日期至"))
     due_after = date_filter("due_on", "gte", _("办结期限自"))

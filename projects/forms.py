@@ -258,11 +258,12 @@ class ProblemProgressForm(BootstrapForm, UnresolvableGuard):
     def __init__(self, *args: Any, may_close_unresolvable: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.may_close_unresolvable = may_close_unresolvable
-        if not may_close_unresolvable and self.instance.status != Problem.Status.UNRESOLVABLE:
+        unresolvable = Problem.Status.UNRESOLVABLE
+        if not may_close_unresolvable and self.instance.status != unresolvable:
             status = self.fields["status"]
-            assert isinstance(status, forms.TypedChoiceField)
+            assert isinstance(status, forms.ChoiceField)
             status.choices = [
-                choice for choice in status.choices if choice[0] != Problem.Status.UNRESOLVABLE
+                (value, label) for value, label in Problem.Status.choices if value != unresolvable
             ]
 
     def clean_escalation(self) -> int:

@@ -80,7 +80,7 @@ class ConvertedDecimalWidget(widgets.DecimalWidget):
 class ChoiceWidget(widgets.Widget):
     """A choice written as its label, in Chinese or English, or as its stored value."""
 
-    def __init__(self, choices: Sequence[tuple[str, StrOrPromise]], **kwargs: Any) -> None:
+    def __init__(self, choices: Sequence[tuple[Any, StrOrPromise]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.choices = choices
 
