@@ -39,6 +39,7 @@ PAGES = [
     case("parcel-list", lambda: "/parcels/"),
     case("company-list", lambda: "/companies/"),
     case("lease-list", lambda: "/leases/"),
+    case("problem-list", lambda: "/problems/"),
     case(
         "project",
         page_of(InvestmentProject, name="江苏永久摩托车（缙云）工厂项目"),
