@@ -1,7 +1,7 @@
 """The Django admin, where staff edit the ledger."""
 
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from axes.models import AccessAttempt
 from django.contrib import admin
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet, UniqueConstraint
 from django.db.models.functions import Coalesce
-from django.forms.models import BaseInlineFormSet
+from django.forms.models import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
 from django.utils import formats
@@ -25,7 +25,7 @@ from projects import search
 from projects.admin_amounts import AmountsInYi
 from projects.admin_import import LedgerImportMixin
 from projects.admin_lockout import LockoutAttemptAdmin
-from projects.forms import StaffChoiceField, StaffMultipleChoiceField
+from projects.forms import StaffChoiceField, StaffMultipleChoiceField, UnresolvableGuard
 from projects.history import AdminChanges
 from projects.lists.data import per_row
 from projects.models import (
@@ -53,6 +53,7 @@ from projects.resources import (
     FollowUpResource,
     ParcelResource,
     ParkResource,
+    ProblemResource,
     ProjectResource,
 )
 from projects.roles import Viewable
@@ -508,8 +509,14 @@ class DepartmentAdmin(LedgerAdmin):
     search_fields = ["name"]
 
 
+class ProblemAdminForm(UnresolvableGuard, VersionedModelForm):
+    """A problem's change form, which closes it as 无法解决 only for those allowed to."""
+
+
 @admin.register(Problem)
-class ProblemAdmin(LedgerAdmin):
+class ProblemAdmin(LedgerImportMixin, LedgerAdmin):
+    resource_classes = [ProblemResource]
+    form = ProblemAdminForm
     list_display = [
         "project",
         "category",
@@ -524,6 +531,20 @@ class ProblemAdmin(LedgerAdmin):
     search_fields = ["project__name", "description", "resolution"]
     autocomplete_fields = ["project", "department"]
     date_hierarchy = "raised_on"
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm]:
+        form = cast(type[UnresolvableGuard], super().get_form(request, obj, change, **kwargs))
+        form.may_close_unresolvable = request.user.has_perm("projects.close_unresolvable")
+        return form
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        may_close = request.user.has_perm("projects.close_unresolvable")
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "may_close_unresolvable": may_close,
+        }
 
 
 @admin.register(WarningRule)

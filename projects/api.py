@@ -16,20 +16,24 @@ from rest_framework.pagination import PageNumberPagination
 
 from projects.filters import (
     CompanyFilterSet,
+    DepartmentFilterSet,
     FollowUpFilterSet,
     LeaseFilterSet,
     ParcelFilterSet,
     ParkFilterSet,
+    ProblemFilterSet,
     ProjectFilterSet,
 )
 from projects.models import (
     Company,
+    Department,
     FollowUp,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
     LeaseTarget,
     Park,
+    Problem,
     Sector,
 )
 from projects.models.staff import staff_name
@@ -258,6 +262,33 @@ class FollowUpViewSet(LedgerViewSet):
     filterset_class = FollowUpFilterSet
 
 
+class DepartmentSerializer(LedgerSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+
+
+class ProblemSerializer(LedgerSerializer):
+    project: serializers.StringRelatedField[InvestmentProject] = serializers.StringRelatedField()
+    department: serializers.StringRelatedField[Department] = serializers.StringRelatedField()
+
+    class Meta:
+        model = Problem
+        exclude = ["raised_by"]
+
+
+class DepartmentViewSet(LedgerViewSet):
+    queryset = Department.objects.order_by("pk")
+    serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilterSet
+
+
+class ProblemViewSet(LedgerViewSet):
+    queryset = Problem.objects.select_related("project", "department").order_by("pk")
+    serializer_class = ProblemSerializer
+    filterset_class = ProblemFilterSet
+
+
 class SchemaView(AuthenticatedByTheApi, SpectacularAPIView):
     """The OpenAPI schema."""
 
@@ -277,3 +308,5 @@ router.register("parcels", ParcelViewSet)
 router.register("companies", CompanyViewSet)
 router.register("leases", LeaseViewSet)
 router.register("followups", FollowUpViewSet)
+router.register("departments", DepartmentViewSet)
+router.register("problems", ProblemViewSet)

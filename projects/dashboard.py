@@ -21,10 +21,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from projects.filters import ParkFilter, ProjectFilterSet
+from projects.filters import ParkFilter, ProblemFilterSet, ProjectFilterSet
 from projects.forms import BootstrapForm, DateInput
 from projects.lists.sheets import Sheet
-from projects.models import InvestmentProject, Park, Sector, SizeTier
+from projects.models import InvestmentProject, Park, Problem, Sector, SizeTier
 from projects.models.leases import add_years
 from projects.units import wan_to_yi
 
@@ -472,3 +472,26 @@ def sheets(
             ],
         ),
     ]
+
+
+# The problem list's parameters for each figure of its card: open, and open past due.
+PROBLEM_FIGURES: dict[str, dict[str, str | list[str]]] = {
+    "open": {"status": list(Problem.OPEN_STATUSES)},
+    "overdue": {"overdue": "true"},
+}
+
+
+def problem_figures() -> dict[str, dict]:
+    """The open and the overdue problems, each counted by the problem list's own filter set
+    on the parameters of its link, so that the link lists exactly the problems counted."""
+    figures = {}
+    for key, params in PROBLEM_FIGURES.items():
+        filterset = ProblemFilterSet(params, queryset=Problem.objects.all())
+        if not filterset.is_valid():
+            raise ValueError(f"problem parameters rejected: {filterset.errors.as_json()}")
+        query = urlencode(params, doseq=True)
+        figures[key] = {
+            "count": filterset.qs.count(),
+            "url": f"{reverse('projects:problem_list')}?{query}",
+        }
+    return figures

@@ -21,12 +21,14 @@ from projects import search
 from projects.forms import DateInput, FilterForm
 from projects.models import (
     Company,
+    Department,
     FollowUp,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
     Park,
     ParkTree,
+    Problem,
     Sector,
     SizeTier,
 )
@@ -128,28 +130,37 @@ class ParkFilter(django_filters.ChoiceFilter):
         return qs.filter(**{f"{self.field_name}__in": self.tree.subtree(int(value))})
 
 
-class StaffChoices(BaseChoiceIterator):
-    """The choices of an owner filter: ``me``, then the active staff by name, read when
-    first needed (to check a value or draw the form) and kept for the request. A page that
-    only counts with the filter set, such as the dashboard, never reads them."""
+class LazyChoices(BaseChoiceIterator):
+    """A filter's choices read from the database when first needed (to check a value or
+    draw the form) and kept for the request: a page that only counts with the filter
+    set, such as the dashboard, never reads them."""
 
-    def __init__(self, me: StrOrPromise) -> None:
-        self.me = me
-        self.read: list[tuple[str, StrOrPromise]] | None = None
+    def __init__(self, read: Callable[[], list[tuple[str, StrOrPromise]]]) -> None:
+        self.read = read
+        self.choices: list[tuple[str, StrOrPromise]] | None = None
 
     def __iter__(self) -> Iterator[tuple[str, StrOrPromise]]:
-        if self.read is None:
-            staff = [(str(user.pk), staff_name(user)) for user in active_staff()]
-            self.read = [(OwnerFilter.ME, self.me), *staff]
-        return iter(self.read)
+        if self.choices is None:
+            self.choices = self.read()
+        return iter(self.choices)
 
-    def __deepcopy__(self, memo: dict) -> "StaffChoices":
+    def __deepcopy__(self, memo: dict) -> "LazyChoices":
         return self  # each form's copy of the field shares the request's one reading
+
+
+def staff_choices() -> list[tuple[str, StrOrPromise]]:
+    """``me``, then every active member of staff by name."""
+    staff = [(str(user.pk), staff_name(user)) for user in active_staff()]
+    return [(OwnerFilter.ME, _("我负责的")), *staff]
+
+
+def department_choices() -> list[tuple[str, StrOrPromise]]:
+    return [(str(pk), name) for pk, name in Department.objects.values_list("pk", "name")]
 
 
 class OwnerFilter(django_filters.ChoiceFilter):
     """The records a member of staff answers for: ``me`` for the user looking, or an
-    account's id, offered by name (``StaffChoices``, given by the filter set)."""
+    account's id, offered by name (``staff_choices``, given by the filter set)."""
 
     ME = "me"
 
@@ -205,7 +216,7 @@ class LedgerFilterSet(django_filters.FilterSet):
                 filter_.tree = park_tree
                 filter_.extra["choices"] = filter_.park_choices()
             elif isinstance(filter_, OwnerFilter):
-                filter_.extra["choices"] = StaffChoices(_("我负责的"))
+                filter_.extra["choices"] = LazyChoices(staff_choices)
             elif isinstance(filter_, SectorFilter):
                 sectors = Sector.objects.all() if sectors is None else sectors
                 filter_.extra["choices"] = sector_choices(sectors)
@@ -397,3 +408,48 @@ class FollowUpFilterSet(LedgerFilterSet):
         self, queryset: FollowUpQuerySet, name: str, value: Decimal
     ) -> QuerySet:
         return queryset.next_due_within(int(value), timezone.localdate())
+
+
+class DepartmentFilterSet(LedgerFilterSet):
+    """Find the departments problems are assigned to by name."""
+
+    q = SearchFilter(fields=("name",), label=_("部门名称"))
+
+    class Meta(LedgerFilterSet.Meta):
+        model = Department
+        fields: list[str] = []
+
+
+class ProblemFilterSet(LedgerFilterSet):
+    """Find problems by status, category, department, project, owner, due date and level."""
+
+    q = SearchFilter(fields=("project__name", "description", "resolution"), label=_("关键词"))
+    status = checkboxes(Problem.Status.choices, _("办理状态"))
+    category = checkboxes(Problem.Category.choices, _("问题类别"))
+    department = django_filters.ChoiceFilter(label=_("责任部门"), empty_label=_("全部"))
+    project = ProjectFilter(field_name="project", label=_("项目编号"))
+    owner = OwnerFilter(field_name="project__owner", label=_("项目责任人"))
+    overdue = yes_no_filter(None, _("已逾期"), method="filter_overdue")
+    escalation = checkboxes(
+        [(str(level), label) for level, label in Problem.Level.choices], _("督办层级")
+    )
+    raised_after = date_filter("raised_on", "gte", _("提出日期自"))
+    raised_before = date_filter("raised_on", "lte", _("提出日期至"))
+    due_after = date_filter("due_on", "gte", _("办结期限自"))
+    due_before = date_filter("due_on", "lte", _("办结期限至"))
+    illustrative = yes_no_filter("illustrative", _("示例数据"))
+
+    class Meta(LedgerFilterSet.Meta):
+        model = Problem
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Departments are few: all of them, in one query, once one is asked for.
+        self.filters["department"].extra["choices"] = LazyChoices(department_choices)
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        overdue = Problem.objects.overdue(timezone.localdate())
+        if value:
+            return queryset.filter(pk__in=overdue.values("pk"))
+        return queryset.exclude(pk__in=overdue.values("pk"))

@@ -11,7 +11,7 @@ from django.forms.renderers import Jinja2
 from django.utils.translation import gettext_lazy as _
 
 from projects.lockout import lockout_warning
-from projects.models import Assessment, Decision, FollowUp
+from projects.models import Assessment, Decision, FollowUp, Problem
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.models.staff import active_staff, staff_name
 from projects.units import entered_yi, yi_to_wan
@@ -230,3 +230,64 @@ class FollowUpForm(BootstrapForm, forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {"staff": _("可多选。"), "contacts": _("企业方参加人员的姓名或职务。")}
+
+
+class UnresolvableGuard(forms.ModelForm):
+    """A problem's form that lets only users with ``projects.close_unresolvable`` (the
+    Managers) close a problem as 无法解决; anyone else is told so beside the status."""
+
+    may_close_unresolvable = False  # set per user by the page or the admin
+    instance: Problem
+
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        closing = status == Problem.Status.UNRESOLVABLE and (
+            self.instance.pk is None or self.instance.status != status
+        )
+        if closing and not self.may_close_unresolvable:
+            raise ValidationError(
+                _("只有管理人员可以将问题办结为无法解决。"), code="unresolvable_not_allowed"
+            )
+        return status
+
+
+class ProblemRaiseForm(BootstrapForm, forms.ModelForm):
+    """A problem raised from its project's page; the page dates it today and signs it."""
+
+    class Meta:
+        model = Problem
+        fields = ["category", "description", "department", "due_on"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "due_on": DateInput}
+
+
+class ProblemProgressForm(BootstrapForm, UnresolvableGuard):
+    """A problem moved on from its page: its status with the result and the date it was
+    closed, and its escalation, which only goes up. 无法解决 is offered only to those who
+    may close a problem so."""
+
+    class Meta:
+        model = Problem
+        fields = ["status", "escalation", "resolution", "closed_on"]
+        widgets = {"resolution": forms.Textarea(attrs={"rows": 2}), "closed_on": DateInput}
+        help_texts = {"closed_on": _("已解决或无法解决时填写。")}
+
+    def __init__(self, *args: Any, may_close_unresolvable: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.may_close_unresolvable = may_close_unresolvable
+        unresolvable = Problem.Status.UNRESOLVABLE
+        if not may_close_unresolvable and self.instance.status != unresolvable:
+            status = self.fields["status"]
+            assert isinstance(status, forms.ChoiceField)
+            status.choices = [
+                (value, label) for value, label in Problem.Status.choices if value != unresolvable
+            ]
+
+    def clean_escalation(self) -> int:
+        level = self.cleaned_data["escalation"]
+        if level < self.instance.escalation:
+            raise ValidationError(
+                _("督办层级只能提高，不能降低（现为%(level)s）。")
+                % {"level": self.instance.get_escalation_display()},
+                code="escalation_lowered",
+            )
+        return level

@@ -8,7 +8,7 @@ validated like a form; if any row is wrong, nothing is imported.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -24,7 +24,16 @@ from import_export.resources import Diff
 
 from projects.lists.sheets import unguarded, with_line_breaks
 from projects.lists.tables import ListTable
-from projects.models import Company, FollowUp, InvestmentProject, LandParcel, Park, Sector
+from projects.models import (
+    Company,
+    Department,
+    FollowUp,
+    InvestmentProject,
+    LandParcel,
+    Park,
+    Problem,
+    Sector,
+)
 from projects.models.staff import active_staff, staff_name
 from projects.sheet_rows import (
     SheetInstanceLoader,
@@ -38,19 +47,29 @@ from projects.sheet_widgets import (
     CompanyWidget,
     ConvertedDecimalWidget,
     DateWidget,
+    ListedRecordWidget,
     NamedRecordWidget,
     StaffWidget,
+    UidWidget,
     YesNoWidget,
 )
-from projects.tables import CompanyTable, FollowUpTable, ParcelTable, ParkTable, ProjectTable
+from projects.tables import (
+    CompanyTable,
+    FollowUpTable,
+    ParcelTable,
+    ParkTable,
+    ProblemTable,
+    ProjectTable,
+)
 from projects.units import wan_to_yi, yi_to_wan
 
 
-def column(attribute: str, widget: widgets.Widget | None = None) -> fields.Field:
-    """A column of the sheet; text unless another widget is given (an empty cell is "").
-    Its header is the one the export of the same column writes (``LedgerResource``)."""
+def column(attribute: str, widget: widgets.Widget | None = None, **kwargs: Any) -> fields.Field:
+    """A column of the sheet; text unless another widget is given (an empty cell is "",
+    or the ``default`` given). Its header is the one the export of the same column writes
+    (``LedgerResource``)."""
     return fields.Field(
-        attribute=attribute, column_name=attribute, widget=widget or widgets.CharWidget()
+        attribute=attribute, column_name=attribute, widget=widget or widgets.CharWidget(), **kwargs
     )
 
 
@@ -497,3 +516,61 @@ class FollowUpResource(LedgerResource):
 
     def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
         self.duplicate_of = None  # two rows alike are two follow-ups alike
+
+
+class ProblemResource(LedgerResource):
+    """Problems by their 记录编号: a row that leaves it empty raises a new problem, one that
+    keeps it (an exported sheet) changes that problem. Only a user who may close problems
+    as 无法解决 may import rows that do (``may_close_unresolvable``)."""
+
+    sheet_table = ProblemTable
+    project = column("project", ListedRecordWidget(InvestmentProject, "name"))
+    category = column("category", ChoiceWidget(Problem.Category.choices))
+    description = column("description")
+    department = column("department", NamedRecordWidget(Department, "name"))
+    raised_on = day("raised_on")
+    due_on = day("due_on")
+    status = column("status", ChoiceWidget(Problem.Status.choices), default=Problem.Status.OPEN)
+    escalation = column(
+        "escalation", ChoiceWidget(Problem.Level.choices), default=Problem.Level.DEPARTMENT
+    )
+    closed_on = day("closed_on")
+    resolution = column("resolution")
+    illustrative = column("illustrative", YesNoWidget())
+    uid = column("uid", UidWidget())
+
+    def __init__(self, *args: Any, may_close_unresolvable: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.may_close_unresolvable = may_close_unresolvable
+
+    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
+        super().before_import_row(row, row_number, **kwargs)
+        if not str(row.get(self.fields["uid"].column_name) or "").strip():
+            self.duplicate_of = None  # new problems, however many, repeat no row
+
+    def import_field(self, field: fields.Field, instance: Model, row: dict, **kwargs: Any) -> None:
+        problem = cast(Problem, instance)
+        was = problem.status if problem.pk is not None else None
+        super().import_field(field, instance, row, **kwargs)
+        unresolvable = Problem.Status.UNRESOLVABLE
+        closing = field.attribute == "status" and problem.status == unresolvable != was
+        if closing and not self.may_close_unresolvable:
+            raise ValueError(_("只有管理人员可以将问题办结为无法解决。"))
+
+    class Meta(LedgerResource.Meta):
+        model = Problem
+        import_id_fields = ["uid"]
+        fields = [
+            "project",
+            "category",
+            "description",
+            "department",
+            "raised_on",
+            "due_on",
+            "status",
+            "escalation",
+            "closed_on",
+            "resolution",
+            "illustrative",
+            "uid",
+        ]

@@ -4,6 +4,7 @@ name, each looked up once a sheet rather than once a row (django-import-export w
 """
 
 import re
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -83,7 +84,7 @@ class ConvertedDecimalWidget(widgets.DecimalWidget):
 class ChoiceWidget(widgets.Widget):
     """A choice written as its label, in Chinese or English, or as its stored value."""
 
-    def __init__(self, choices: Sequence[tuple[str, StrOrPromise]], **kwargs: Any) -> None:
+    def __init__(self, choices: Sequence[tuple[Any, StrOrPromise]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.choices = choices
 
@@ -240,3 +241,40 @@ class StaffWidget(widgets.ManyToManyWidget):
 
     def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return "；".join(staff_name(user) for user in value.all()) if value is not None else ""
+
+
+class ListedRecordWidget(NamedRecordWidget):
+    """A reference by name to a table too large to read whole (the projects): only the
+    names the sheet writes are read, before its rows (``prime``), a few queries a sheet."""
+
+    def __init__(self, model: type[Model], field: str) -> None:
+        super().__init__(model, field)
+        self.listed: dict[str, Model] = {}
+
+    def prime(self, values: Iterable) -> None:
+        names = sorted({str(value).strip() for value in values if value not in (None, "")})
+        for start in range(0, len(names), KEYS_PER_QUERY):
+            chunk = names[start : start + KEYS_PER_QUERY]
+            for record in self.model.objects.filter(**{f"{self.field}__in": chunk}):
+                self.listed[getattr(record, self.field)] = record
+
+    @cached_property
+    def records(self) -> dict[str, Model]:
+        return self.listed
+
+
+class UidWidget(widgets.Widget):
+    """A record's own key (记录编号), as the export writes it; a row that leaves it empty
+    is a new record, which is given one."""
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        text = "" if value is None else str(value).strip()
+        if not text:
+            return uuid.uuid4()
+        try:
+            return uuid.UUID(text)
+        except ValueError:
+            raise ValueError(_("“%(value)s”不是有效的记录编号。") % {"value": text}) from None
+
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
+        return "" if value is None else str(value)

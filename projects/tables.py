@@ -6,6 +6,7 @@ the stored amount or area they come from, and parcel codes by their stored natur
 (2024-4号 before 2024-10号). Names sort by pinyin on PostgreSQL, by their columns' collation.
 """
 
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -14,7 +15,9 @@ from django.contrib.auth.models import User
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from projects.lists.columns import (
     LABEL,
@@ -32,6 +35,7 @@ from projects.models import (
     LandParcel,
     LeaseAgreement,
     Park,
+    Problem,
     SizeTier,
 )
 from projects.models.staff import staff_name
@@ -53,6 +57,18 @@ class NameColumn(tables.Column):
 
     def value(self, value: str) -> str:
         return value
+
+
+def pipeline_order(
+    queryset: QuerySet, field: str, values: list, is_descending: bool
+) -> tuple[QuerySet, bool]:
+    """Sort by the position of ``field``'s value in ``values``, not by its spelling."""
+    rank = Case(
+        *(When(**{field: value}, then=Value(index)) for index, value in enumerate(values)),
+        output_field=IntegerField(),
+    )
+    direction = "-" if is_descending else ""
+    return queryset.annotate(**{f"{field}_rank": rank}).order_by(f"{direction}{field}_rank"), True
 
 
 class ProjectTable(ListTable):
@@ -102,14 +118,7 @@ class ProjectTable(ListTable):
 
     def order_stage(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
         """Sort by position in the pipeline (在谈 first), not by the stage's spelling."""
-        stages = list(InvestmentProject.Stage)
-        rank = Case(
-            *(When(stage=stage, then=Value(index)) for index, stage in enumerate(stages)),
-            output_field=IntegerField(),
-        )
-        direction = "-" if is_descending else ""
-        ordered = queryset.annotate(stage_rank=rank).order_by(f"{direction}stage_rank")
-        return ordered, True
+        return pipeline_order(queryset, "stage", list(InvestmentProject.Stage), is_descending)
 
 
 class ParcelTable(ListTable):
@@ -253,3 +262,46 @@ class FollowUpTable(ListTable):
 
     def value_recorded_by(self, value: User) -> str:
         return staff_name(value)
+
+
+class ProblemTable(ListTable):
+    project = tables.Column(linkify=True, order_by="project__name")
+    category = tables.Column(orderable=False, attrs=LABEL)
+    description = tables.Column(linkify=lambda record: record.get_absolute_url(), orderable=False)
+    department = tables.Column(order_by="department__name")
+    raised_on = IsoDateColumn()
+    # The soonest due first on the first click: the most urgent is what is looked for.
+    due_on = IsoDateColumn(initial_sort_descending=False)
+    status = tables.Column(attrs=LABEL)
+    # The highest level first on the first click: what leaders are following.
+    escalation = tables.Column(attrs=LABEL, initial_sort_descending=True)
+    closed_on = IsoDateColumn()
+    # Not shown, but exported, so that an exported sheet can be edited and imported back.
+    resolution = tables.Column(visible=False, orderable=False)
+    illustrative = YesNoColumn(visible=False, orderable=False)
+    uid = tables.Column(visible=False, orderable=False)
+
+    class Meta(ListTable.Meta):
+        model = Problem
+        fields: list[str] = []
+        empty_text = _("没有符合条件的问题。")
+
+    def value_uid(self, value: object) -> str:
+        return str(value)
+
+    def render_description(self, value: str) -> str:
+        return Truncator(value).chars(40)
+
+    def render_due_on(self, record: Problem, value: date) -> str:
+        days = record.days_overdue(timezone.localdate())
+        if not days:
+            return value.isoformat()
+        overdue = ngettext("逾期%(days)d天", "逾期%(days)d天", days) % {"days": days}
+        return format_html('{} <span class="text-danger">{}</span>', value.isoformat(), overdue)
+
+    def value_due_on(self, value: date) -> date:
+        return value  # a sheet keeps the date; the days overdue would be stale once saved
+
+    def order_status(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        """Sort by how far a problem has come (待办 first), not by the status's spelling."""
+        return pipeline_order(queryset, "status", list(Problem.Status), is_descending)

@@ -18,4 +18,6 @@ urlpatterns = [
     path("leases/", views.LeaseListView.as_view(), name="lease_list"),
     path("leases/<int:pk>/", views.LeaseDetailView.as_view(), name="lease"),
     path("followups/", views.FollowUpListView.as_view(), name="followup_list"),
+    path("problems/", views.ProblemListView.as_view(), name="problem_list"),
+    path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem"),
 ]

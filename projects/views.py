@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Model, Prefetch, Sum
+from django.db.models import Case, Count, F, Model, Prefetch, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import (
     HttpRequest,
@@ -32,9 +32,16 @@ from projects.filters import (
     LeaseFilterSet,
     ParcelFilterSet,
     ParkFilterSet,
+    ProblemFilterSet,
     ProjectFilterSet,
 )
-from projects.forms import AssessmentForm, DecisionForm, FollowUpForm
+from projects.forms import (
+    AssessmentForm,
+    DecisionForm,
+    FollowUpForm,
+    ProblemProgressForm,
+    ProblemRaiseForm,
+)
 from projects.history import timeline
 from projects.lists.data import per_row, rows_by_key
 from projects.lists.sheets import download
@@ -49,6 +56,7 @@ from projects.models import (
     LandParcel,
     LeaseAgreement,
     Park,
+    Problem,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.roles import LoggedInRequest, Viewable
@@ -58,6 +66,7 @@ from projects.tables import (
     LeaseTable,
     ParcelTable,
     ParkTable,
+    ProblemTable,
     ProjectTable,
 )
 from projects.units import m2_to_mu, wan_to_yi
@@ -223,6 +232,8 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
             attention_query=urlencode({"attention": DUE_SOON_DAYS, "sort": "next_date"}),
             due_soon_days=DUE_SOON_DAYS,
         )
+        if self.request.user.has_perm("projects.view_problem"):
+            context["problems"] = dashboard.problem_figures()
         return context
 
 
@@ -290,26 +301,49 @@ class FollowUpListView(ObjectListView):
     table_class = FollowUpTable
 
 
+class ProblemListView(ObjectListView):
+    """The problem list, the most urgent first: open problems by due date, the closed after."""
+
+    queryset = (
+        Problem.objects.select_related("project", "department")
+        .annotate(
+            closed_rank=Case(When(status__in=Problem.OPEN_STATUSES, then=Value(0)), default=1)
+        )
+        .order_by("closed_rank", F("due_on").asc(nulls_last=True), "pk")
+    )
+    filterset_class = ProblemFilterSet
+    table_class = ProblemTable
+
+
 class ProjectDetailView(PageActions):
     """A project: its figures, its stages, its follow-ups with the form to log one, its
-    land and leases, and its history."""
+    open problems with the form to raise one, its land and leases, and its history."""
 
     queryset = InvestmentProject.objects.select_related(
         "company", "sector", "park__parent", "owner"
     )
     template_name = "projects/project_detail.html"
     context_object_name = "project"
-    actions = {"follow_up": ("projects.add_followup", FollowUpForm)}
+    actions = {
+        "follow_up": ("projects.add_followup", FollowUpForm),
+        "problem": ("projects.add_problem", ProblemRaiseForm),
+    }
 
-    def new_record(self, action: str) -> FollowUp:
-        return FollowUp(project=self.object, recorded_by=self.request.user)
+    def new_record(self, action: str) -> FollowUp | Problem:
+        user = self.request.user
+        if action == "problem":  # dated today and signed by whoever raises it
+            return Problem(project=self.object, raised_on=timezone.localdate(), raised_by=user)
+        return FollowUp(project=self.object, recorded_by=user)
 
     def perform(self, action: str, form: forms.ModelForm) -> None:
-        follow_up = form.save()
+        record = form.save()
+        if isinstance(record, Problem):
+            messages.success(self.request, gettext("问题已登记。"))
+            return
         messages.success(
             self.request,
             gettext("已记录%(date)s的%(kind)s。")
-            % {"date": f"{follow_up.occurred_on:%Y-%m-%d}", "kind": follow_up.get_kind_display()},
+            % {"date": f"{record.occurred_on:%Y-%m-%d}", "kind": record.get_kind_display()},
         )
 
     def follow_ups(self) -> dict[str, Any]:
@@ -337,11 +371,30 @@ class ProjectDetailView(PageActions):
             )
         return context
 
+    def problems(self) -> dict[str, Any]:
+        """The project's open problems, as the user may see them, and the form to raise
+        one for a user who may."""
+        project = self.object
+        query = urlencode({"project": project.pk, "status": Problem.OPEN_STATUSES}, doseq=True)
+        context: dict[str, Any] = {
+            "problems": self.related(
+                ProblemListView,
+                "problems",
+                ["project"],
+                project=project,
+                status__in=Problem.OPEN_STATUSES,
+            ),
+            "problems_url": f"{reverse('projects:problem_list')}?{query}",
+        }
+        if self.request.user.has_perm("projects.add_problem"):
+            context["problem_form"] = self.unbound_form("problem")
+        return context
+
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         project = self.object
         # A form posted with errors is shown as typed, in place of a new one.
-        context = {**context, **self.follow_ups(), **kwargs}
+        context = {**context, **self.follow_ups(), **self.problems(), **kwargs}
         context.update(
             parcels=self.related(ParcelListView, "parcels", ["projects"], projects=project),
             leases=self.related(LeaseListView, "leases", ["project", "company"], project=project),
@@ -487,6 +540,42 @@ class LeaseDetailView(PageActions):
                 self.request,
                 gettext("已作出决定：%(decision)s。") % {"decision": decision.get_kind_display()},
             )
+
+
+class ProblemDetailView(RecordView):
+    """A problem, its history, and the form to move it on, for users who may change it:
+    its status and result, and its escalation; 无法解决 only for those allowed to."""
+
+    queryset = Problem.objects.select_related("project", "department", "raised_by")
+    template_name = "projects/problem_detail.html"
+    context_object_name = "problem"
+    object: Problem
+
+    def progress_form(self, data: Any = None) -> ProblemProgressForm:
+        may_close = self.request.user.has_perm("projects.close_unresolvable")
+        return ProblemProgressForm(
+            data, prefix="progress", instance=self.object, may_close_unresolvable=may_close
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["can_progress"] = self.request.user.has_perm("projects.change_problem")
+        context["days_overdue"] = self.object.days_overdue(timezone.localdate())
+        context.setdefault("progress_form", self.progress_form())
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        if not request.user.has_perm("projects.change_problem"):
+            raise PermissionDenied
+        form = self.progress_form(request.POST)
+        if not form.is_valid():
+            # The page shows the problem as stored, not as the refused form left it.
+            self.object.refresh_from_db()
+            return self.render_to_response(self.get_context_data(progress_form=form))
+        form.save()
+        messages.success(request, gettext("问题已更新。"))
+        return redirect(self.object)
 
 
 @login_not_required

@@ -100,6 +100,7 @@ LIST_VIEWS = {
     "projects:company_list": views.CompanyListView,
     "projects:lease_list": views.LeaseListView,
     "projects:followup_list": views.FollowUpListView,
+    "projects:problem_list": views.ProblemListView,
 }
 
 

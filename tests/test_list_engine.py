@@ -185,6 +185,7 @@ LIST_VIEWS = {
     "/companies/": views.CompanyListView,
     "/leases/": views.LeaseListView,
     "/followups/": views.FollowUpListView,
+    "/problems/": views.ProblemListView,
 }
 
 
@@ -212,7 +213,7 @@ def test_every_orderable_column_sorts_both_ways(demo, staff_client, path, name):
 
 # Dates whose first click puts the soonest first, on purpose: a deadline is read from the
 # most urgent one.
-SOONEST_FIRST = {("/leases/", "next_date")}
+SOONEST_FIRST = {("/leases/", "next_date"), ("/problems/", "due_on")}
 
 
 def shows_a_number_or_a_date(view, name: str) -> bool:

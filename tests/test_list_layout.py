@@ -20,6 +20,7 @@ BAD_FILTERS = {
     "/parcels/": {"area_min": "abc"},
     "/companies/": {"above_scale": "maybe"},
     "/leases/": {"due_within": "soon"},
+    "/problems/": {"overdue": "maybe"},
 }
 
 

@@ -476,7 +476,7 @@ class TestExport:
         names = [row[header.index("项目名称")] for row in rows]
         assert names[:100] == page_names(page)
 
-    @pytest.mark.parametrize("path", [*LISTS, "/leases/"])
+    @pytest.mark.parametrize("path", [*LISTS, "/leases/", "/problems/"])
     def test_xlsx_is_a_file_with_the_rows_of_the_csv(self, demo, staff_client, path):
         Company.objects.filter(name="湖南触米").update(name="=1+1")
         csv_body = csv_rows(staff_client.get(path, {"_export": "csv"}))
@@ -493,7 +493,7 @@ class TestExport:
         ]
         assert differences == []
 
-    @pytest.mark.parametrize("path", [*LISTS, "/leases/"])
+    @pytest.mark.parametrize("path", [*LISTS, "/leases/", "/problems/"])
     def test_export_cells_are_those_django_tables2_gives(self, demo, staff_client, path):
         # The export reads each column once; django-tables2's as_values() reads cell by cell.
         table = staff_client.get(path).context["table"]
@@ -567,7 +567,7 @@ def test_the_illustrative_mark_is_in_the_language_of_each_request(demo, staff_cl
         )
 
 
-@pytest.mark.parametrize("path", [*LISTS, "/leases/"])
+@pytest.mark.parametrize("path", [*LISTS, "/leases/", "/problems/"])
 def test_export_query_count_does_not_grow_with_the_rows(demo, staff_client, path):
     def export(params: dict) -> tuple[int, int]:
         with CaptureQueriesContext(connection) as queries:
@@ -705,7 +705,9 @@ class TestDetailPages:
         response = client.get(InvestmentProject.objects.first().get_absolute_url())
         assert "在管理后台编辑" not in response.text
 
-    @pytest.mark.parametrize("path", [*LISTS, "/leases/", "/projects/1/", "/parks/1/", "/"])
+    @pytest.mark.parametrize(
+        "path", [*LISTS, "/leases/", "/problems/", "/projects/1/", "/parks/1/", "/"]
+    )
     def test_user_without_view_permission_is_refused(self, demo, client, django_user_model, path):
         client.force_login(django_user_model.objects.create_user("nobody", password="x"))
         assert client.get(path).status_code == 403

@@ -16,7 +16,14 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
+from projects.models import (
+    Company,
+    InvestmentProject,
+    LandParcel,
+    LeaseAgreement,
+    Park,
+    Problem,
+)
 from projects.roles import VIEWER, sync_roles
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +36,7 @@ LISTS = {
     "company_list": "/companies/",
     "lease_list": "/leases/",
     "followup_list": "/followups/",
+    "problem_list": "/problems/",
 }
 # For each record page, the relation whose rows it lists most of.
 RECORDS = {
@@ -37,6 +45,7 @@ RECORDS = {
     "parcel": (LandParcel, "projects"),
     "company": (Company, "projects"),
     "lease": (LeaseAgreement, "assessments"),
+    "problem": (Problem, "project"),
 }
 
 

@@ -1,6 +1,8 @@
 """The problem list (问题清单): what stands in a project's way, who must solve it, by when,
 and how far up it has been raised (督办)."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +20,7 @@ from projects.models.fields import (
     illustrative_flag,
     record_uid,
 )
+from projects.models.pages import RecordPage
 from projects.models.projects import InvestmentProject
 from projects.validators import validate_plain_text
 
@@ -51,9 +54,26 @@ class Department(models.Model):
         return (self.name,)
 
 
-class Problem(ConstraintErrorsOnFields):
+class ProblemQuerySet(models.QuerySet):
+    """The questions the office asks of its problem list."""
+
+    def open(self) -> "ProblemQuerySet":
+        """Problems still to solve: 待办 or 办理中."""
+        return self.filter(status__in=Problem.OPEN_STATUSES)
+
+    def overdue(self, today: date) -> "ProblemQuerySet":
+        """Open problems whose due date has passed: due before ``today``."""
+        return self.open().filter(due_on__lt=today)
+
+
+ProblemManager = UidManager.from_queryset(ProblemQuerySet)
+
+
+class Problem(RecordPage, ConstraintErrorsOnFields):
     """A problem a project has hit, assigned to a department and followed until it is
     solved or declared unsolvable, with the level it has been escalated to."""
+
+    page_view = "projects:problem"
 
     class Category(models.TextChoices):
         LAND = "land", _("用地")
@@ -119,7 +139,7 @@ class Problem(ConstraintErrorsOnFields):
     illustrative = illustrative_flag()
     uid = record_uid()
 
-    objects = UidManager()
+    objects = ProblemManager()
     history = HistoricalRecords()
     constraint_fields = {
         "problem_due_not_before_raised": "due_on",
@@ -172,6 +192,12 @@ class Problem(ConstraintErrorsOnFields):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def days_overdue(self, today: date) -> int:
+        """How many days an open problem is past its due date on ``today``; 0 if it is not."""
+        if not self.is_open or self.due_on is None:
+            return 0
+        return max((today - self.due_on).days, 0)
 
     def clean(self) -> None:
         """Say which date a problem's status needs, or must not have, beside that date."""

@@ -40,6 +40,7 @@ PAGES = [
     case("company-list", lambda: "/companies/"),
     case("lease-list", lambda: "/leases/"),
     case("followup-list", lambda: "/followups/"),
+    case("problem-list", lambda: "/problems/"),
     case(
         "project",
         page_of(InvestmentProject, name="江苏永久摩托车（缙云）工厂项目"),

@@ -11,6 +11,7 @@ from projects.resources import (
     CompanyResource,
     ParcelResource,
     ParkResource,
+    ProblemResource,
     ProjectResource,
 )
 from projects.sheet_rows import SheetResult
@@ -20,6 +21,7 @@ RESOURCES = {
     "companies": CompanyResource,
     "parks": ParkResource,
     "parcels": ParcelResource,
+    "problems": ProblemResource,
 }
 
 
