@@ -280,6 +280,34 @@ def remediation_without_a_deadline(client, language):
     return decide(client, "new_deadline", language, kind=Decision.Kind.REMEDIATE)
 
 
+def log_follow_up(client, field: str, language: str, **changes) -> Broken:
+    """The project page's follow-up form, a call with a next step, with ``changes``."""
+    project = InvestmentProject.objects.order_by("pk").first()
+    data = {
+        "occurred_on": timezone.localdate().isoformat(),
+        "kind": "call",
+        "summary": "电话联系企业",
+        "next_step": "报送用地材料",
+        **changes,
+    }
+    data = {"action": "follow_up", **{f"follow_up-{key}": value for key, value in data.items()}}
+    response = client.post(project.get_absolute_url(), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200, "the page logged a follow-up that breaks a rule"
+    return Broken(response.context["follow_up_form"], field, response.text)
+
+
+@case("followup_next_due_not_before_occurred")
+def next_step_due_before_the_follow_up(client, language):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    return log_follow_up(client, "next_due", language, next_due=yesterday.isoformat())
+
+
+@case("followup_next_due_with_step")
+def due_date_without_a_next_step(client, language):
+    today = timezone.localdate().isoformat()
+    return log_follow_up(client, "next_due", language, next_step="", next_due=today)
+
+
 # The record each model's forms are tried on, and the form it is edited through, which
 # is saved with ``changes`` that break a rule of ``field``.
 RECORDS: dict[type[models.Model], Callable[[], models.Model]] = {
