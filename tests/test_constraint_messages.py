@@ -20,12 +20,14 @@ from projects.models import (
     Assessment,
     Company,
     Decision,
+    Department,
     IndicatorResult,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
     LeaseTarget,
     Park,
+    Problem,
     ProjectParcel,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
@@ -268,6 +270,51 @@ def indicator_targeted_twice(client, language):
 def second_assessment_of_the_day(client, language):
     latest = assessing_lease().assessments.latest("assessed_on")
     return assess(client, "assessed_on", language, kind=latest.kind, assessed_on=latest.assessed_on)
+
+
+def move_on(client, field: str, language: str, **changes) -> Broken:
+    """An open demo problem's page, its form sent with ``changes``."""
+    problem = Problem.objects.filter(status=Problem.Status.OPEN).order_by("pk").first()
+    data = {
+        "progress-status": problem.status,
+        "progress-escalation": problem.escalation,
+        "progress-resolution": "",
+        "progress-closed_on": "",
+        **{f"progress-{name}": value for name, value in changes.items()},
+    }
+    response = client.post(problem.get_absolute_url(), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200, "the page saved a problem that breaks a rule"
+    return Broken(response.context["progress_form"], field, response.text)
+
+
+@case("problem_closed_dated")
+def problem_closed_undated(client, language):
+    return move_on(client, "closed_on", language, status="resolved", resolution="已解决。")
+
+
+@case("problem_closed_explained")
+def problem_closed_unexplained(client, language):
+    return move_on(client, "resolution", language, status="resolved", closed_on="2026-11-01")
+
+
+@case("problem_closed_not_before_raised")
+def problem_closed_before_raised(client, language):
+    changes = {"status": "resolved", "resolution": "已解决。", "closed_on": "2000-01-01"}
+    return move_on(client, "closed_on", language, **changes)
+
+
+@case("problem_due_not_before_raised")
+def problem_due_before_raised(client, language):
+    project = InvestmentProject.objects.order_by("pk").first()
+    data = {
+        "problem-category": "land",
+        "problem-description": "用地指标尚未落实。",
+        "problem-department": Department.objects.order_by("pk").first().pk,
+        "problem-due_on": "2000-01-01",
+    }
+    response = client.post(project.get_absolute_url(), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200, "the page saved a problem that breaks a rule"
+    return Broken(response.context["problem_form"], "due_on", response.text)
 
 
 @case("decision_convert_has_price")
