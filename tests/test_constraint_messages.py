@@ -29,6 +29,7 @@ from projects.models import (
     Park,
     Problem,
     ProjectParcel,
+    WarningRule,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
 from tests.test_admin_edits import change_url, opened_form
@@ -307,6 +308,7 @@ def problem_closed_before_raised(client, language):
 def problem_due_before_raised(client, language):
     project = InvestmentProject.objects.order_by("pk").first()
     data = {
+        "action": "problem",
         "problem-category": "land",
         "problem-description": "用地指标尚未落实。",
         "problem-department": Department.objects.order_by("pk").first().pk,
@@ -315,6 +317,42 @@ def problem_due_before_raised(client, language):
     response = client.post(project.get_absolute_url(), data, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200, "the page saved a problem that breaks a rule"
     return Broken(response.context["problem_form"], "due_on", response.text)
+
+
+def planned_out_of_order(earlier: str, later: str) -> Case:
+    def broken(client, language):
+        day = timezone.localdate()
+        changes = {earlier: day, later: day - timedelta(days=1)}
+        return admin_change(client, in_production(), later, language, **changes)
+
+    return broken
+
+
+for earlier, later in (
+    ("planned_started_date", "planned_completed_date"),
+    ("planned_completed_date", "planned_production_date"),
+    ("planned_started_date", "planned_production_date"),
+):
+    CASES[f"project_{earlier}_not_after_{later}"] = planned_out_of_order(earlier, later)
+
+
+def stage_rule() -> WarningRule:
+    return WarningRule.objects.filter(kind=WarningRule.Kind.IN_STAGE).order_by("pk").first()
+
+
+@case("warningrule_unique")
+def second_rule_for_a_stage(client, language):
+    return admin_copy(client, stage_rule(), "stage", language)
+
+
+@case("warningrule_red_after_yellow")
+def red_before_yellow(client, language):
+    return admin_change(client, stage_rule(), "red_days", language, yellow_days=90, red_days=30)
+
+
+@case("warningrule_has_days")
+def rule_of_no_days(client, language):
+    return admin_change(client, stage_rule(), "yellow_days", language, yellow_days="", red_days="")
 
 
 @case("decision_convert_has_price")
