@@ -407,9 +407,9 @@ class Dashboard:
                     parks[root],
                     {**base, "park": root},
                 )
-                for root in sorted(parks, key=lambda root: -sum(
-                    level["count"] for level in parks[root].values()
-                ))
+                for root in sorted(
+                    parks, key=lambda root: -sum(level["count"] for level in parks[root].values())
+                )
             ],
         )
 

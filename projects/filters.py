@@ -277,12 +277,10 @@ class ProjectFilterSet(LedgerFilterSet):
         model = InvestmentProject
         fields: list[str] = []
 
-    def __init__(
-        self, *args: Any, rules: list[WarningRule] | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, rules: list[WarningRule] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rules = load_rules() if rules is None else rules
-        self.queryset = annotate_warnings(self.queryset, self.as_of_date(), self.rules)
+        self.queryset: QuerySet = annotate_warnings(self.queryset, self.as_of_date(), self.rules)
 
     def as_of_date(self) -> date:
         """The date of the warnings: the ``as_of`` given, or today when it is missing or

@@ -36,7 +36,7 @@ from projects.models import (
 )
 from projects.templatetags.ledger import Marked, badge, warning_badge
 from projects.units import m2_to_mu, wan_to_yi
-from projects.warnings import days_in_stage, level_label, load_rules, reasons
+from projects.warnings import days_in_stage, level_label, load_rules, reasons, warned
 
 EXACT_YI = partial(wan_to_yi, exact=True)
 
@@ -122,7 +122,7 @@ class ProjectTable(ListTable):
         return warning_badge(record, self.rules)
 
     def value_warning(self, record: InvestmentProject) -> str:
-        level = str(level_label(record.warning_level))
+        level = str(level_label(warned(record).warning_level))
         found = "；".join(reason.text for reason in reasons(record, self.rules))
         return f"{level}：{found}" if found else level
 

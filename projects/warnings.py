@@ -15,6 +15,7 @@ without a follow-up, and on the day after its agreed date plus N days.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.db.models import Case, CharField, DateField, F, Max, Q, QuerySet, Value, When
@@ -85,15 +86,16 @@ def rule_level(rule: WarningRule, as_of: date) -> Case:
     """Red where the rule's red days have passed, else yellow where its yellow ones have."""
     whens = [
         When(rule_condition(rule, days, as_of), then=Value(level.value))
-        for level, days in ((WarningLevel.RED, rule.red_days), (WarningLevel.YELLOW, rule.yellow_days))
+        for level, days in (
+            (WarningLevel.RED, rule.red_days),
+            (WarningLevel.YELLOW, rule.yellow_days),
+        )
         if days is not None
     ]
     return Case(*whens, default=Value(None), output_field=CharField())
 
 
-def annotate_warnings(
-    queryset: QuerySet, as_of: date, rules: Sequence[WarningRule]
-) -> QuerySet:
+def annotate_warnings(queryset: QuerySet, as_of: date, rules: Sequence[WarningRule]) -> QuerySet:
     """The projects with their warnings as of ``as_of`` (see the module's docstring)."""
     last_follow_up = per_row(
         FollowUp.objects.filter(occurred_on__lte=as_of), "project", Max("occurred_on")
@@ -125,12 +127,26 @@ def annotate_warnings(
     )
 
 
+class Warned(Protocol):
+    """The annotations ``annotate_warnings`` gives a project."""
+
+    warning_as_of: date
+    warning_level: str | None
+    stage_since: date | None
+    followed_since: date | None
+
+
+def warned(project: InvestmentProject) -> Warned:
+    """A project of a queryset that ``annotate_warnings`` annotated, typed as such."""
+    return cast(Warned, project)
+
+
 def days_in_stage(project: InvestmentProject) -> int | None:
     """Days from the date the project reached its stage to the date of its warnings."""
     since = getattr(project, "stage_since", None)
     if since is None:
         return None
-    return (project.warning_as_of - since).days
+    return (warned(project).warning_as_of - since).days
 
 
 @dataclass(frozen=True)
@@ -158,18 +174,22 @@ def reason_text(project: InvestmentProject, rule: WarningRule, level: WarningLev
     if rule.kind == WarningRule.Kind.AGREED_DATE:
         planned, _actual = InvestmentProject.AGREED_DATES[Stage(rule.stage)]
         agreed = getattr(project, planned)
-        text = _("%(field)s%(date)s已过%(days)s天（%(level)s＞%(limit)s天）") if days else _(
-            "%(field)s%(date)s已过%(days)s天（%(level)s）"
+        text = (
+            _("%(field)s%(date)s已过%(days)s天（%(level)s＞%(limit)s天）")
+            if days
+            else _("%(field)s%(date)s已过%(days)s天（%(level)s）")
         )
         return text % {
             "field": field_label(project, planned),
             "date": f"{agreed:%Y-%m-%d}",
-            "days": (project.warning_as_of - agreed).days,
+            "days": (warned(project).warning_as_of - agreed).days,
             "level": level.label,
             "limit": days,
         }
+    followed_since = warned(project).followed_since
+    assert followed_since is not None  # the rule fires only after a date
     return _("%(days)s天未跟踪（%(level)s≥%(limit)s天）") % {
-        "days": (project.warning_as_of - project.followed_since).days,
+        "days": (warned(project).warning_as_of - followed_since).days,
         "level": level.label,
         "limit": days,
     }
@@ -181,7 +201,9 @@ def reasons(project: InvestmentProject, rules: Sequence[WarningRule]) -> list[Re
     for rule in rules:
         level = getattr(project, rule_name(rule), None)
         if level:
-            found.append(Reason(WarningLevel(level), reason_text(project, rule, WarningLevel(level))))
+            found.append(
+                Reason(WarningLevel(level), reason_text(project, rule, WarningLevel(level)))
+            )
     return sorted(found, key=lambda reason: reason.level != WarningLevel.RED)
 
 

@@ -92,6 +92,11 @@ def levels_by_hand(as_of: date) -> dict[str, str]:
     return levels
 
 
+def test_the_demo_shows_what_the_readme_says_on_the_articles_date():
+    levels = list(levels_by_hand(ARTICLE_DATE).values())
+    assert [levels.count(level) for level in ("red", "yellow", "green")] == [2, 67, 41]
+
+
 def listed(client: Client, **params) -> set[str]:
     response = client.get("/projects/", {**params, "per_page": 100})
     assert response.status_code == 200
@@ -187,9 +192,13 @@ def test_each_rule_turns_yellow_and_red_on_its_day(
 def test_a_follow_up_restarts_the_count_and_a_later_one_does_not_count(project):
     as_of = date(2025, 3, 1)
     assert rule_level(project, "no_follow_up", "", as_of) == "yellow"
-    FollowUp.objects.create(project=project, occurred_on=date(2025, 3, 5), kind="call", summary="电话")
+    FollowUp.objects.create(
+        project=project, occurred_on=date(2025, 3, 5), kind="call", summary="电话"
+    )
     assert rule_level(project, "no_follow_up", "", as_of) == "yellow"
-    FollowUp.objects.create(project=project, occurred_on=date(2025, 2, 20), kind="call", summary="电话")
+    FollowUp.objects.create(
+        project=project, occurred_on=date(2025, 2, 20), kind="call", summary="电话"
+    )
     assert rule_level(project, "no_follow_up", "", as_of) is None
     assert rule_level(project, "no_follow_up", "", date(2025, 4, 3)) is None
     assert rule_level(project, "no_follow_up", "", date(2025, 4, 4)) == "yellow"
