@@ -27,6 +27,7 @@ from projects.forms import BootstrapForm, DateInput
 from projects.lists.sheets import Sheet
 from projects.models import InvestmentProject, Park, Sector, SizeTier, WarningLevel, WarningRule
 from projects.models.leases import add_years
+from projects.models.staff import active_staff
 from projects.units import wan_to_yi
 from projects.warnings import WATCHED, load_rules
 
@@ -158,6 +159,7 @@ class Dashboard:
         self.size = size
         self.tree = Park.objects.tree()
         self.sectors = {sector.pk: sector for sector in Sector.objects.all()}
+        self.staff = list(active_staff())  # the list's owner choices, read once
         # The list's parameters for the projects the breakdowns count.
         self.counted = {**period.params(), **({"size": size} if size else {})}
 
@@ -168,6 +170,7 @@ class Dashboard:
             queryset=InvestmentProject.objects.all(),
             park_tree=self.tree,
             sectors=self.sectors.values(),
+            staff=self.staff,
             rules=self.rules,
         )
         if not filterset.is_valid():

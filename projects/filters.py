@@ -11,6 +11,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -138,9 +139,9 @@ class OwnerFilter(django_filters.ChoiceFilter):
         kwargs.setdefault("empty_label", _("全部"))
         super().__init__(*args, **kwargs)
 
-    def owner_choices(self) -> list[tuple[str, StrOrPromise]]:
-        staff = [(str(user.pk), staff_name(user)) for user in active_staff()]
-        return [(self.ME, _("我负责的")), *staff]
+    def owner_choices(self, staff: Iterable[AbstractBaseUser]) -> list[tuple[str, StrOrPromise]]:
+        named = [(str(user.pk), staff_name(user)) for user in staff]
+        return [(self.ME, _("我负责的")), *named]
 
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
         if value in EMPTY_VALUES:
@@ -172,8 +173,8 @@ def sector_choices(sectors: Iterable[Sector]) -> list:
 class LedgerFilterSet(django_filters.FilterSet):
     """A filter set with Bootstrap widgets and its choice lists read once per request.
 
-    A caller that builds many filter sets (the dashboard) passes the park tree and the
-    sectors it has already read, so they are not read again for each.
+    A caller that builds many filter sets (the dashboard) passes the park tree, the
+    sectors and the staff it has already read, so they are not read again for each.
     """
 
     def __init__(
@@ -181,6 +182,7 @@ class LedgerFilterSet(django_filters.FilterSet):
         *args: Any,
         park_tree: ParkTree | None = None,
         sectors: Iterable[Sector] | None = None,
+        staff: Iterable[AbstractBaseUser] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -190,7 +192,8 @@ class LedgerFilterSet(django_filters.FilterSet):
                 filter_.tree = park_tree
                 filter_.extra["choices"] = filter_.park_choices()
             elif isinstance(filter_, OwnerFilter):
-                filter_.extra["choices"] = filter_.owner_choices()
+                staff = active_staff() if staff is None else staff
+                filter_.extra["choices"] = filter_.owner_choices(staff)
             elif isinstance(filter_, SectorFilter):
                 sectors = Sector.objects.all() if sectors is None else sectors
                 filter_.extra["choices"] = sector_choices(sectors)

@@ -20,6 +20,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
@@ -46,6 +47,7 @@ from projects.models import (
     LandParcel,
     LeaseAgreement,
     Park,
+    WarningRule,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.roles import LoggedInRequest, Viewable
@@ -237,8 +239,11 @@ class ProjectDetailView(RecordView):
     template_name = "projects/project_detail.html"
     context_object_name = "project"
 
+    @cached_property
+    def rules(self) -> list[WarningRule]:
+        return warnings.load_rules()
+
     def get_queryset(self) -> QuerySet:
-        self.rules = warnings.load_rules()
         return warnings.annotate_warnings(super().get_queryset(), timezone.localdate(), self.rules)
 
     def get_context_data(self, **kwargs: Any) -> dict:
