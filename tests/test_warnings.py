@@ -275,3 +275,11 @@ def test_only_a_manager_adds_a_rule_in_the_admin(staff):
     assert staff[EDITOR].post(url, data).status_code == 403
     assert staff[MANAGER].post(url, data).status_code == 302
     assert WarningRule.objects.get(kind="in_stage", stage="signed").red_days == 20
+
+
+def test_the_api_filters_and_gives_the_warnings_as_the_list_does(demo, staff_client):
+    params = {"warning": "red", "as_of": "2025-05-01"}
+    answer = staff_client.get("/api/projects/", params).json()
+    names = {row["name"] for row in answer["results"]}
+    assert names == listed(staff_client, **params)
+    assert {row["warning_level"] for row in answer["results"]} == {"red"}
