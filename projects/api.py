@@ -159,6 +159,9 @@ class ProjectSerializer(LedgerSerializer):
     )
     total_investment_yi = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     size_tier = serializers.CharField(read_only=True)
+    # The warnings as of the filter's as_of (today by default), as the list shows them.
+    warning_level = serializers.CharField(read_only=True, allow_null=True)
+    stage_since = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
         model = InvestmentProject

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django import forms
@@ -24,9 +25,18 @@ from django_stubs_ext import StrOrPromise
 from projects.filters import ParkFilter, ProblemFilterSet, ProjectFilterSet
 from projects.forms import BootstrapForm, DateInput
 from projects.lists.sheets import Sheet
-from projects.models import InvestmentProject, Park, Problem, Sector, SizeTier
+from projects.models import (
+    InvestmentProject,
+    Park,
+    Problem,
+    Sector,
+    SizeTier,
+    WarningLevel,
+    WarningRule,
+)
 from projects.models.leases import add_years
 from projects.units import wan_to_yi
+from projects.warnings import WATCHED, load_rules
 
 ALL_SIZES = "all"
 
@@ -121,6 +131,26 @@ class CrossTable:
     counts_1b: bool  # whether each cell also counts those of 10亿元以上
 
 
+@dataclass
+class WarningRow:
+    """The red and yellow projects of one stage or park on the 红黄绿 card."""
+
+    label: str
+    red: Figure
+    yellow: Figure
+
+
+@dataclass
+class WarningsCard:
+    """The 红黄绿 card: the watched projects by level as of a date, then the red and
+    yellow ones by stage and by top-level park, each count linked to its projects."""
+
+    as_of: date
+    levels: list[Figure]
+    by_stage: list[WarningRow]
+    by_park: list[WarningRow]
+
+
 def figure(label: StrOrPromise, row: Mapping, params: dict) -> Figure:
     return Figure(str(label), row["count"], wan_to_yi(row["total"] or 0), list_url(params))
 
@@ -146,6 +176,7 @@ class Dashboard:
             queryset=InvestmentProject.objects.all(),
             park_tree=self.tree,
             sectors=self.sectors.values(),
+            rules=self.rules,
         )
         if not filterset.is_valid():
             raise ValueError(f"dashboard parameters rejected: {filterset.errors.as_json()}")
@@ -177,6 +208,15 @@ class Dashboard:
         }
         return figures
 
+    @cached_property
+    def top_level(self) -> dict[int, int]:
+        """The top-level park of each park (一区多园), whose filter includes it."""
+        top_level: dict[int, int] = {}
+        for root, depth in self.tree.walk():
+            if depth == 0:
+                top_level.update(dict.fromkeys(self.tree.subtree(root), root))
+        return top_level
+
     def grouped(self, params: dict, key: str | Expression) -> list[dict]:
         """Count and total of the matching projects per value of ``key``, in one query."""
         expression = F(key) if isinstance(key, str) else key
@@ -196,13 +236,9 @@ class Dashboard:
         )
         by_group = {row["group"]: row for row in self.grouped(base, "sector__group")}
 
-        # Each park counts under its top-level park (一区多园), whose filter includes it.
-        top_level: dict[int, int] = {}
-        root: int | str  # a park's key, or ParkFilter.NONE
-        for root, depth in self.tree.walk():
-            if depth == 0:
-                top_level.update(dict.fromkeys(self.tree.subtree(root), root))
+        top_level = self.top_level
         parks: dict = {}
+        root: int | str  # a park's key, or ParkFilter.NONE
         for row in self.grouped(base, "park"):
             root = top_level.get(row["group"], ParkFilter.NONE)
             total = parks.setdefault(root, {"count": 0, "total": 0})
@@ -322,6 +358,69 @@ class Dashboard:
             counts_1b,
         )
 
+    @cached_property
+    def rules(self) -> list[WarningRule]:
+        """The warning rules, read once for all the figures."""
+        return load_rules()
+
+    def warnings(self, as_of: date) -> "WarningsCard":
+        """The 红黄绿 card as of ``as_of``: the watched projects by level, and the red and
+        yellow ones by the stage they were in and by top-level park."""
+        base = {"as_of": as_of.isoformat()}
+        # One query: the watched projects by level, stage and park, added up here.
+        counted = (
+            self.matching(base)
+            .filter(warning_level__isnull=False)
+            .values("warning_level", "warning_stage", "park")
+            .annotate(count=Count("pk"), total=Sum("total_investment_wan"))
+            .order_by()
+        )
+        levels: dict = {}
+        stages: dict = {}
+        parks: dict = {}
+
+        def add(groups: dict, key: object, row: dict) -> None:
+            sums = groups.setdefault(key, {}).setdefault(row["warning_level"], {})
+            sums["count"] = sums.get("count", 0) + row["count"]
+            sums["total"] = sums.get("total", 0) + (row["total"] or 0)
+
+        for row in counted:
+            add(levels, None, row)
+            if row["warning_level"] != WarningLevel.GREEN:
+                add(stages, row["warning_stage"], row)
+                add(parks, self.top_level.get(row["park"], ParkFilter.NONE), row)
+        levels = levels.get(None, {})
+
+        def split(label: StrOrPromise, counts: dict, params: dict) -> WarningRow:
+            red, yellow = (
+                figure(label, counts.get(level, NO_PROJECTS), {**params, "warning": level})
+                for level in (WarningLevel.RED, WarningLevel.YELLOW)
+            )
+            return WarningRow(str(label), red, yellow)
+
+        return WarningsCard(
+            as_of,
+            [
+                figure(level.label, levels.get(level, NO_PROJECTS), {**base, "warning": level})
+                for level in (WarningLevel.RED, WarningLevel.YELLOW, WarningLevel.GREEN)
+            ],
+            [
+                split(stage.label, stages[stage], {**base, "warning_stage": stage})
+                for stage in WATCHED
+                if stage in stages
+            ],
+            [
+                split(
+                    self.tree.names[root] if root != ParkFilter.NONE else _("未定园区"),
+                    parks[root],
+                    {**base, "park": root},
+                )
+                for root in sorted(
+                    parks, key=lambda root: -sum(level["count"] for level in parks[root].values())
+                )
+            ],
+        )
+
     def latest_year(self) -> Period | None:
         """The calendar year of the latest project the breakdowns would count in any
         period, to offer when this one has none; None for a ledger without any."""
@@ -366,12 +465,14 @@ class PeriodForm(BootstrapForm, forms.Form):
         ],
     )
 
+    as_of = forms.DateField(label=_("预警日期"), widget=DateInput)
+
     # The defaults other than the period's dates, which a link leaves out.
     DEFAULTS = {"basis": Period.BASES[0][0], "size": SizeTier.FROM_100M}
 
     def __init__(self, query: Mapping[str, str], today: date) -> None:
         given = {name: query.get(name) for name in self.base_fields if query.get(name)}
-        defaults = {"start": date(today.year, 1, 1), "end": today, **self.DEFAULTS}
+        defaults = {"start": date(today.year, 1, 1), "end": today, "as_of": today, **self.DEFAULTS}
         super().__init__({**defaults, **given})
 
     def clean(self) -> dict:

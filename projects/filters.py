@@ -5,6 +5,7 @@ list shows nothing, rather than being ignored and passing for a filtered answer.
 """
 
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +35,9 @@ from projects.models import (
 )
 from projects.models.followups import FollowUpQuerySet
 from projects.models.staff import active_staff, staff_name
+from projects.models.warnings import WarningLevel, WarningRule
 from projects.units import mu_to_m2, yi_to_wan
+from projects.warnings import WATCHED, annotate_warnings, load_rules
 
 # Free text longer than this is refused: nobody types it, and SQLite's LIKE chokes on it.
 TEXT_MAX_LENGTH = 100
@@ -242,6 +245,9 @@ def checkboxes(
     )
 
 
+ANY_WARNING = "any"
+
+
 class ProjectFilterSet(LedgerFilterSet):
     """Find projects the way leaders count them: by size, industry, park, stage and period."""
 
@@ -277,12 +283,53 @@ class ProjectFilterSet(LedgerFilterSet):
     leased = yes_no_filter("leased_manufacturing", _("租赁制造业项目"))
     illustrative = yes_no_filter("illustrative", _("示例数据"))
 
+    # Warnings (预警): the list is annotated with them as of ``as_of`` (today if not given).
+    warning = django_filters.ChoiceFilter(
+        method="filter_warning",
+        choices=[
+            (WarningLevel.RED, _("红色")),
+            (WarningLevel.YELLOW, _("黄色")),
+            (ANY_WARNING, _("红色或黄色")),
+            (WarningLevel.GREEN, _("绿色（无预警）")),
+        ],
+        label=_("预警"),
+        empty_label=_("全部"),
+    )
+    warning_stage = checkboxes(
+        [(stage.value, stage.label) for stage in WATCHED],
+        _("预警日期所处阶段"),
+        field_name="warning_stage",
+    )
+    as_of = django_filters.DateFilter(method="filter_as_of", label=_("预警日期"), widget=DateInput)
+
     class Meta(LedgerFilterSet.Meta):
         model = InvestmentProject
         fields: list[str] = []
 
+    def __init__(self, *args: Any, rules: list[WarningRule] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rules = load_rules() if rules is None else rules
+        self.queryset: QuerySet = annotate_warnings(self.queryset, self.as_of_date(), self.rules)
+
+    def as_of_date(self) -> date:
+        """The date of the warnings: the ``as_of`` given, or today when it is missing or
+        wrong (the form then reports it, and the list shows nothing)."""
+        try:
+            given = self.filters["as_of"].field.clean(self.data.get("as_of"))
+        except forms.ValidationError:
+            given = None
+        return given or timezone.localdate()
+
     def filter_size(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(SizeTier.counted_q(value))
+
+    def filter_warning(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == ANY_WARNING:
+            return queryset.filter(warning_level__in=[WarningLevel.RED, WarningLevel.YELLOW])
+        return queryset.filter(warning_level=value)
+
+    def filter_as_of(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset  # read by __init__, which annotates the warnings as of this date
 
 
 class ParcelFilterSet(LedgerFilterSet):

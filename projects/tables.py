@@ -7,7 +7,7 @@ the stored amount or area they come from, and parcel codes by their stored natur
 """
 
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import django_tables2 as tables
@@ -37,10 +37,13 @@ from projects.models import (
     Park,
     Problem,
     SizeTier,
+    WarningLevel,
+    WarningRule,
 )
 from projects.models.staff import staff_name
-from projects.templatetags.ledger import Marked, badge
+from projects.templatetags.ledger import Marked, badge, warning_badge
 from projects.units import m2_to_mu, wan_to_yi
+from projects.warnings import days_in_stage, level_label, load_rules, reasons, warned
 
 EXACT_YI = partial(wan_to_yi, exact=True)
 
@@ -69,6 +72,11 @@ def pipeline_order(
     )
     direction = "-" if is_descending else ""
     return queryset.annotate(**{f"{field}_rank": rank}).order_by(f"{direction}{field}_rank"), True
+
+
+# The columns of a project's warnings, which only the projects list annotates: a record
+# page's table of related projects leaves them out.
+WARNING_COLUMNS = ("warning", "days_in_stage")
 
 
 class ProjectTable(ListTable):
@@ -110,11 +118,51 @@ class ProjectTable(ListTable):
         verbose_name=_("责任人"), accessor="responsible_name", visible=False, orderable=False
     )
     illustrative = YesNoColumn(visible=False, orderable=False)
+    # Warnings as of the list's date (ProjectFilterSet annotates them); the sheet import
+    # passes these columns over.
+    warning = tables.Column(verbose_name=_("预警"), accessor="warning_level")
+    days_in_stage = NumberColumn(
+        verbose_name=_("本阶段天数"), accessor="stage_since", order_by="-stage_since"
+    )
 
     class Meta(ListTable.Meta):
         model = InvestmentProject
         fields: list[str] = []
         empty_text = _("没有符合条件的项目。")
+
+    def __init__(self, *args: Any, rules: list[WarningRule] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.given_rules = rules
+
+    @cached_property
+    def rules(self) -> list[WarningRule]:
+        """The rules the rows' warnings were worked out with, read here if not given."""
+        return load_rules() if self.given_rules is None else self.given_rules
+
+    def render_warning(self, record: InvestmentProject) -> str:
+        return warning_badge(record, self.rules)
+
+    def value_warning(self, record: InvestmentProject) -> str:
+        level = str(level_label(warned(record).warning_level))
+        found = "；".join(reason.text for reason in reasons(record, self.rules))
+        return f"{level}：{found}" if found else level
+
+    def order_warning(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        """Red first, then yellow, then green, the unwatched last."""
+        levels = (WarningLevel.RED, WarningLevel.YELLOW, WarningLevel.GREEN)
+        rank = Case(
+            *(When(warning_level=level, then=Value(index)) for index, level in enumerate(levels)),
+            default=Value(len(levels)),
+            output_field=IntegerField(),
+        )
+        direction = "-" if is_descending else ""
+        return queryset.annotate(warning_rank=rank).order_by(f"{direction}warning_rank"), True
+
+    def render_days_in_stage(self, record: InvestmentProject) -> int | None:
+        return days_in_stage(record)
+
+    def value_days_in_stage(self, record: InvestmentProject) -> int | None:
+        return days_in_stage(record)
 
     def order_stage(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
         """Sort by position in the pipeline (在谈 first), not by the stage's spelling."""

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, F, Model, Prefetch, Sum, Value, When
+from django.db.models import Case, Count, F, Model, Prefetch, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import (
     HttpRequest,
@@ -21,11 +21,12 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
-from projects import dashboard, services
+from projects import dashboard, services, warnings
 from projects.filters import (
     CompanyFilterSet,
     FollowUpFilterSet,
@@ -57,10 +58,12 @@ from projects.models import (
     LeaseAgreement,
     Park,
     Problem,
+    WarningRule,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.roles import LoggedInRequest, Viewable
 from projects.tables import (
+    WARNING_COLUMNS,
     CompanyTable,
     FollowUpTable,
     LeaseTable,
@@ -69,6 +72,7 @@ from projects.tables import (
     ProblemTable,
     ProjectTable,
 )
+from projects.templatetags.ledger import warning_badge
 from projects.units import m2_to_mu, wan_to_yi
 
 # How far ahead the home page looks for lease dates to meet; it lists the overdue too.
@@ -194,6 +198,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
                 tables=tables,
                 crossed=board.crossed(),
                 size_label=form.breakdown_size_label(),
+                warnings=board.warnings(form.cleaned_data["as_of"]),
             )
             # A period without projects says so, and offers the latest year with some.
             context["empty"] = not any(table.figures for table in tables)
@@ -244,6 +249,10 @@ class ProjectListView(ObjectListView):
     filterset_class = ProjectFilterSet
     table_class = ProjectTable
     total = ("total_investment_wan", _("总投资（亿元）"), wan_to_yi)
+
+    def get_table_kwargs(self) -> dict:
+        # The reasons of the warnings are written with the rules the filter set read.
+        return {**super().get_table_kwargs(), "rules": self.filterset.rules}
 
 
 class ParcelListView(ObjectListView):
@@ -390,11 +399,19 @@ class ProjectDetailView(PageActions):
             context["problem_form"] = self.unbound_form("problem")
         return context
 
+    @cached_property
+    def rules(self) -> list[WarningRule]:
+        return warnings.load_rules()
+
+    def get_queryset(self) -> QuerySet:
+        return warnings.annotate_warnings(super().get_queryset(), timezone.localdate(), self.rules)
+
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         project = self.object
         # A form posted with errors is shown as typed, in place of a new one.
         context = {**context, **self.follow_ups(), **self.problems(), **kwargs}
+        context["warning"] = warning_badge(project, self.rules)
         context.update(
             parcels=self.related(ParcelListView, "parcels", ["projects"], projects=project),
             leases=self.related(LeaseListView, "leases", ["project", "company"], project=project),
@@ -420,7 +437,11 @@ class ParkDetailView(RecordView):
             children=self.related(ParkListView, "children", ["parent"], parent=park),
             parcels=self.related(ParcelListView, "parcels", park__in=subtree),
             projects=self.related(
-                ProjectListView, "projects", count=summary["count"], park__in=subtree
+                ProjectListView,
+                "projects",
+                WARNING_COLUMNS,
+                count=summary["count"],
+                park__in=subtree,
             ),
             project_count=summary["count"],
             project_total_yi=wan_to_yi(summary["total"] or 0),
@@ -437,7 +458,7 @@ class ParcelDetailView(RecordView):
         context = super().get_context_data(**kwargs)
         parcel = self.object
         context.update(
-            projects=self.related(ProjectListView, "projects", parcels=parcel),
+            projects=self.related(ProjectListView, "projects", WARNING_COLUMNS, parcels=parcel),
             leases=self.related(LeaseListView, "leases", ["parcel"], parcel=parcel),
         )
         return context
@@ -451,7 +472,7 @@ class CompanyDetailView(RecordView):
     def get_context_data(self, **kwargs: Any) -> dict:
         context = super().get_context_data(**kwargs)
         context["projects"] = self.related(
-            ProjectListView, "projects", ["company"], company=self.object
+            ProjectListView, "projects", ["company", *WARNING_COLUMNS], company=self.object
         )
         return context
 

@@ -218,8 +218,9 @@ SOONEST_FIRST = {("/leases/", "next_date"), ("/problems/", "due_on")}
 
 def shows_a_number_or_a_date(view, name: str) -> bool:
     """Whether a column of a list shows an amount, an area, a count or a date, by the model
-    field or the annotation of the list's queryset that it reads."""
-    queryset = view.queryset
+    field or the annotation of the list's queryset that it reads, as its filter set gives
+    it (the projects' warnings are annotated there)."""
+    queryset = view.filterset_class(queryset=view.queryset).queryset
     accessor = str(view.table_class.base_columns[name].accessor or name)
     if accessor in queryset.query.annotations:
         field = queryset.query.annotations[accessor].output_field

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from projects import lockout
 from projects.models.pages import RecordPage
 from projects.models.staff import staff_name
+from projects.models.warnings import WarningLevel, WarningRule
+from projects.warnings import reasons
 
 register = template.Library()
 
@@ -41,6 +43,35 @@ def badge(record: Marked) -> str:
     Written here rather than by a template: the list pages show it on every row.
     """
     return illustrative_mark(get_language()) if record.illustrative else ""
+
+
+# The Bootstrap badge of each warning level; its label says the colour in words too.
+LEVEL_BADGES = {
+    WarningLevel.RED: "text-bg-danger",
+    WarningLevel.YELLOW: "text-bg-warning",
+    WarningLevel.GREEN: "text-bg-success",
+}
+
+
+def warning_badge(project: object, rules: list[WarningRule]) -> str:
+    """A project's warning level as a badge, followed by the reasons for it, from the
+    annotations of ``projects.warnings``; nothing for a project not watched."""
+    level = getattr(project, "warning_level", None)
+    if not level:
+        return ""
+    badge = format_html(
+        '<span class="badge warning-badge {}">{}</span>',
+        LEVEL_BADGES[WarningLevel(level)],
+        WarningLevel(level).label,
+    )
+    found = reasons(project, rules)  # type: ignore[arg-type]
+    if not found:
+        return badge
+    return format_html(
+        '{} <span class="warning-reasons">{}</span>',
+        badge,
+        _("；").join(reason.text for reason in found),
+    )
 
 
 @register.filter
