@@ -7,6 +7,7 @@ list shows nothing, rather than being ignored and passing for a filtered answer.
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import django_filters
@@ -151,10 +152,10 @@ class LazyChoices(BaseChoiceIterator):
         return self  # each form's copy of the field shares the request's one reading
 
 
-def staff_choices() -> list[tuple[str, StrOrPromise]]:
-    """``me``, then every active member of staff by name."""
+def staff_choices(me: StrOrPromise) -> list[tuple[str, StrOrPromise]]:
+    """``me``, labelled ``me``, then every active member of staff by name."""
     staff = [(str(user.pk), staff_name(user)) for user in active_staff()]
-    return [(OwnerFilter.ME, _("我负责的")), *staff]
+    return [(OwnerFilter.ME, me), *staff]
 
 
 def department_choices() -> list[tuple[str, StrOrPromise]]:
@@ -166,10 +167,12 @@ class OwnerFilter(django_filters.ChoiceFilter):
     account's id, offered by name (``staff_choices``, given by the filter set)."""
 
     ME = "me"
+    MINE = _("我负责的")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, me: StrOrPromise = MINE, **kwargs: Any) -> None:
         kwargs.setdefault("empty_label", _("全部"))
         super().__init__(*args, **kwargs)
+        self.me = me
 
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
         if value in EMPTY_VALUES:
@@ -219,7 +222,7 @@ class LedgerFilterSet(django_filters.FilterSet):
                 filter_.tree = park_tree
                 filter_.extra["choices"] = filter_.park_choices()
             elif isinstance(filter_, OwnerFilter):
-                filter_.extra["choices"] = LazyChoices(staff_choices)
+                filter_.extra["choices"] = LazyChoices(partial(staff_choices, filter_.me))
             elif isinstance(filter_, SectorFilter):
                 sectors = Sector.objects.all() if sectors is None else sectors
                 filter_.extra["choices"] = sector_choices(sectors)
@@ -439,6 +442,7 @@ class FollowUpFilterSet(LedgerFilterSet):
     )
     project = ProjectFilter(field_name="project", label=_("项目编号"))
     owner = OwnerFilter(field_name="project__owner", label=_("项目责任人"))
+    staff = OwnerFilter(field_name="staff", label=_("参与人员"), me=_("我参与的"))
     kind = checkboxes(FollowUp.Kind.choices, _("方式"))
     occurred_after = date_filter("occurred_on", "gte", _("跟踪日期自"))
     occurred_before = date_filter("occurred_on", "lte", _("跟踪日期至"))

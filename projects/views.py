@@ -61,6 +61,7 @@ from projects.models import (
     WarningRule,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
+from projects.my_work import my_work
 from projects.roles import LoggedInRequest, Viewable
 from projects.tables import (
     WARNING_COLUMNS,
@@ -177,8 +178,11 @@ class PageActions(RecordView):
 
 
 class DashboardView(PermissionRequiredMixin, TemplateView):
-    """The leaders' figures for a period, each linked to the projects behind it, and the
-    先租后供 leases that need attention: overdue, or with a date to meet soon."""
+    """The leaders' figures for a period, each linked to the projects behind it, the
+    先租后供 leases that need attention (overdue, or with a date to meet soon), and the
+    user's own 「我的待办」."""
+
+    request: LoggedInRequest  # PermissionRequiredMixin lets no one else in
 
     template_name = "projects/dashboard.html"
     permission_required = ("projects.view_investmentproject", "projects.view_leaseagreement")
@@ -239,6 +243,8 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
         )
         if self.request.user.has_perm("projects.view_problem"):
             context["problems"] = dashboard.problem_figures()
+        context["my_work"] = my_work(self.request)
+        context["my_work_empty"] = not any(part.count for part in context["my_work"])
         return context
 
 

@@ -53,6 +53,7 @@ LEVEL_BADGES = {
 }
 
 
+@register.filter
 def warning_badge(project: object, rules: list[WarningRule]) -> str:
     """A project's warning level as a badge, followed by the reasons for it, from the
     annotations of ``projects.warnings``; nothing for a project not watched."""
