@@ -38,17 +38,17 @@ def part(
     kind: str,
     title: StrOrPromise,
     filterset_class: type[FilterSet],
-    rows: QuerySet,
+    queryset: QuerySet,
     list_name: str,
     params: dict,
     order: tuple[str, ...],
 ) -> Part | None:
     """The rows of a list the user may view for ``params``, in ``order``, or None for a
     list they may not view."""
-    opts = rows.model._meta
+    opts = queryset.model._meta
     if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
         return None
-    filterset = filterset_class(params, queryset=rows, request=request)
+    filterset = filterset_class(params, queryset=queryset, request=request)
     if not filterset.is_valid():
         raise ValueError(f"parameters rejected: {filterset.errors.as_json()}")
     found = filterset.qs.order_by(*order)

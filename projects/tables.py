@@ -41,7 +41,7 @@ from projects.models import (
     WarningRule,
 )
 from projects.models.staff import staff_name
-from projects.templatetags.ledger import Marked, badge, warning_badge
+from projects.templatetags.ledger import Marked, badge, warning_flag
 from projects.units import m2_to_mu, wan_to_yi
 from projects.warnings import days_in_stage, level_label, load_rules, reasons, warned
 
@@ -106,7 +106,8 @@ class ProjectTable(ListTable):
     source_zone = tables.Column(orderable=False, attrs=LABEL)
     signed_date = IsoDateColumn()
     landed_date = IsoDateColumn()
-    leased_manufacturing = YesNoColumn(verbose_name=_("租赁制造"), attrs=LABEL)
+    # Exported, and a filter, but not shown: the warnings take its place on the page.
+    leased_manufacturing = YesNoColumn(verbose_name=_("租赁制造"), attrs=LABEL, visible=False)
     # Not shown, but exported, so that an exported sheet can be edited and imported back.
     land_supplied_date = IsoDateColumn(visible=False, orderable=False)
     started_date = IsoDateColumn(visible=False, orderable=False)
@@ -140,7 +141,7 @@ class ProjectTable(ListTable):
         return load_rules() if self.given_rules is None else self.given_rules
 
     def render_warning(self, record: InvestmentProject) -> str:
-        return warning_badge(record, self.rules)
+        return warning_flag(record, self.rules)
 
     def value_warning(self, record: InvestmentProject) -> str:
         level = str(level_label(warned(record).warning_level))

@@ -57,22 +57,32 @@ LEVEL_BADGES = {
 def warning_badge(project: object, rules: list[WarningRule]) -> str:
     """A project's warning level as a badge, followed by the reasons for it, from the
     annotations of ``projects.warnings``; nothing for a project not watched."""
-    level = getattr(project, "warning_level", None)
-    if not level:
-        return ""
-    badge = format_html(
-        '<span class="badge warning-badge {}">{}</span>',
-        LEVEL_BADGES[WarningLevel(level)],
-        WarningLevel(level).label,
-    )
-    found = reasons(project, rules)  # type: ignore[arg-type]
+    badge, found = warning_parts(project, rules)
     if not found:
         return badge
-    return format_html(
-        '{} <span class="warning-reasons">{}</span>',
-        badge,
-        _("；").join(reason.text for reason in found),
+    return format_html('{} <span class="warning-reasons">{}</span>', badge, found)
+
+
+def warning_flag(project: object, rules: list[WarningRule]) -> str:
+    """A project's warning level as a badge whose title holds the reasons: a list's cell,
+    which the reasons written out would widen past the page (its export and the project's
+    page write them out)."""
+    return warning_parts(project, rules, title=True)[0]
+
+
+def warning_parts(project: object, rules: list[WarningRule], title: bool = False) -> tuple:
+    """The badge of a project's warning level and its reasons joined, "" for none."""
+    level = getattr(project, "warning_level", None)
+    if not level:
+        return "", ""
+    found = _("；").join(reason.text for reason in reasons(project, rules))  # type: ignore[arg-type]
+    badge = format_html(
+        '<span class="badge warning-badge {}"{}>{}</span>',
+        LEVEL_BADGES[WarningLevel(level)],
+        format_html(' title="{}"', found) if title and found else "",
+        WarningLevel(level).label,
     )
+    return badge, found
 
 
 @register.filter
