@@ -87,14 +87,14 @@ def validate_boundary(value: Any) -> None:
         raise invalid(_("边界应为GeoJSON的Polygon或MultiPolygon（经纬度）。"), "not_polygon")
     check_rings(value)
     geometry = shape(value)
-    if geometry.is_empty or geometry.area == 0:
-        raise invalid(_("边界的面积为零。"), "empty")
     if not geometry.is_valid:
         raise invalid(
             _("边界无效（%(reason)s），常见原因是边线自相交或多边形重叠。"),
             "self_intersection",
             reason=shapely.is_valid_reason(geometry),
         )
+    if geometry.is_empty or geometry.area == 0:
+        raise invalid(_("边界的面积为零。"), "empty")
     west, south, east, north = JINYUN_BOX
     min_x, min_y, max_x, max_y = geometry.bounds
     if min_x < west or max_x > east or min_y < south or max_y > north:

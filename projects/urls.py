@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from projects import views
+from projects import maps, views
 
 app_name = "projects"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("companies/<int:pk>/", views.CompanyDetailView.as_view(), name="company"),
     path("leases/", views.LeaseListView.as_view(), name="lease_list"),
     path("leases/<int:pk>/", views.LeaseDetailView.as_view(), name="lease"),
+    path("map/", maps.MapView.as_view(), name="map"),
+    path("map/parcels.geojson", maps.ParcelGeoJSONView.as_view(), name="map_parcels"),
+    path("map/parks.geojson", maps.ParkGeoJSONView.as_view(), name="map_parks"),
 ]
