@@ -42,6 +42,15 @@ class BoundaryImportMixin(admin.ModelAdmin):
 
     import_export_change_list_template = "admin/boundary_change_list.html"
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "has_boundary_import_permission": self.has_change_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self) -> list[URLPattern]:
         opts = self.model._meta
         name = f"{opts.app_label}_{opts.model_name}_import_boundaries"

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 # A box well around Jinyun County (about 120.09° E, 28.66° N): a boundary outside it has
 # its coordinates swapped, in the wrong system, or belongs to another county.
@@ -147,7 +146,7 @@ def to_lonlat(geometry: BaseGeometry, crs: CRS) -> BaseGeometry:
     if crs.is_geographic and crs.equals(LONLAT, ignore_axis_order=True):
         return geometry
     transformer = Transformer.from_crs(crs, LONLAT, always_xy=True)
-    return transform(transformer.transform, geometry)
+    return shapely.transform(geometry, transformer.transform, interleaved=False)
 
 
 def describe(value: Any) -> str:

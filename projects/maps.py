@@ -6,6 +6,7 @@ filters of the parcels' and parks' lists. Record pages pass their few features i
 page (``json_script``) instead. The drawing is ``static/projects/map.js``.
 """
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -82,11 +83,10 @@ def collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def located_parcels(queryset: QuerySet[LandParcel] | None = None) -> QuerySet[LandParcel]:
+def located_parcels() -> QuerySet[LandParcel]:
     """Parcels with a boundary, with their park and projects, in the list's order."""
-    queryset = LandParcel.objects.all() if queryset is None else queryset
     return (
-        queryset.filter(boundary__isnull=False)
+        LandParcel.objects.filter(boundary__isnull=False)
         .select_related("park")
         .prefetch_related(Prefetch("projects", InvestmentProject.objects.only("pk", "name")))
         .order_by("code_sort_key", "pk")
@@ -98,15 +98,15 @@ def may_view(request: HttpRequest, model: type[LandParcel | Park | InvestmentPro
     return request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
 
 
-def map_features(request: HttpRequest, parcels: QuerySet[LandParcel], parks: list[Park]) -> dict:
+def map_features(request: HttpRequest, parcels: Iterable[LandParcel], parks: list[Park]) -> dict:
     """The features a record page's small map shows, for its ``json_script``: the parks'
-    outlines and the parcels, each only for a user who may view them."""
+    outlines and the parcels, each only for a user who may view them. The page lists the
+    parcels' projects itself: their popups leave them out."""
     features = []
     if may_view(request, Park):
         features += [park_feature(park) for park in parks if park.boundary]
     if may_view(request, LandParcel):
-        with_projects = may_view(request, InvestmentProject)
-        features += [parcel_feature(parcel, with_projects) for parcel in located_parcels(parcels)]
+        features += [parcel_feature(parcel, False) for parcel in parcels if parcel.boundary]
     return collection(features)
 
 
@@ -227,7 +227,7 @@ class MapView(PermissionRequiredMixin, TemplateView):
 
 def record_map(
     request: HttpRequest,
-    parcels: QuerySet[LandParcel],
+    parcels: Iterable[LandParcel],
     parks: list[Park],
     parcels_url: str = "",
 ) -> dict[str, Any]:

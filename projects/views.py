@@ -243,7 +243,13 @@ class ProjectDetailView(RecordView):
             reclaims=Decision.objects.filter(
                 kind=Decision.Kind.RECLAIM, assessment__lease__project=project
             ).select_related("assessment__lease__parcel"),
-            **maps.record_map(self.request, LandParcel.objects.filter(projects=project), []),
+            **maps.record_map(
+                self.request,
+                LandParcel.objects.filter(projects=project, boundary__isnull=False)
+                .select_related("park")
+                .order_by("code_sort_key", "pk"),
+                [],
+            ),
         )
         return context
 
@@ -269,7 +275,7 @@ class ParkDetailView(RecordView):
             project_total_yi=wan_to_yi(summary["total"] or 0),
             **maps.record_map(
                 self.request,
-                LandParcel.objects.none(),
+                [],
                 [park],
                 parcels_url=f"{reverse('projects:map_parcels')}?park={park.pk}",
             ),
@@ -288,7 +294,7 @@ class ParcelDetailView(RecordView):
         context.update(
             projects=self.related(ProjectListView, "projects", parcels=parcel),
             leases=self.related(LeaseListView, "leases", ["parcel"], parcel=parcel),
-            **maps.record_map(self.request, LandParcel.objects.filter(pk=parcel.pk), [parcel.park]),
+            **maps.record_map(self.request, [parcel], [parcel.park]),
         )
         return context
 
