@@ -247,3 +247,12 @@ def test_the_admin_names_the_refused_features_and_imports_nothing(demo, staff_cl
     assert "第2个" in page and "自相交" in page
     assert "第3个" in page and "缙云经济开发区2099-1号" in page
     assert 'name="preview"' not in page
+
+
+def test_the_basemap_is_off_unless_a_setting_names_its_image(reader, settings):
+    assert "data-basemap-url" not in reader.get("/map/").content.decode()
+    settings.MAP_BASEMAP_IMAGE = "basemap/jinyun.png"
+    settings.MAP_BASEMAP_BOUNDS = [119.9, 28.5, 120.3, 28.85]
+    page = reader.get("/map/").content.decode()
+    assert 'data-basemap-url="/static/basemap/jinyun.png"' in page
+    assert 'data-basemap-bounds="119.9,28.5,120.3,28.85"' in page

@@ -16,7 +16,11 @@ def requests_seen(logged_in_page):
 
 
 def test_the_map_draws_the_listed_parcels_and_opens_a_popup(
-    demo_ledger, logged_in_page, requests_seen, live_server, axe_source  # noqa: F811
+    demo_ledger,
+    logged_in_page,
+    requests_seen,
+    live_server,
+    axe_source,  # noqa: F811
 ):
     page = logged_in_page
     page.goto("/parcels/?supply_mode=lease_first")
