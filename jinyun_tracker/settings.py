@@ -254,6 +254,18 @@ STORAGES = {
     },
 }
 
+# The map's optional basemap: an image the county provides (a PNG or JPEG rendered in
+# Web Mercator, as the map draws), put under the static files (for instance
+# projects/static/basemap/jinyun.png, named "basemap/jinyun.png"), and the longitude and
+# latitude of its edges: "west,south,east,north". Without an image the map draws the
+# boundaries alone.
+MAP_BASEMAP_IMAGE = os.environ.get("MAP_BASEMAP_IMAGE", "")
+MAP_BASEMAP_BOUNDS = [float(edge) for edge in env_list("MAP_BASEMAP_BOUNDS", "")]
+if MAP_BASEMAP_IMAGE and len(MAP_BASEMAP_BOUNDS) != 4:
+    raise ImproperlyConfigured(
+        "MAP_BASEMAP_BOUNDS must give the basemap's west,south,east,north in degrees"
+    )
+
 # Every script and style comes from the app itself; no inline script is allowed. Inline
 # style attributes are, because the admin uses a few.
 CONTENT_SECURITY_POLICY = {

@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects import search
 from projects.admin_amounts import AmountsInYi
+from projects.admin_boundaries import BoundaryImportMixin
 from projects.admin_import import LedgerImportMixin
 from projects.admin_lockout import LockoutAttemptAdmin
 from projects.forms import StaffChoiceField, StaffMultipleChoiceField, UnresolvableGuard
@@ -216,7 +217,7 @@ class SubParkInline(admin.TabularInline):
 
 
 @admin.register(Park)
-class ParkAdmin(LedgerImportMixin, LedgerAdmin):
+class ParkAdmin(BoundaryImportMixin, LedgerImportMixin, LedgerAdmin):
     resource_classes = [ParkResource]
     list_display = [
         "name",
@@ -241,6 +242,8 @@ class ParkAdmin(LedgerImportMixin, LedgerAdmin):
         "planned_area",
         "floor_area_m2",
         "description",
+        "boundary",
+        "boundary_illustrative",
         "illustrative",
         "parcels",
     ]
@@ -274,7 +277,7 @@ class ParkAdmin(LedgerImportMixin, LedgerAdmin):
 
 
 @admin.register(LandParcel)
-class LandParcelAdmin(LedgerImportMixin, LedgerAdmin):
+class LandParcelAdmin(BoundaryImportMixin, LedgerImportMixin, LedgerAdmin):
     resource_classes = [ParcelResource]
     list_display = [
         "code",
@@ -291,7 +294,7 @@ class LandParcelAdmin(LedgerImportMixin, LedgerAdmin):
     list_select_related = ["park"]
     search_fields = ["code", "park__name"]
     autocomplete_fields = ["park"]
-    readonly_fields = ["area"]
+    readonly_fields = ["area", "boundary_area"]
     fieldsets = [
         (None, {"fields": ["code", "park", "area_m2", "area", "land_use", "illustrative"]}),
         (
@@ -305,11 +308,22 @@ class LandParcelAdmin(LedgerImportMixin, LedgerAdmin):
         ),
         (_("实际日期"), {"fields": ["handover_date", "start_date", "completion_date"]}),
         (None, {"fields": ["notes"]}),
+        (_("边界"), {"fields": ["boundary", "boundary_area", "boundary_illustrative"]}),
     ]
 
     @admin.display(description=_("面积（亩）"))
     def area(self, parcel: LandParcel) -> object:
         return self.derived(parcel.area_mu)
+
+    @admin.display(description=_("边界面积（亩）"))
+    def boundary_area(self, parcel: LandParcel) -> object:
+        if parcel.area_mismatch:
+            return format_html(
+                "{} <strong>{}</strong>",
+                self.derived(parcel.boundary_area_mu),
+                _("与登记面积相差超过5%"),
+            )
+        return self.derived(parcel.boundary_area_mu)
 
 
 @admin.register(Company)

@@ -35,6 +35,7 @@ from projects.models import (
     SizeTier,
 )
 from projects.models.followups import FollowUpQuerySet
+from projects.models.parks import area_mismatch_q
 from projects.models.staff import active_staff, staff_name
 from projects.models.warnings import WarningLevel, WarningRule
 from projects.units import mu_to_m2, yi_to_wan
@@ -348,11 +349,21 @@ class ParcelFilterSet(LedgerFilterSet):
     area_max = BoundFilter(
         field_name="area_m2", lookup_expr="lte", to_stored=mu_to_m2, label=_("面积不大于（亩）")
     )
+    located = yes_no_filter("boundary", _("已有边界"), lookup_expr="isnull", exclude=True)
+    area_mismatch = yes_no_filter(
+        None, _("边界面积与登记面积相差超过5%"), method="filter_area_mismatch"
+    )
     illustrative = yes_no_filter("illustrative", _("示例数据"))
 
     class Meta(LedgerFilterSet.Meta):
         model = LandParcel
         fields: list[str] = []
+
+    def filter_area_mismatch(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if value:
+            return queryset.filter(area_mismatch_q())
+        both = queryset.filter(area_m2__isnull=False, boundary_area_m2__isnull=False)
+        return both.exclude(area_mismatch_q())
 
 
 class ParkFilterSet(LedgerFilterSet):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from projects import geometry
 from projects.lists.tables import EMPTY
 from projects.models import LEDGER_MODELS
 from projects.models.fields import AmountField
@@ -58,6 +59,8 @@ def shown(model_field: models.Field, value: Any, names: dict) -> str:
         return names.get((model_field.related_model, value), str(value))
     if isinstance(model_field, AmountField):
         return formats.localize(entered_yi(value))
+    if isinstance(model_field, models.JSONField):
+        return geometry.describe(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return formats.localize(value)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from projects import views
+from projects import maps, views
 
 app_name = "projects"
 
@@ -20,4 +20,7 @@ urlpatterns = [
     path("followups/", views.FollowUpListView.as_view(), name="followup_list"),
     path("problems/", views.ProblemListView.as_view(), name="problem_list"),
     path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem"),
+    path("map/", maps.MapView.as_view(), name="map"),
+    path("map/parcels.geojson", maps.ParcelGeoJSONView.as_view(), name="map_parcels"),
+    path("map/parks.geojson", maps.ParkGeoJSONView.as_view(), name="map_parks"),
 ]

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
-from projects import dashboard, services, warnings
+from projects import dashboard, maps, services, warnings
 from projects.filters import (
     CompanyFilterSet,
     FollowUpFilterSet,
@@ -271,6 +271,16 @@ class ParcelListView(ObjectListView):
     table_class = ParcelTable
     total = ("area_m2", _("总面积（亩）"), m2_to_mu)
 
+    def get_context_data(self, **kwargs: Any) -> dict:
+        # The map of the same parcels: the list's filters, without its paging and order.
+        context = super().get_context_data(**kwargs)
+        filters = self.request.GET.copy()
+        for parameter in ("page", "per_page", "sort", self.export_trigger_param):
+            filters.pop(parameter, None)
+        query = filters.urlencode()
+        context["map_url"] = reverse("projects:map") + (f"?{query}" if query else "")
+        return context
+
 
 class ParkListView(ObjectListView):
     queryset = (
@@ -424,6 +434,13 @@ class ProjectDetailView(PageActions):
             reclaims=Decision.objects.filter(
                 kind=Decision.Kind.RECLAIM, assessment__lease__project=project
             ).select_related("assessment__lease__parcel"),
+            **maps.record_map(
+                self.request,
+                LandParcel.objects.filter(projects=project, boundary__isnull=False)
+                .select_related("park")
+                .order_by("code_sort_key", "pk"),
+                [],
+            ),
         )
         return context
 
@@ -451,6 +468,12 @@ class ParkDetailView(RecordView):
             ),
             project_count=summary["count"],
             project_total_yi=wan_to_yi(summary["total"] or 0),
+            **maps.record_map(
+                self.request,
+                [],
+                [park],
+                parcels_url=f"{reverse('projects:map_parcels')}?park={park.pk}",
+            ),
         )
         return context
 
@@ -466,6 +489,7 @@ class ParcelDetailView(RecordView):
         context.update(
             projects=self.related(ProjectListView, "projects", WARNING_COLUMNS, parcels=parcel),
             leases=self.related(LeaseListView, "leases", ["parcel"], parcel=parcel),
+            **maps.record_map(self.request, [parcel], [parcel.park]),
         )
         return context
 

@@ -17,6 +17,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from projects.geometry import geodesic_area_m2, validate_boundary
+
 NON_NEGATIVE = MinValueValidator(Decimal(0), message=_("不能为负数。"))
 DATES_OUT_OF_ORDER = _("日期先后有误：后一步的日期不能早于前一步的日期。")
 
@@ -81,6 +83,13 @@ def illustrative_flag() -> models.BooleanField:
     """The flag that marks demo rows, so nobody mistakes them for real records."""
     return models.BooleanField(
         _("示例数据"), default=False, help_text=_("演示用的示例记录，并非真实台账。")
+    )
+
+
+def illustrative_boundary_flag() -> models.BooleanField:
+    """The flag that marks a boundary drawn for the demo, not surveyed."""
+    return models.BooleanField(
+        _("示意边界"), default=False, help_text=_("边界为演示绘制的示意图形，并非测绘成果。")
     )
 
 
@@ -293,3 +302,49 @@ def depends_on(*models: str) -> Callable[[NaturalKey], NaturalKey]:
         return natural_key
 
     return declare
+
+
+def boundary_field() -> models.JSONField:
+    """A park's or parcel's boundary, a GeoJSON polygon in longitude/latitude
+    (``projects.geometry``), in a JSON column that SQLite and PostgreSQL both hold."""
+    return models.JSONField(
+        _("边界"),
+        null=True,
+        blank=True,
+        validators=[validate_boundary],
+        help_text=_(
+            "GeoJSON的Polygon或MultiPolygon，经纬度（WGS84/CGCS2000），经度在前；"
+            "也可在列表页用“导入边界”从GeoJSON或Shapefile导入。"
+        ),
+    )
+
+
+class GeodesicAreaField(models.DecimalField):
+    """The area in m² of another field's boundary, ``source``, measured on the ellipsoid,
+    kept in a column of its own so that lists can filter on it.
+
+    Like ``NaturalSortKeyField``, every save fills it, and so does the project's
+    ``loaddata``; it is neither edited nor serialized.
+    """
+
+    def __init__(self, *args: Any, source: str, **kwargs: Any) -> None:
+        self.source = source
+        kwargs.update(editable=False, serialize=False, null=True, blank=True)
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        for derived in ("editable", "serialize", "null", "blank"):
+            kwargs.pop(derived, None)
+        return name, path, args, {**kwargs, "source": self.source}
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Decimal | None:
+        area = geodesic_area_m2(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, area)
+        return area
+
+
+# Fields derived from others on every save, which a raw save (loaddata) must fill too.
+DERIVED_FIELDS = (NaturalSortKeyField, GeodesicAreaField)

@@ -15,13 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from projects.geometry import AREA_TOLERANCE, area_differs
 from projects.models.fields import (
+    GeodesicAreaField,
     NaturalKeyManager,
     NaturalSortKeyField,
     PinyinCharField,
+    boundary_field,
     dates_in_order_constraints,
     dates_in_order_errors,
     depends_on,
+    illustrative_boundary_flag,
     illustrative_flag,
     non_negative_constraint,
     quantity_field,
@@ -38,6 +42,14 @@ class CodeManager(NaturalKeyManager):
     """Looks parcels up by their code."""
 
     key_fields = ("code",)
+
+
+def area_mismatch_q() -> Q:
+    """Parcels whose boundary's area is off the recorded area by more than the tolerance,
+    as ``LandParcel.area_mismatch`` says of one."""
+    return Q(boundary_area_m2__gt=F("area_m2") * (1 + AREA_TOLERANCE)) | Q(
+        boundary_area_m2__lt=F("area_m2") * (1 - AREA_TOLERANCE)
+    )
 
 
 class ParkTree:
@@ -111,6 +123,8 @@ class Park(RecordPage, models.Model):
     planned_area_m2 = quantity_field(_("规划面积（m²）"))
     floor_area_m2 = quantity_field(_("建筑面积（m²）"), help_text=_("小微园的标准厂房总建筑面积。"))
     description = models.TextField(_("说明"), blank=True, validators=[validate_plain_text])
+    boundary = boundary_field()
+    boundary_illustrative = illustrative_boundary_flag()
     illustrative = illustrative_flag()
 
     objects = ParkManager()
@@ -216,10 +230,15 @@ class LandParcel(RecordPage, models.Model):
     start_date = models.DateField(_("实际开工日期"), null=True, blank=True)
     completion_date = models.DateField(_("实际竣工日期"), null=True, blank=True)
     notes = models.TextField(_("备注"), blank=True, validators=[validate_plain_text])
+    boundary = boundary_field()
+    boundary_illustrative = illustrative_boundary_flag()
+    # The boundary's own area, which the list filters on to find parcels drawn unlike
+    # their recorded area.
+    boundary_area_m2 = GeodesicAreaField(_("边界面积（m²）"), source="boundary")
     illustrative = illustrative_flag()
 
     objects = CodeManager()
-    history = HistoricalRecords(excluded_fields=["code_sort_key"])
+    history = HistoricalRecords(excluded_fields=["code_sort_key", "boundary_area_m2"])
 
     class Meta:
         verbose_name = _("地块")
@@ -262,6 +281,17 @@ class LandParcel(RecordPage, models.Model):
     def area_mu(self) -> Decimal | None:
         """Area in 亩."""
         return m2_to_mu(self.area_m2)
+
+    @property
+    def boundary_area_mu(self) -> Decimal | None:
+        """The boundary's area in 亩."""
+        return m2_to_mu(self.boundary_area_m2)
+
+    @property
+    def area_mismatch(self) -> bool | None:
+        """Whether the boundary's area is off the recorded area by more than the tolerance
+        (``geometry.AREA_TOLERANCE``); None without both."""
+        return area_differs(self.area_m2, self.boundary_area_m2)
 
     def clean(self) -> None:
         errors = dates_in_order_errors(self, PARCEL_DATE_ORDER)

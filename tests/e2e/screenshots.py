@@ -55,3 +55,12 @@ def test_dashboard(demo_ledger, logged_in_page):
     page.goto("/?start=2025-01-01&end=2025-04-30")
     expect(page.locator('[data-figure="total"]')).to_have_text("45.32")
     shoot(page, "dashboard")
+
+
+def test_map(demo_ledger, logged_in_page):
+    page = logged_in_page
+    page.goto("/map/?status=reserve&status=supplied&status=under_construction")
+    expect(page.locator(".ledger-map")).to_have_attribute("data-ready", "true")
+    page.locator(".ledger-map path.parcel").first.click(force=True)
+    expect(page.locator(".leaflet-popup-content")).to_be_visible()
+    shoot(page, "map")

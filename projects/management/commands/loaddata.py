@@ -2,8 +2,8 @@
 
 Fixture files may be named in any order (``loaddata fixtures/*.json`` lists leases before
 parcels): a file whose records refer to records of a file named after it is loaded again
-once the others are in, all in the one transaction. The stored sort keys, which fixtures
-do not carry, are filled as a save fills them.
+once the others are in, all in the one transaction. The stored sort keys and boundary areas,
+which fixtures do not carry, are filled as a save fills them.
 """
 
 import json
@@ -21,7 +21,7 @@ from django.core.serializers.base import (
 from django.db import DatabaseError, transaction
 from django.db.models import Model
 
-from projects.models.fields import NaturalSortKeyField
+from projects.models.fields import DERIVED_FIELDS
 
 
 def describe(instance: Model) -> str:
@@ -34,11 +34,11 @@ def describe(instance: Model) -> str:
     return f"{instance._meta.label} {list(key)}"
 
 
-def fill_sort_keys(instance: Model) -> None:
-    """Fill the record's stored sort keys from the fields they sort, which Django's raw
-    save of a fixture record would leave empty."""
+def fill_derived_fields(instance: Model) -> None:
+    """Fill the record's stored sort keys and areas from the fields they derive from,
+    which Django's raw save of a fixture record would leave empty."""
     for field in instance._meta.concrete_fields:
-        if isinstance(field, NaturalSortKeyField):
+        if isinstance(field, DERIVED_FIELDS):
             field.pre_save(instance, add=True)
 
 
@@ -189,7 +189,7 @@ class Command(loaddata.Command):
         required = {field: key for field, key in obj.deferred_fields.items() if not field.null}
         if required:
             raise MissingReference(f"record {describe(obj.object)}: {unresolved(required)}")
-        fill_sort_keys(obj.object)
+        fill_derived_fields(obj.object)
         try:
             saved = super().save_obj(obj)
         except (DatabaseError, ValueError) as exc:
