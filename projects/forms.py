@@ -126,8 +126,8 @@ class YiField(forms.DecimalField):
         return super().has_changed(self.prepare_value(initial), data)
 
 
-class StaffChoiceField(forms.ModelChoiceField):
-    """One of the county's active staff, offered by name rather than by login."""
+class ByName:
+    """A field of staff accounts that offers the active ones by name, not by login."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", active_staff())
@@ -137,15 +137,12 @@ class StaffChoiceField(forms.ModelChoiceField):
         return staff_name(obj)
 
 
-class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Some of the county's active staff, offered by name rather than by login."""
+class StaffChoiceField(ByName, forms.ModelChoiceField):
+    """One of the county's active staff."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", active_staff())
-        super().__init__(**kwargs)
 
-    def label_from_instance(self, obj: Any) -> str:
-        return staff_name(obj)
+class StaffMultipleChoiceField(ByName, forms.ModelMultipleChoiceField):
+    """Some of the county's active staff."""
 
 
 class LockoutWarning(LoginFormBase):

@@ -346,7 +346,10 @@ class ProblemTable(ListTable):
         if not days:
             return value.isoformat()
         overdue = ngettext("逾期%(days)d天", "逾期%(days)d天", days) % {"days": days}
-        return format_html('{} <span class="text-danger">{}</span>', value.isoformat(), overdue)
+        # On a line of its own, so that the column is no wider than its date.
+        return format_html(
+            '{} <span class="d-block text-danger">{}</span>', value.isoformat(), overdue
+        )
 
     def value_due_on(self, value: date) -> date:
         return value  # a sheet keeps the date; the days overdue would be stale once saved
