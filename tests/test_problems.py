@@ -190,7 +190,7 @@ class TestFilters:
     def test_an_overdue_problem_shows_its_days_overdue_in_red(self, roles, project, department):
         raise_problem(project, department, description="只此一条")
         html = roles[VIEWER].get("/problems/", {"q": "只此一条"}).content.decode()
-        assert '<span class="text-danger">逾期1天</span>' in html
+        assert '<span class="d-block text-danger">逾期1天</span>' in html
 
     def test_the_list_runs_the_same_queries_at_any_page_size(self, roles):
         client = roles[VIEWER]
