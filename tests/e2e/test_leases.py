@@ -44,7 +44,8 @@ def test_assess_and_decide_a_lease_due_soon(demo_ledger, logged_in_page):
     expect(page.get_by_role("status")).to_contain_text("决定收回")
     page.go_back()
     page.get_by_role("link", name=lease.parcel.code).first.click()
-    expect(page.get_by_text("储备", exact=True)).to_be_visible()
+    # The parcel's own status, not the small map's legend.
+    expect(page.locator("dl").get_by_text("储备", exact=True)).to_be_visible()
     lease.refresh_from_db()
     assert lease.status == LeaseAgreement.Status.RECLAIMED
     assert LandParcel.objects.get(pk=lease.parcel_id).status == LandParcel.Status.RESERVE

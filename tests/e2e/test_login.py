@@ -97,6 +97,8 @@ def test_a_viewer_changes_their_password_on_a_phone(page, viewer_user):
     page.wait_for_url("**/")
     navigation = page.get_by_role("navigation", name="主导航")
     navigation.get_by_role("button", name="展开导航").click()
+    # The menu has opened all the way (it slides open) before its last link is tapped.
+    expect(navigation.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
     navigation.get_by_role("link", name="修改密码").click()
 
     expect(page.get_by_role("heading", name="修改密码")).to_be_visible()
