@@ -19,7 +19,10 @@ def test_the_red_count_opens_the_list_with_as_many_projects(demo_ledger, logged_
     expect(page.get_by_role("heading", name="招引项目")).to_be_visible()
     expect(page.locator(".summary strong").first).to_have_text("2")
     expect(page.get_by_label("预警日期")).to_have_value("2025-05-01")
-    expect(page.get_by_text("约定开工日期2025-01-15已过106天（红色＞90天）")).to_be_visible()
+    reason = "约定开工日期2025-01-15已过106天（红色＞90天）"
+    flag = page.get_by_title(reason)
+    expect(flag).to_have_text("红色")
+    expect(flag).to_be_visible()
 
 
 def test_the_card_fits_a_phone_and_passes_axe(demo_ledger, logged_in_page, axe_source):  # noqa: F811
