@@ -19,7 +19,6 @@ from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
-from import_export.instance_loaders import ModelInstanceLoader
 from import_export.resources import Diff
 
 from projects.lists.sheets import unguarded, with_line_breaks
@@ -474,10 +473,32 @@ class ProjectResource(LedgerResource):
         ]
 
 
-class FollowUpResource(LedgerResource):
-    """Follow-ups, which nothing in a sheet names uniquely (two calls on one day may say
-    the same): every row is a new follow-up, and importing a sheet twice logs it twice.
-    The recorder is not read: the sheet's 记录人 column is passed over."""
+class NumberedResource(LedgerResource):
+    """Records that nothing in a sheet names uniquely, kept by their 记录编号: a row that
+    leaves it empty (or a sheet without the column) is a new record, one that keeps it (an
+    exported sheet) changes that record, so importing an exported sheet again adds nothing."""
+
+    uid = column("uid", UidWidget())
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        super().before_import(dataset, **kwargs)
+        header = self.fields["uid"].column_name
+        if header not in (dataset.headers or []):
+            # A sheet written by hand, without the column: every row is a new record.
+            dataset.append_col([""] * len(dataset), header=header)
+
+    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
+        super().before_import_row(row, row_number, **kwargs)
+        if not str(row.get(self.fields["uid"].column_name) or "").strip():
+            self.duplicate_of = None  # new records, however many, repeat no row
+
+    class Meta(LedgerResource.Meta):
+        import_id_fields = ["uid"]
+
+
+class FollowUpResource(NumberedResource):
+    """Follow-ups by their 记录编号. The recorder is not read: the sheet's 记录人 column is
+    passed over."""
 
     sheet_table = FollowUpTable
     occurred_on = day("occurred_on")
@@ -490,15 +511,10 @@ class FollowUpResource(LedgerResource):
     next_due = day("next_due")
     illustrative = column("illustrative", YesNoWidget())
 
-    class Meta(LedgerResource.Meta):
+    class Meta(NumberedResource.Meta):
         model = FollowUp
-        # Rows are matched with no record (get_instance); the project is only the column
-        # every row must have.
-        import_id_fields = ["project"]
-        instance_loader_class = ModelInstanceLoader
         # Row by row: django-import-export saves no many-to-many field (the staff) in bulk.
         use_bulk = False
-        skip_unchanged = False
         fields = [
             "occurred_on",
             "project",
@@ -509,18 +525,12 @@ class FollowUpResource(LedgerResource):
             "next_step",
             "next_due",
             "illustrative",
+            "uid",
         ]
 
-    def get_instance(self, instance_loader: Any, row: dict[str, Any]) -> None:
-        return None
 
-    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
-        self.duplicate_of = None  # two rows alike are two follow-ups alike
-
-
-class ProblemResource(LedgerResource):
-    """Problems by their 记录编号: a row that leaves it empty raises a new problem, one that
-    keeps it (an exported sheet) changes that problem. Only a user who may close problems
+class ProblemResource(NumberedResource):
+    """Problems by their 记录编号. Only a user who may close problems
     as 无法解决 may import rows that do (``may_close_unresolvable``)."""
 
     sheet_table = ProblemTable
@@ -537,16 +547,10 @@ class ProblemResource(LedgerResource):
     closed_on = day("closed_on")
     resolution = column("resolution")
     illustrative = column("illustrative", YesNoWidget())
-    uid = column("uid", UidWidget())
 
     def __init__(self, *args: Any, may_close_unresolvable: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.may_close_unresolvable = may_close_unresolvable
-
-    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
-        super().before_import_row(row, row_number, **kwargs)
-        if not str(row.get(self.fields["uid"].column_name) or "").strip():
-            self.duplicate_of = None  # new problems, however many, repeat no row
 
     def import_field(self, field: fields.Field, instance: Model, row: dict, **kwargs: Any) -> None:
         problem = cast(Problem, instance)
@@ -557,9 +561,8 @@ class ProblemResource(LedgerResource):
         if closing and not self.may_close_unresolvable:
             raise ValueError(_("只有管理人员可以将问题办结为无法解决。"))
 
-    class Meta(LedgerResource.Meta):
+    class Meta(NumberedResource.Meta):
         model = Problem
-        import_id_fields = ["uid"]
         fields = [
             "project",
             "category",

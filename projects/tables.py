@@ -24,6 +24,7 @@ from projects.lists.columns import (
     IsoDateColumn,
     LabelColumn,
     NumberColumn,
+    RecordNumberColumn,
     UnitColumn,
     YesNoColumn,
 )
@@ -294,6 +295,7 @@ class FollowUpTable(ListTable):
     next_due = IsoDateColumn()
     recorded_by = tables.Column(orderable=False)
     illustrative = YesNoColumn(visible=False, orderable=False)
+    uid = RecordNumberColumn()
 
     class Meta(ListTable.Meta):
         model = FollowUp
@@ -328,15 +330,12 @@ class ProblemTable(ListTable):
     # Not shown, but exported, so that an exported sheet can be edited and imported back.
     resolution = tables.Column(visible=False, orderable=False)
     illustrative = YesNoColumn(visible=False, orderable=False)
-    uid = tables.Column(visible=False, orderable=False)
+    uid = RecordNumberColumn()
 
     class Meta(ListTable.Meta):
         model = Problem
         fields: list[str] = []
         empty_text = _("没有符合条件的问题。")
-
-    def value_uid(self, value: object) -> str:
-        return str(value)
 
     def render_description(self, value: str) -> str:
         return Truncator(value).chars(40)

@@ -201,6 +201,27 @@ def test_it_imports_follow_ups_from_the_exported_sheet_format(previews, editor, 
     assert follow_up.history.exists()
 
 
+def test_an_exported_sheet_imported_back_changes_its_follow_ups_and_adds_none(
+    demo, previews, admin_client
+):
+    """A sheet keeps each follow-up's 记录编号: imported back, with one summary edited, it
+    changes that follow-up and logs nothing twice."""
+    response = admin_client.get("/followups/", {"_export": "csv"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    follow_up = FollowUp.objects.order_by("-occurred_on", "-pk").first()
+    (row,) = [index for index, line in enumerate(lines) if str(follow_up.uid) in line]
+    lines[row] = lines[row].replace(follow_up.summary, "已重新核对")
+    count = FollowUp.objects.count()
+    sheet = SimpleUploadedFile("followups.csv", "\n".join(lines).encode())
+    preview = admin_client.post(IMPORT, {"import_file": sheet, "format": "0", "resource": "0"})
+    assert preview.context["confirm_form"], preview.context["form"].errors
+    confirm = {**preview.context["confirm_form"].initial, "resource": "0"}
+    assert admin_client.post(CONFIRM, confirm).status_code == 302
+    assert FollowUp.objects.count() == count
+    follow_up.refresh_from_db()
+    assert follow_up.summary == "已重新核对"
+
+
 def test_it_refuses_rows_of_unknown_projects_or_staff(previews, editor, project):
     rows = [
         f"2026-11-02,没有这个项目,电话,李明,,{SUMMARY},,,,否",

@@ -81,6 +81,19 @@ class YesNoColumn(LabelColumn):
         super().__init__(*args, labels={True: _("是"), False: _("否")}, **kwargs)
 
 
+class RecordNumberColumn(tables.Column):
+    """A record's 记录编号: not shown, but exported, so that an exported sheet can be edited
+    and imported back into the records it came from."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("visible", False)
+        kwargs.setdefault("orderable", False)
+        super().__init__(*args, **kwargs)
+
+    def value(self, value: object) -> str:
+        return str(value)
+
+
 class IsoDateColumn(tables.Column):
     """A date in ISO form (2025-03-05), whatever the language; exported as a date; latest
     first on the first click of its header.
