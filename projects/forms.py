@@ -15,6 +15,7 @@ from projects.models import Assessment, Decision, FollowUp, Problem
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.models.staff import active_staff, staff_name
 from projects.units import entered_yi, yi_to_wan
+from projects.versioning import VersionedModelForm
 
 if TYPE_CHECKING:
     # What ``LockoutWarning`` is mixed into, so that its call of ``super()`` is checked.
@@ -257,10 +258,11 @@ class ProblemRaiseForm(BootstrapForm, forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2}), "due_on": DateInput}
 
 
-class ProblemProgressForm(BootstrapForm, UnresolvableGuard):
+class ProblemProgressForm(BootstrapForm, UnresolvableGuard, VersionedModelForm):
     """A problem moved on from its page: its status with the result and the date it was
     closed, and its escalation, which only goes up. 无法解决 is offered only to those who
-    may close a problem so."""
+    may close a problem so; a save over someone else's since the page was opened is
+    refused, keeping what was typed."""
 
     class Meta:
         model = Problem

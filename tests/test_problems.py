@@ -78,8 +78,10 @@ def listed(client, params: dict) -> set[int]:
 
 
 def progress(problem, **fields) -> dict:
-    """What the problem's form sends to move it on, with these fields changed."""
+    """What the problem's form sends to move it on, with these fields changed, from the
+    page as it stands now."""
     values = {
+        "version": latest_version(problem),
         "status": problem.status,
         "escalation": problem.escalation,
         "resolution": problem.resolution,
@@ -279,6 +281,28 @@ class TestProjectPage:
 
 
 class TestProblemPage:
+    def test_a_save_over_a_change_made_since_is_refused_keeping_what_was_typed(
+        self, roles, project, department
+    ):
+        problem = raise_problem(project, department)
+        opened = progress(problem, status="in_progress", resolution="已约谈自然资源局。")
+        first = progress(problem, escalation=Problem.Level.DEPUTY)
+        assert roles[MANAGER].post(problem.get_absolute_url(), first).status_code == 302
+        refused = roles[EDITOR].post(problem.get_absolute_url(), opened)
+        assert refused.status_code == 200
+        form = refused.context["progress_form"]
+        assert "你的修改尚未保存" in " ".join(form.non_field_errors())
+        assert "对方已改为" in str(form.errors["escalation"])
+        assert "已约谈自然资源局。" in refused.text
+        problem.refresh_from_db()
+        assert (problem.status, problem.escalation) == ("open", Problem.Level.DEPUTY)
+        # Saved again, knowing the other change, it goes through.
+        again = {**opened, **{key: form.data[key] for key in form.data if "version" in key}}
+        again["progress-escalation"] = Problem.Level.DEPUTY
+        assert roles[EDITOR].post(problem.get_absolute_url(), again).status_code == 302
+        problem.refresh_from_db()
+        assert (problem.status, problem.escalation) == ("in_progress", Problem.Level.DEPUTY)
+
     def test_an_editor_moves_a_problem_on_and_it_is_in_its_history(
         self, roles, project, department
     ):
