@@ -20,6 +20,7 @@ import io
 import math
 import os
 import platform
+import random
 import sqlite3
 import statistics
 import sys
@@ -34,7 +35,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 1
 PER_PAGE = 25
-ADMIN_PER_PAGE = 100
+# Enough samples for the 95th percentile to be one, not the slowest run.
+MIN_ROUNDS = 40
 DEEP_PAGE = 2000
 ADMIN = "/admin/projects/investmentproject/"
 # Two characters, as most product words are: too short for a trigram index.
@@ -110,23 +112,6 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-@dataclass
-class Timing:
-    """Milliseconds of repeated runs, with the queries of one run."""
-
-    samples: list[float]
-    queries: int
-    sql_ms: float | None = None
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.samples, 0.95)
-
-
 class QueryLog(list):
     """An execute wrapper that keeps each query with its parameters and duration."""
 
@@ -138,19 +123,39 @@ class QueryLog(list):
             self.append((sql, params, time.perf_counter() - started))
 
 
+VARIANTS = ("list", "book", "admin", "raw")
+VARIANT_TITLES = {
+    "list": "page",
+    "book": "by the book",
+    "admin": f"admin ({PER_PAGE} rows)",
+    "raw": "raw SQL",
+}
+
+
 @dataclass
 class Page:
-    """One question: the page that answers it, the admin's answer and the raw SQL floor."""
+    """One question, asked of the page that answers it and, where they can answer it with
+    the same rows, of its by-the-book peer (``bench/book.py``), of the Django admin and of
+    hand-written SQL: ``urls`` and ``checks`` by variant, ``raw`` the SQL."""
 
     title: str
-    url: str
-    check: Callable
-    admin_url: str | None = None
-    admin_check: Callable | None = None
+    urls: dict[str, str]
+    checks: dict[str, Callable]
     raw: Callable | None = None
-    repeat: int | None = None
     note: str = ""
-    results: dict = field(default_factory=dict)
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    first_bytes: list[float] = field(default_factory=list)
+    queries: dict[str, int] = field(default_factory=dict)
+    sql_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.urls["list"]
+
+    @property
+    def variants(self) -> list[str]:
+        asked = [*self.urls, *(["raw"] if self.raw else [])]
+        return [variant for variant in VARIANTS if variant in asked]
 
 
 def main() -> None:
@@ -158,14 +163,16 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--database-url", help="default: sqlite:////tmp/bench_<N>.sqlite3")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
     parser.add_argument(
-        "--q", default=QUERY_TEXT, help=f"free text of page 5 (default {QUERY_TEXT})"
+        "--rounds", type=int, default=MIN_ROUNDS, help=f"timed rounds (at least {MIN_ROUNDS})"
+    )
+    parser.add_argument(
+        "--q", default=QUERY_TEXT, help=f"free text of a narrow search (default {QUERY_TEXT})"
     )
     parser.add_argument(
         "--broad-q",
         default=BROAD_TEXT,
-        help=f"free text of page 9, found in most records (default {BROAD_TEXT})",
+        help=f"free text found in most records (default {BROAD_TEXT})",
     )
     parser.add_argument("--only", help="comma-separated page numbers to run (1-based)")
     parser.add_argument(
@@ -173,10 +180,10 @@ def main() -> None:
         action="store_true",
         help="run ANALYZE on SQLite too (PostgreSQL always gets VACUUM ANALYZE)",
     )
-    parser.add_argument(
-        "--explain", action="store_true", help="print each list query's plan after its page"
-    )
+    parser.add_argument("--explain", action="store_true", help="print each page's query plans once")
     args = parser.parse_args()
+    if args.rounds < MIN_ROUNDS:
+        sys.exit(f"at least {MIN_ROUNDS} rounds, so that the 95th percentile is one")
     url = args.database_url or f"sqlite:////tmp/bench_{args.projects}.sqlite3"
     refuse_unsafe_target(url)
     configure(url)
@@ -185,9 +192,12 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.test import override_settings
+
     bench = Bench(args)
     bench.prepare()
-    bench.run()
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        bench.run()
 
 
 class Bench:
@@ -202,11 +212,15 @@ class Bench:
     # -- the database --------------------------------------------------------------------
 
     def prepare(self) -> None:
+        from django.contrib import admin
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
         from django.core.management import call_command
+        from django.db.models import F
         from django.test import Client
 
         from projects.models import InvestmentProject
+        from projects.roles import VIEWER, sync_roles
 
         call_command("migrate", verbosity=0)
         tag = f"（示例·生成S{self.args.seed}-"
@@ -228,19 +242,41 @@ class Bench:
                 cursor.execute("VACUUM ANALYZE")
             elif self.args.analyze:
                 cursor.execute("ANALYZE")
-        users = get_user_model()
-        user = users.objects.filter(username="bench").first() or users.objects.create_superuser(
-            "bench", "bench@example.invalid", None
+        # A staff user of the Viewer role, who pays for the permission checks a superuser
+        # skips, and may read the admin.
+        sync_roles()
+        user, _created = get_user_model().objects.get_or_create(
+            username="bench-viewer", defaults={"is_staff": True}
         )
+        user.groups.add(Group.objects.get(name=VIEWER))
         self.client = Client()
         self.client.force_login(user)
+        # The admin at the list's page size and in its order, so that both show the same
+        # rows (which is checked).
+        projects_admin = admin.site._registry[InvestmentProject]
+        projects_admin.list_per_page = PER_PAGE
+        projects_admin.ordering = (F("landed_date").desc(nulls_last=True), "-pk")
+
+    def admin_column(self, name: str, descending: bool) -> str:
+        """The admin's ``o`` parameter for a column, as the admin numbers its columns for
+        this user (an amount's column is a function named after its field)."""
+        from django.test import override_settings
+
+        with override_settings(ROOT_URLCONF="bench.urls"):
+            shown = [
+                getattr(column, "__name__", column)
+                for column in self.request(ADMIN).context_data["cl"].list_display
+            ]
+        return ("-" if descending else "") + str(shown.index(name))
 
     # -- what is measured ------------------------------------------------------------------
 
     def pages(self) -> list[Page]:
-        from django.db.models import F
+        from django.db.models import Count, F, Q
 
-        from projects.models import InvestmentProject, LeaseAgreement, Sector
+        from bench.urls import BOOK_URL
+        from projects.models import Company, InvestmentProject, Park, Sector
+        from projects.tables import ProjectTable
 
         projects = InvestmentProject.objects.all()
         newest_first = (F("landed_date").desc(nulls_last=True), "-pk")
@@ -252,13 +288,8 @@ class Bench:
             landed_date__gte=landed_from,
             landed_date__lte=landed_to,
         )
-        # The landed date from which about EXPORT_ROWS projects have landed.
-        landed = projects.filter(landed_date__isnull=False).order_by("-landed_date")
-        total = landed.count()
-        export_from = landed.values_list("landed_date", flat=True)[min(EXPORT_ROWS, total) - 1]
-        lease = LeaseAgreement.objects.order_by("pk").first()
-        detail = lease.project_id if lease else projects.order_by("pk").first().pk
-
+        lease = projects.filter(leases__isnull=False).order_by("pk").first()
+        detail = (lease or projects.order_by("pk").first()).pk
         where_filtered = (
             "p.sector_id = %s AND p.total_investment_wan >= 10000 "
             "AND p.landed_date >= %s AND p.landed_date <= %s"
@@ -266,149 +297,217 @@ class Bench:
         filtered_params = [sector.pk, landed_from, landed_to]
         newest_sql = "p.landed_date DESC NULLS LAST, p.id DESC"
         deep_page = min(DEEP_PAGE, max(1, math.ceil(projects.count() / PER_PAGE)))
-        deep_note = (
-            f"page {DEEP_PAGE} of {PER_PAGE} (offset {(DEEP_PAGE - 1) * PER_PAGE:,}); "
-            f"admin: page {(DEEP_PAGE - 1) * PER_PAGE // ADMIN_PER_PAGE + 1} of "
-            f"{ADMIN_PER_PAGE}, the same rows"
-        )
-        if deep_page < DEEP_PAGE:
-            deep_note += f"; past the end, the list shows its last page ({deep_page})"
-        period = {"start": "2025-01-01", "end": "2025-12-31"}
+        by_investment = self.admin_column("total_investment_wan", descending=True)
 
-        return [
-            Page(
+        def asked(title, params, rows, admin=None, book=True, raw=None, page=1, note=""):
+            """A projects-list question: the list, its peers where they answer alike."""
+            check = self.list_check(rows, page)
+            urls = {"list": "/projects/?" + urlencode(params)}
+            checks = {"list": check}
+            if book:
+                urls["book"] = BOOK_URL + "?" + urlencode(params)
+                checks["book"] = self.rows_check(check, "table")
+            if admin is not None:
+                urls["admin"] = ADMIN + "?" + urlencode(admin)
+                checks["admin"] = self.rows_check(check, "cl")
+            return Page(title, urls, checks, raw, note)
+
+        pages = [
+            asked(
                 "Projects list, unfiltered",
-                "/projects/",
-                self.list_check(projects.order_by(*newest_first)),
-                ADMIN,
-                self.admin_check(projects),
-                self.raw_list("TRUE", [], newest_sql),
+                {},
+                projects.order_by(*newest_first),
+                admin={},
+                raw=self.raw_list("TRUE", [], newest_sql),
             ),
-            Page(
+            asked(
                 "Filtered: sector + size=1yi + landed 2024",
-                "/projects/?"
-                + urlencode(
-                    {
-                        "sector": sector.pk,
-                        "size": "1yi",
-                        "landed_after": landed_from,
-                        "landed_before": landed_to,
-                    }
-                ),
-                self.list_check(filtered.order_by(*newest_first)),
-                ADMIN
-                + "?"
-                + urlencode(
-                    {
-                        "sector__id__exact": sector.pk,
-                        "size_tier": "1yi",
-                        "landed_date__gte": landed_from,
-                        "landed_date__lte": landed_to,
-                    }
-                ),
-                self.admin_check(filtered),
-                self.raw_list(where_filtered, filtered_params, newest_sql),
+                {
+                    "sector": sector.pk,
+                    "size": "1yi",
+                    "landed_after": landed_from,
+                    "landed_before": landed_to,
+                },
+                filtered.order_by(*newest_first),
+                admin={
+                    "sector__id__exact": sector.pk,
+                    "size_tier": "1yi",
+                    "landed_date__gte": landed_from,
+                    "landed_date__lte": landed_to,
+                },
+                raw=self.raw_list(where_filtered, filtered_params, newest_sql),
                 note=f"sector {sector.name}",
             ),
-            Page(
+            asked(
                 "Sorted by -total_investment_wan",
-                "/projects/?sort=-total_investment_wan",
-                self.list_check(projects.order_by("-total_investment_wan", "-pk")),
-                ADMIN + "?o=-5",
-                self.admin_check(projects),
-                self.raw_list("TRUE", [], "p.total_investment_wan DESC, p.id DESC"),
+                {"sort": "-total_investment_wan"},
+                projects.order_by("-total_investment_wan", "-pk"),
+                admin={"o": by_investment},
+                raw=self.raw_list("TRUE", [], "p.total_investment_wan DESC, p.id DESC"),
+            ),
+            asked(
+                f"Deep page {deep_page}",
+                {"page": deep_page},
+                projects.order_by(*newest_first),
+                admin={"p": deep_page},
+                raw=self.raw_list("TRUE", [], newest_sql, page=deep_page),
+                page=deep_page,
+                note=f"page {deep_page} of {PER_PAGE} rows (offset {(deep_page - 1) * PER_PAGE:,})",
+            ),
+        ]
+        for text in (self.args.q, self.args.broad_q):
+            found = projects.filter(
+                Q(name__icontains=text)
+                | Q(company__name__icontains=text)
+                | Q(capacity__icontains=text)
+            )
+            pages.append(
+                asked(
+                    f"Free text q={text}",
+                    {"q": text},
+                    found.order_by(*newest_first),
+                    admin={"q": text},
+                    raw=self.raw_list(*self.raw_search(text), newest_sql),
+                )
+            )
+        # Every column a user can sort the projects by, in the order its first click gives.
+        table = ProjectTable(InvestmentProject.objects.none())
+        asked_already = {page.url for page in pages}
+        for column in table.columns:
+            order = "-" if column.column.initial_sort_descending else ""
+            if not column.orderable or f"/projects/?sort={order}{column.name}" in asked_already:
+                continue
+            pages.append(
+                Page(
+                    f"Projects sorted by {order}{column.name}",
+                    {"list": f"/projects/?sort={order}{column.name}"},
+                    {"list": self.count_check("table", projects.count())},
+                )
+            )
+        for basis in ("landed", "signed"):
+            for size in ("1yi", "10yi", "all"):
+                for label, start, end in (
+                    ("year 2025", "2025-01-01", "2025-12-31"),
+                    ("all years", "2000-01-01", "2026-12-31"),
+                ):
+                    params = {"start": start, "end": end, "basis": basis, "size": size}
+                    checked = basis == "landed" and size == "1yi" and label == "year 2025"
+                    pages.append(
+                        Page(
+                            f"Dashboard, {label}, {basis}, size={size}",
+                            {"list": "/?" + urlencode(params)},
+                            {"list": self.dashboard_check(projects) if checked else answered},
+                            raw=self.raw_dashboard if checked else None,
+                        )
+                    )
+        companies, parks = Company.objects.count(), Park.objects.count()
+        for sort in ("-investment_wan", "-project_count"):
+            pages.append(
+                Page(
+                    f"Companies sorted by {sort}",
+                    {"list": f"/companies/?sort={sort}"},
+                    {"list": self.count_check("table", companies)},
+                )
+            )
+        for sort in ("-project_count", "-parcel_count"):
+            pages.append(
+                Page(
+                    f"Parks sorted by {sort}",
+                    {"list": f"/parks/?sort={sort}"},
+                    {"list": self.count_check("table", parks)},
+                )
+            )
+        largest_park = Park.objects.annotate(n=Count("projects")).order_by("-n", "pk").first()
+        largest_company = Company.objects.annotate(n=Count("projects")).order_by("-n", "pk").first()
+        pages += [
+            Page(
+                "Largest park's page",
+                {"list": f"/parks/{largest_park.pk}/"},
+                {"list": self.detail_check("park", largest_park.pk)},
+                note=f"{largest_park.n:,} projects of its own",
             ),
             Page(
-                "Deep page",
-                f"/projects/?page={DEEP_PAGE}",
-                self.list_check(projects.order_by(*newest_first), page=deep_page),
-                ADMIN + f"?p={(DEEP_PAGE - 1) * PER_PAGE // ADMIN_PER_PAGE + 1}",
-                self.admin_check(projects),
-                self.raw_list("TRUE", [], newest_sql, page=deep_page),
-                note=deep_note,
+                "Largest company's page",
+                {"list": f"/companies/{largest_company.pk}/"},
+                {"list": self.detail_check("company", largest_company.pk)},
+                note=f"{largest_company.n:,} projects",
             ),
-            self.text_page(self.args.q, newest_first, newest_sql),
+        ]
+        for basis in ("landed", "signed"):
+            # The date from which about EXPORT_ROWS projects have reached this stage.
+            dated = projects.filter(**{f"{basis}_date__isnull": False})
+            newest = dated.order_by(f"-{basis}_date").values_list(f"{basis}_date", flat=True)
+            since = newest[min(EXPORT_ROWS, dated.count()) - 1]
+            export_url = "/projects/?" + urlencode({f"{basis}_after": since, "_export": "csv"})
+            pages.append(
+                Page(
+                    f"CSV export, {basis} from {since}",
+                    {"list": export_url},
+                    {"list": self.export_check(projects.filter(**{f"{basis}_date__gte": since}))},
+                    raw=self.raw_export(basis, since),
+                )
+            )
+        pages += [
             Page(
-                "Dashboard, year 2025",
-                "/?" + urlencode(period),
-                self.dashboard_check(projects),
-                raw=self.raw_dashboard,
-                note="no admin equivalent",
-            ),
-            Page(
-                f"CSV export, landed from {export_from}",
-                "/projects/?" + urlencode({"landed_after": export_from, "_export": "csv"}),
-                self.export_check(projects.filter(landed_date__gte=export_from)),
-                raw=self.raw_export(export_from),
-                repeat=max(3, self.args.repeat // 3),
-                note="no admin equivalent",
+                "Leases due within 90 days",
+                {"list": "/leases/?due_within=90"},
+                {"list": answered},
             ),
             Page(
                 "Project detail (with parcel and lease)",
-                f"/projects/{detail}/",
-                self.detail_check(detail),
-                f"{ADMIN}{detail}/change/",
-                self.detail_check(detail, admin=True),
-                self.raw_detail(detail),
+                {"list": f"/projects/{detail}/", "admin": f"{ADMIN}{detail}/change/"},
+                {
+                    "list": self.detail_check("project", detail),
+                    "admin": self.detail_check("original", detail),
+                },
+                raw=self.raw_detail(detail),
             ),
-            self.text_page(self.args.broad_q, newest_first, newest_sql),
         ]
+        return pages
 
-    def text_page(self, text: str, newest_first: tuple, newest_sql: str) -> Page:
-        """The projects list searched for ``text``, with the raw SQL of that search."""
-        from django.db.models import Q
-
-        from projects.models import InvestmentProject
+    def raw_search(self, text: str) -> tuple[str, list]:
+        """The WHERE clause of a free-text search in SQL, with its parameters."""
         from projects.search import CHARACTER_INDEXED, CHARACTERS, COMMON_SHARE, character_shares
 
-        found = InvestmentProject.objects.filter(
-            Q(name__icontains=text) | Q(company__name__icontains=text) | Q(capacity__icontains=text)
-        )
         like = f"%{text}%"
-        if self.engine == "postgresql":
-            # As the list searches (projects/search.py): each table's candidates come from
-            # its character indexes, then the text decides; a table where the characters
-            # are too common is read whole instead. Written in the list's own words: a
-            # plain ``name LIKE`` would let the planner see that most companies match, and
-            # it then tests each project against them one by one instead of hashing them.
-            shares = character_shares(self.connection, text)
-
-            def narrow(label: str, *columns: str) -> bool:
-                indexes = CHARACTER_INDEXED[label]
-                return all(shares.get(indexes[column], 0) <= COMMON_SHARE for column in columns)
-
-            def has(column: str) -> str:
-                return f"{CHARACTERS % column} @> {CHARACTERS % '%s'}"
-
-            company_keys = "SELECT id FROM projects_company WHERE UPPER(name) LIKE UPPER(%s)"
-            company_params = [like]
-            if narrow("projects.company", "name"):
-                company_keys += f" AND {has('name')}"
-                company_params.append(text)
-            where_text = (
-                "(UPPER(p.name) LIKE UPPER(%s) OR UPPER(p.capacity) LIKE UPPER(%s) OR "
-                f"p.company_id IN ({company_keys}))"
+        if self.engine != "postgresql":
+            return (
+                "(p.name LIKE %s OR c.name LIKE %s OR p.capacity LIKE %s)",
+                [like, like, like],
             )
-            text_params = [like, like, *company_params]
-            if narrow("projects.company", "name") and narrow(
-                "projects.investmentproject", "name", "capacity"
-            ):
-                where_text = (
-                    f"({has('p.name')} OR {has('p.capacity')} OR p.company_id = ANY(ARRAY("
-                    f"SELECT id FROM projects_company WHERE {has('name')}))) AND {where_text}"
-                )
-                text_params = [*[text] * 3, *text_params]
-        else:
-            where_text = "(p.name LIKE %s OR c.name LIKE %s OR p.capacity LIKE %s)"
-            text_params = [like, like, like]
-        return Page(
-            f"Free text q={text}",
-            "/projects/?" + urlencode({"q": text}),
-            self.list_check(found.order_by(*newest_first)),
-            ADMIN + "?" + urlencode({"q": text}),
-            self.admin_check(found),
-            self.raw_list(where_text, text_params, newest_sql),
+        # As the list searches (projects/search.py): each table's candidates come from
+        # its character indexes, then the text decides; a table where the characters
+        # are too common is read whole instead. Written in the list's own words: a
+        # plain ``name LIKE`` would let the planner see that most companies match, and
+        # it then tests each project against them one by one instead of hashing them.
+        shares = character_shares(self.connection, text)
+
+        def narrow(label: str, *columns: str) -> bool:
+            indexes = CHARACTER_INDEXED[label]
+            return all(shares.get(indexes[column], 0) <= COMMON_SHARE for column in columns)
+
+        def has(column: str) -> str:
+            return f"{CHARACTERS % column} @> {CHARACTERS % '%s'}"
+
+        company_keys = "SELECT id FROM projects_company WHERE UPPER(name) LIKE UPPER(%s)"
+        company_params = [like]
+        if narrow("projects.company", "name"):
+            company_keys += f" AND {has('name')}"
+            company_params.append(text)
+        where_text = (
+            "(UPPER(p.name) LIKE UPPER(%s) OR UPPER(p.capacity) LIKE UPPER(%s) OR "
+            f"p.company_id IN ({company_keys}))"
         )
+        text_params = [like, like, *company_params]
+        if narrow("projects.company", "name") and narrow(
+            "projects.investmentproject", "name", "capacity"
+        ):
+            where_text = (
+                f"({has('p.name')} OR {has('p.capacity')} OR p.company_id = ANY(ARRAY("
+                f"SELECT id FROM projects_company WHERE {has('name')}))) AND {where_text}"
+            )
+            text_params = [*[text] * 3, *text_params]
+        return where_text, text_params
 
     # -- checks against a plain ORM query ---------------------------------------------------
 
@@ -427,14 +526,31 @@ class Bench:
             total = wan_to_yi(expected.aggregate(x=Sum("total_investment_wan"))["x"] or 0)
             assert context["summary"]["count"] == count, (context["summary"], count)
             assert context["summary"]["total"] == total, (context["summary"], total)
-            return {"pks": wanted, "count": count, "total": total}
+            check.expected = {"pks": wanted, "count": count, "total": total}  # type: ignore[attr-defined]
+            return check.expected  # type: ignore[attr-defined]
 
         return check
 
-    def admin_check(self, expected) -> Callable:
+    def rows_check(self, listed: Callable, context_key: str) -> Callable:
+        """A peer's check: the same rows as the list's, in the same order, and as many."""
+
         def check(response) -> None:
-            changelist = response.context_data["cl"]
-            assert changelist.result_count == expected.count(), changelist.result_count
+            found = response.context_data[context_key]
+            if context_key == "cl":  # the admin's changelist
+                shown, count = [row.pk for row in found.result_list], found.result_count
+            else:
+                shown = [row.record.pk for row in found.page.object_list]
+                count = found.paginator.count
+            expected = listed.expected  # type: ignore[attr-defined]
+            assert shown == expected["pks"], f"rows differ: {shown[:5]} vs {expected['pks'][:5]}"
+            assert count == expected["count"], (count, expected["count"])
+
+        return check
+
+    def count_check(self, context_key: str, expected: int) -> Callable:
+        def check(response) -> None:
+            count = response.context_data[context_key].paginator.count
+            assert count == expected, (count, expected)
 
         return check
 
@@ -463,10 +579,9 @@ class Bench:
 
         return check
 
-    def detail_check(self, pk: int, admin: bool = False) -> Callable:
+    def detail_check(self, context_key: str, pk: int) -> Callable:
         def check(response) -> None:
-            key = "original" if admin else "project"
-            assert response.context_data[key].pk == pk
+            assert response.context_data[context_key].pk == pk
 
         return check
 
@@ -508,19 +623,22 @@ class Bench:
 
         return run
 
-    def raw_export(self, landed_from: date) -> Callable:
+    def raw_export(self, basis: str, since: date) -> Callable:
+        column = f"p.{basis}_date"
+
         def run(cursor) -> dict:
             cursor.execute(
                 f"SELECT {self.LIST_COLUMNS}, p.fixed_investment_wan, p.capacity, "
-                f"p.illustrative {self.LIST_FROM} WHERE p.landed_date >= %s "
+                f"p.illustrative {self.LIST_FROM} WHERE {column} >= %s "
+                # In the list's order, whatever the filter.
                 "ORDER BY p.landed_date DESC NULLS LAST, p.id DESC",
-                [landed_from],
+                [since],
             )
             rows = cursor.fetchall()
             cursor.execute(
-                "SELECT COUNT(*), SUM(total_investment_wan) FROM projects_investmentproject "
-                "WHERE landed_date >= %s",
-                [landed_from],
+                "SELECT COUNT(*), SUM(total_investment_wan) FROM projects_investmentproject p "
+                f"WHERE {column} >= %s",
+                [since],
             )
             cursor.fetchone()
             return {"count": len(rows), "statements": 2}
@@ -627,39 +745,56 @@ class Bench:
         response = self.client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         if response.streaming:
-            # An export is written while it is sent: read it whole, so that all of it is
-            # timed, and keep it for the checks.
+            # An export is written while it is sent: read it whole, and keep it for the
+            # checks.
             return HttpResponse(response.getvalue(), content_type=response["Content-Type"])
         return response
 
-    def time_requests(self, url: str, repeat: int) -> Timing:
-        self.request(url)  # warm caches: templates, the first connection, the plan cache
-        samples = []
-        for _run in range(repeat):
-            started = time.perf_counter()
-            self.request(url)
-            samples.append((time.perf_counter() - started) * 1000)
-        # Queries are counted and timed on runs of their own, so that timing each query
-        # does not weigh on the timed runs.
-        sql_times, counts = [], []
-        for _run in range(3):
+    def timed(self, page: Page, variant: str) -> None:
+        """Ask ``page`` of ``variant`` once, timing it; of an export also its first byte."""
+        started = time.perf_counter()
+        if variant == "raw":
+            with self.connection.cursor() as cursor:
+                page.raw(cursor)  # type: ignore[misc]
+        else:
+            response = self.client.get(page.urls[variant])
+            assert response.status_code == 200, (page.urls[variant], response.status_code)
+            if response.streaming:
+                chunks = iter(response.streaming_content)
+                next(chunks, b"")
+                page.first_bytes.append((time.perf_counter() - started) * 1000)
+                for _chunk in chunks:
+                    pass
+        page.samples.setdefault(variant, []).append((time.perf_counter() - started) * 1000)
+
+    def check(self, page: Page) -> None:
+        """Check every variant's answer against a plain ORM query (and the raw SQL's rows,
+        count and total against the list's), and count each variant's queries and their
+        time on a second request, warm as the timed ones are, so that timing each query
+        weighs on no timed run."""
+        from projects.units import wan_to_yi
+
+        expected = None
+        for variant in page.variants:
+            if variant == "raw":
+                with self.connection.cursor() as cursor:
+                    result = page.raw(cursor)  # type: ignore[misc]
+                page.queries[variant] = result["statements"]
+                continue
+            found = page.checks[variant](self.request(page.urls[variant]))
+            expected = expected or found
             queries = QueryLog()
             with self.connection.execute_wrapper(queries):
-                self.request(url)
-            counts.append(len(queries))
-            sql_times.append(sum(seconds for _sql, _params, seconds in queries) * 1000)
-        self.last_queries = queries
-        return Timing(samples, max(counts), statistics.median(sql_times))
-
-    def time_raw(self, raw: Callable, repeat: int) -> tuple[Timing, dict]:
-        with self.connection.cursor() as cursor:
-            result = raw(cursor)
-            samples = []
-            for _run in range(repeat):
-                started = time.perf_counter()
-                raw(cursor)
-                samples.append((time.perf_counter() - started) * 1000)
-        return Timing(samples, result["statements"]), result
+                self.request(page.urls[variant])
+            page.queries[variant] = len(queries)
+            page.sql_ms[variant] = sum(seconds for _sql, _params, seconds in queries) * 1000
+            if variant == "list" and self.args.explain:
+                self.explain(queries)
+        if page.raw and expected and "pks" in result:
+            assert result["pks"] == expected["pks"], "raw SQL rows differ"
+            assert result["count"] == expected["count"], "raw SQL count differs"
+            raw_total = wan_to_yi(Decimal(str(result["total"] or 0)))
+            assert raw_total == expected["total"], "raw SQL total differs"
 
     def explain(self, queries) -> None:
         prefix = "EXPLAIN ANALYZE " if self.engine == "postgresql" else "EXPLAIN QUERY PLAN "
@@ -673,65 +808,57 @@ class Bench:
                     print("      ", " | ".join(str(column) for column in row))
 
     def run(self) -> None:
-        from projects.units import wan_to_yi
-
         pages = self.pages()
-        selected = (
-            {int(n) for n in self.args.only.split(",")} if self.args.only else set(range(1, 99))
-        )
+        if self.args.only:
+            chosen = {int(n) for n in self.args.only.split(",")}
+            pages = [page for number, page in enumerate(pages, 1) if number in chosen]
         for number, page in enumerate(pages, 1):
-            if number not in selected:
-                continue
-            repeat = page.repeat or self.args.repeat
-            print(f"[{number}/{len(pages)}] {page.title} …", flush=True)
-            expected = page.check(self.request(page.url))
-            page.results["list"] = self.time_requests(page.url, repeat)
-            if self.args.explain:
-                self.explain(self.last_queries)
-            if page.admin_url:
-                page.admin_check(self.request(page.admin_url))
-                page.results["admin"] = self.time_requests(page.admin_url, repeat)
-            if page.raw:
-                timing, result = self.time_raw(page.raw, repeat)
-                if expected and "pks" in result:
-                    assert result["pks"] == expected["pks"], "raw SQL rows differ"
-                    assert result["count"] == expected["count"], "raw SQL count differs"
-                    raw_total = wan_to_yi(Decimal(str(result["total"] or 0)))
-                    assert raw_total == expected["total"], "raw SQL total differs"
-                page.results["raw"] = timing
-        self.report([page for number, page in enumerate(pages, 1) if number in selected])
+            print(f"[{number}/{len(pages)}] checking {page.title} …", flush=True)
+            self.check(page)
+        # Every round asks every variant of every page once, in a new random order, so
+        # that the machine's drift falls on all of them alike.
+        work = [(page, variant) for page in pages for variant in page.variants]
+        shuffle = random.Random(self.args.seed)
+        self.load = [os.getloadavg()[0]]
+        for round_number in range(1, self.args.rounds + 1):
+            shuffle.shuffle(work)
+            for page, variant in work:
+                self.timed(page, variant)
+            if round_number % 10 == 0:
+                print(f"round {round_number}/{self.args.rounds}", flush=True)
+        self.load.append(os.getloadavg()[0])
+        self.report(pages)
 
     # -- the report -------------------------------------------------------------------------
 
     def report(self, pages: list[Page]) -> None:
-        from django.db import connection
-
         from projects.models import InvestmentProject
 
-        def ms(value: float | None) -> str:
-            if value is None:
-                return "—"
+        def ms(value: float) -> str:
             return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
-        def cell(timing: Timing | None) -> tuple[str, str]:
-            if timing is None:
-                return "—", "—"
-            return f"{ms(timing.median)} / {ms(timing.p95)}", str(timing.queries)
+        def cell(samples: list[float] | None) -> str:
+            if not samples:
+                return "—"
+            return f"{ms(statistics.median(samples))} / {ms(percentile(samples, 0.95))}"
 
         def ratio(page: Page, other: str) -> str:
-            if other not in page.results:
+            if other not in page.samples:
                 return "—"
-            return f"{page.results['list'].median / page.results[other].median:.1f}×"
+            ours = statistics.median(page.samples["list"])
+            return f"{ours / statistics.median(page.samples[other]):.2f}×"
 
         if self.engine == "postgresql":
-            engine_version = f"PostgreSQL {connection.pg_version // 10000}"
+            engine_version = f"PostgreSQL {self.connection.pg_version // 10000}"
         else:
             engine_version = f"SQLite {sqlite3.sqlite_version}"
+        peers = [variant for variant in VARIANTS if variant != "list"]
         lines = [
             f"# Benchmark: {self.engine}, {self.args.projects:,} generated projects",
             "",
             f"- {date.today()}, {engine_version}, Python {platform.python_version()}, "
-            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
+            f"{os.cpu_count()} CPUs; load average {self.load[0]:.2f} before the timed rounds, "
+            f"{self.load[1]:.2f} after",
             f"- database: {InvestmentProject.objects.count():,} projects in all; seed "
             f"{self.args.seed}"
             + (
@@ -739,25 +866,32 @@ class Bench:
                 if self.generated_in
                 else "; reused"
             ),
-            f"- DEBUG off, superuser, {self.args.repeat} timed requests per page after one "
-            "warm-up (the export fewer); times in ms, median / p95 (nearest rank); "
-            "queries counted on separate runs",
-            "- every list page's rows, count and total were checked against a plain ORM "
-            "query, the raw SQL's against the same, the admin's count too",
+            f"- DEBUG off, a staff user of the Viewer role; {self.args.rounds} rounds, each "
+            "asking every variant of every page once in a new random order; times in ms, "
+            "median / p95 (nearest rank); queries (q) and the page's time in them (SQL ms) "
+            "counted on a request of their own",
+            "- every variant's rows, count and total were checked first against a plain ORM "
+            "query, the peers' rows against the page's; exports: time to the first byte "
+            "and to the last",
             "",
-            "| # | page | list ms | list q | list SQL ms | admin ms | admin q | raw SQL ms "
-            "| raw q | list/admin | list/raw |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| # | page | page ms | q | SQL ms | "
+            + " | ".join(f"{VARIANT_TITLES[v]} ms | q" for v in peers)
+            + " | page ÷ book | page ÷ admin | page ÷ raw | first byte ms |",
+            "|---|---|---|---|---|" + "---|---|" * len(peers) + "---|---|---|---|",
         ]
         for number, page in enumerate(pages, 1):
-            listed = page.results["list"]
-            list_ms, list_q = cell(listed)
-            admin_ms, admin_q = cell(page.results.get("admin"))
-            raw_ms, raw_q = cell(page.results.get("raw"))
+            cells = [
+                cell(page.samples.get("list")),
+                str(page.queries["list"]),
+                ms(page.sql_ms["list"]),
+            ]
+            for variant in peers:
+                cells += [cell(page.samples.get(variant)), str(page.queries.get(variant, "—"))]
+            ratios = [ratio(page, variant) for variant in ("book", "admin", "raw")]
             lines.append(
-                f"| {number} | {page.title} | {list_ms} | {list_q} | {ms(listed.sql_ms)} "
-                f"| {admin_ms} | {admin_q} | {raw_ms} | {raw_q} | {ratio(page, 'admin')} "
-                f"| {ratio(page, 'raw')} |"
+                f"| {number} | {page.title} | "
+                + " | ".join([*cells, *ratios, cell(page.first_bytes)])
+                + " |"
             )
         notes = [f"- {page.title}: {page.note}" for page in pages if page.note]
         if notes:
@@ -769,6 +903,11 @@ class Bench:
         print()
         print(text)
         write_results(f"results-{self.engine}-{self.args.projects}{suffix}.md", text)
+
+
+def answered(response) -> None:
+    """A page whose answer is checked only by its status (200, which every request
+    asserts): its figures are another page's, checked there."""
 
 
 if __name__ == "__main__":
