@@ -311,3 +311,10 @@ LOGGING = {
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# Uploaded and issued files (the issued monthly reports) are kept here and served only
+# through the app's views, to logged-in users who may view them: never as public media.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# The office that issues the monthly report (招商月报), named under its title.
+REPORT_OFFICE = os.environ.get("REPORT_OFFICE", "缙云县经济商务局（招商服务中心）")
