@@ -307,7 +307,9 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # django-axes announces itself at every start; its lockouts are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint reports each step of drawing a PDF, and each CSS rule for screens that it
+    # passes over in the shared stylesheets; a refused URL is logged by projects.reports.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
