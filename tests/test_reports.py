@@ -401,3 +401,14 @@ class TestCommand:
                 "-o",
                 str(tmp_path / "r.pdf"),
             )
+
+
+def test_the_admin_lists_issued_reports_to_read_only(manager, staff_client):
+    issued = TestIssuing().issue(manager, **JAN_APR_2025)
+    listing = staff_client.get("/admin/projects/issuedreport/")
+    assert listing.status_code == 200 and f"/reports/issued/{issued.pk}.pdf" in listing.text
+    assert staff_client.get("/admin/projects/issuedreport/add/").status_code == 403
+    change = staff_client.post(f"/admin/projects/issuedreport/{issued.pk}/change/", {"version": 9})
+    assert change.status_code in (302, 403)
+    issued.refresh_from_db()
+    assert issued.version == 1

@@ -17,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import formats, timezone
-from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -93,17 +92,17 @@ def whole_months(period: Period) -> bool:
     return period.start.day == 1 and period.end.day == last_day
 
 
+def month(day: date) -> str:
+    """A month as a period names it: its number in Chinese (2025年1—4月), its name in
+    English (January–April 2025)."""
+    return formats.date_format(day, pgettext("month of a period, as a date format", "n"))
+
+
 def period_label(period: Period) -> str:
     """The period as the report's title gives it: 2024年, 2025年3月, 2025年1—4月, or its
     two dates."""
     start, end = period.start, period.end
-    names = {
-        "year": start.year,
-        "first": start.month,
-        "last": end.month,
-        "first_name": MONTHS[start.month],
-        "last_name": MONTHS[end.month],
-    }
+    names = {"year": start.year, "first": month(start), "last": month(end)}
     if whole_months(period) and start.year == end.year:
         if start.month == 1 and end.month == 12:
             return _("%(year)s年") % names
@@ -121,10 +120,8 @@ def sentence_lead(period: Period) -> str:
     if several_months and not (start.month == 1 and end.month == 12):
         return _("%(year)s年%(first)s月至%(last)s月") % {
             "year": start.year,
-            "first": start.month,
-            "last": end.month,
-            "first_name": MONTHS[start.month],
-            "last_name": MONTHS[end.month],
+            "first": month(start),
+            "last": month(end),
         }
     return period_label(period)
 
