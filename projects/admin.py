@@ -509,8 +509,16 @@ class IssuedReportAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "basis", "language", "version", "issued_by", "issued_at", "files"]
     list_filter = ["basis", "language"]
     list_select_related = ["issued_by"]
-    fields = ["start", "end", "basis", "language", "version", "issued_by", "issued_at", "files"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "start",
+        "end",
+        "basis",
+        "language",
+        "version",
+        "issued_by",
+        "issued_at",
+        "files",
+    )
 
     @admin.display(description=_("文件"))
     def files(self, issued: IssuedReport) -> str:

@@ -138,7 +138,7 @@ def round_yi(amount_wan: Decimal) -> str:
 
 def percent(change: Decimal | int, base: Decimal | int) -> str:
     """``change`` as a share of ``base`` in per cent, to one decimal, without its sign."""
-    share = Decimal(abs(change)) * 100 / Decimal(base)
+    share = abs(Decimal(change)) * 100 / Decimal(base)
     return str(share.quantize(ONE_PLACE, rounding=ROUND_HALF_UP))
 
 

@@ -52,7 +52,8 @@ class Command(BaseCommand):
         form = ReportForm({"start": start, "end": end, "basis": basis}, timezone.localdate())
         if not form.is_valid():
             errors = "; ".join(
-                f"--{name}: {' '.join(messages)}" for name, messages in form.errors.items()
+                f"--{name}: {' '.join(str(message) for message in messages)}"
+                for name, messages in form.errors.items()
             )
             raise CommandError(errors)
         began = time.perf_counter()
