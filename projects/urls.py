@@ -29,7 +29,6 @@ urlpatterns = [
     path(
         "reports/monthly.xlsx", reports.ReportFileView.as_view(), {"format": "xlsx"}, "report_xlsx"
     ),
-    path("reports/issue/", reports.IssueReportView.as_view(), name="report_issue"),
     re_path(
         r"^reports/issued/(?P<pk>[0-9]+)\.(?P<format>pdf|xlsx)$",
         reports.IssuedReportFileView.as_view(),

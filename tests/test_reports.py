@@ -229,7 +229,7 @@ class TestXlsx:
 
 class TestIssuing:
     def issue(self, client: Client, **params) -> IssuedReport:
-        response = client.post("/reports/issue/", {"basis": "landed", **params})
+        response = client.post("/reports/", {"basis": "landed", **params})
         assert response.status_code == 302
         return IssuedReport.objects.latest("pk")
 
@@ -273,7 +273,7 @@ class TestIssuing:
         assert "总投资46.32亿元" in pdf_text(download(manager, "pdf", **JAN_APR_2025))
 
     def test_a_period_in_error_is_not_issued(self, manager):
-        response = manager.post("/reports/issue/", {"start": "2025-05-01", "end": "2025-04-30"})
+        response = manager.post("/reports/", {"start": "2025-05-01", "end": "2025-04-30"})
         assert response.status_code == 302
         page = manager.get(response["Location"])
         assert "期间有误，未印发" in page.text and page.context["form"].errors["end"]
@@ -286,16 +286,12 @@ class TestPermissions:
         assert (
             page.status_code == 200 and "下载 PDF" in page.text and "印发</button>" not in page.text
         )
-        assert (
-            viewer.post("/reports/issue/", {**JAN_APR_2025, "basis": "landed"}).status_code == 403
-        )
+        assert viewer.post("/reports/", {**JAN_APR_2025, "basis": "landed"}).status_code == 403
         assert not IssuedReport.objects.exists()
 
     def test_an_editor_cannot_issue(self, user_in):
         editor = user_in(EDITOR)
-        assert (
-            editor.post("/reports/issue/", {**JAN_APR_2025, "basis": "landed"}).status_code == 403
-        )
+        assert editor.post("/reports/", {**JAN_APR_2025, "basis": "landed"}).status_code == 403
 
     def test_a_manager_is_offered_to_issue(self, manager):
         assert "印发</button>" in manager.get("/reports/", JAN_APR_2025).text
@@ -327,7 +323,7 @@ class TestPermissions:
             assert response.status_code == 302 and response["Location"].startswith(
                 "/accounts/login/"
             ), url
-        assert client.post("/reports/issue/", JAN_APR_2025).status_code == 302
+        assert client.post("/reports/", JAN_APR_2025).status_code == 302
         assert IssuedReport.objects.count() == 1
 
     def test_issued_files_are_not_public_media(self, manager, client, settings):

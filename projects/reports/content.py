@@ -47,24 +47,31 @@ class Section:
             return Sheet(self.title, self.sheet.headers, self.sheet.rows)
         return Sheet(self.title, [self.title], [[sentence] for sentence in self.sentences])
 
-    def shown_rows(self) -> list[list[tuple[str, bool]]]:
-        """The table's rows as the PDF shows them: each cell's text, and whether it is a
-        number (set right-aligned); amounts with two decimals and thousands separators."""
+    def shown_rows(self) -> list[list[tuple[str, str]]]:
+        """The table's rows as the PDF shows them: each cell's text and its class, "num"
+        for a number or a date (set right-aligned, never wrapped), "short" for a word of
+        a few characters (a stage, a colour: never wrapped); amounts with two decimals and
+        thousands separators."""
         if self.sheet is None:
             return []
         return [[shown(value) for value in row] for row in self.sheet.rows]
 
 
-def shown(value: object) -> tuple[str, bool]:
+# Text of up to this many characters is a word that the PDF never wraps.
+SHORT_TEXT = 4
+
+
+def shown(value: object) -> tuple[str, str]:
     if value is None:
-        return "—", False
+        return "—", ""
     if isinstance(value, Decimal):
-        return formats.number_format(value, 2, use_l10n=True, force_grouping=True), True
+        return formats.number_format(value, 2, use_l10n=True, force_grouping=True), "num"
     if isinstance(value, int):
-        return formats.number_format(value, use_l10n=True, force_grouping=True), True
+        return formats.number_format(value, use_l10n=True, force_grouping=True), "num"
     if isinstance(value, date):
-        return value.isoformat(), False
-    return str(value), False
+        return value.isoformat(), "num"
+    text = str(value)
+    return text, "short" if len(text) <= SHORT_TEXT else ""
 
 
 @dataclass

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -71,8 +72,8 @@ def report_query(period: Period) -> str:
 
 
 class ReportView(PermissionRequiredMixin, TemplateView):
-    """Choose a period, read the report's summary, download it; issue it (Managers);
-    list the issued reports (users who may view them)."""
+    """Choose a period, read the report's summary, download it; issue it by posting the
+    period here (Managers); list the issued reports (users who may view them)."""
 
     request: LoggedInRequest  # PermissionRequiredMixin lets no one else in
 
@@ -101,6 +102,24 @@ class ReportView(PermissionRequiredMixin, TemplateView):
         if user.has_perm("projects.view_issuedreport"):
             context["issued"] = IssuedReport.objects.select_related("issued_by")[:ISSUED_ROWS]
         return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        """Issue the report of the period posted (Managers only), then show its page."""
+        if not self.request.user.has_perm("projects.add_issuedreport"):
+            raise PermissionDenied
+        form = ReportForm(request.POST, timezone.localdate())
+        if not form.is_valid():
+            messages.error(request, _("期间有误，未印发。请在下方更正。"))
+            query = {name: request.POST.get(name, "") for name in ("start", "end", "basis")}
+            return redirect(f"{reverse('projects:reports')}?{urlencode(query)}")
+        period = form.period()
+        issued = issue(period, self.request.user, request.build_absolute_uri("/"))
+        messages.success(
+            request,
+            _("已印发%(period)s月报第%(version)s版。")
+            % {"period": content.period_label(period), "version": issued.version},
+        )
+        return redirect(f"{reverse('projects:reports')}{report_query(period)}")
 
 
 class ReportFileView(PermissionRequiredMixin, View):
@@ -145,29 +164,6 @@ def issue(period: Period, user: User, base_url: str) -> IssuedReport:
         issued.xlsx.save(f"{issued.file_stem()}.xlsx", ContentFile(xlsx), save=False)
         issued.save()
     return issued
-
-
-class IssueReportView(PermissionRequiredMixin, View):
-    """Issue the report of the period posted (Managers), then show the report page."""
-
-    request: LoggedInRequest
-
-    permission_required = (*REPORT_PERMISSIONS, "projects.add_issuedreport")
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = ReportForm(request.POST, timezone.localdate())
-        if not form.is_valid():
-            messages.error(self.request, _("期间有误，未印发。请在下方更正。"))
-            query = {name: request.POST.get(name, "") for name in ("start", "end", "basis")}
-            return redirect(f"{reverse('projects:reports')}?{urlencode(query)}")
-        period = form.period()
-        issued = issue(period, self.request.user, request.build_absolute_uri("/"))
-        messages.success(
-            self.request,
-            _("已印发%(period)s月报第%(version)s版。")
-            % {"period": content.period_label(period), "version": issued.version},
-        )
-        return redirect(f"{reverse('projects:reports')}{report_query(period)}")
 
 
 class IssuedReportFileView(PermissionRequiredMixin, View):
