@@ -33,14 +33,18 @@ ONE_PLACE = Decimal("0.1")
 
 @dataclass
 class Section:
-    """One part of the report: its table, and the sentences and chart it opens with. The
-    summary has sentences only; the XLSX writes them as its sheet's rows."""
+    """One part of the report: its table, and the paragraphs and chart it opens with. The
+    summary has paragraphs only; the XLSX writes their sentences as its sheet's rows."""
 
     title: str
     sheet: Sheet | None = None
-    sentences: list[str] = field(default_factory=list)
+    paragraphs: list[list[str]] = field(default_factory=list)  # each a list of sentences
     chart: Breakdown | None = None
     empty: str = ""  # what the PDF says in place of a table without rows
+
+    @property
+    def sentences(self) -> list[str]:
+        return [sentence for paragraph in self.paragraphs for sentence in paragraph]
 
     def xlsx_sheet(self) -> Sheet:
         if self.sheet is not None:
@@ -393,7 +397,7 @@ def build(period: Period, made_on: date | None = None) -> Report:
     overview, *table_sheets, crossed_sheet = sheets(period, headline, tables, crossed)
     warning_sentences, warnings = warnings_section(board)
     lease_sentences, leases = lease_sections(period, made_on)
-    sentences = [*summary(board, headline, made_on), *warning_sentences, *lease_sentences]
+    paragraphs = [summary(board, headline, made_on), warning_sentences, lease_sentences]
     return Report(
         period=period,
         made_on=made_on,
@@ -401,7 +405,7 @@ def build(period: Period, made_on: date | None = None) -> Report:
         period_label=period_label(period),
         headline=headline,
         sections=[
-            Section(_("摘要"), sentences=sentences),
+            Section(_("摘要"), paragraphs=paragraphs),
             Section(overview.title, overview),
             *(
                 Section(str(table.title), sheet, chart=table)
