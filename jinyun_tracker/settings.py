@@ -314,8 +314,8 @@ LOGGING = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-# Uploaded and issued files (the issued monthly reports) are kept here and served only
-# through the app's views, to logged-in users who may view them: never as public media.
+# The files the app keeps (the issued monthly reports) are stored here and served only
+# through its views, to logged-in users who may view them: never as public media.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 # The office that issues the monthly report (招商月报), named under its title.

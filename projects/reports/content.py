@@ -47,6 +47,7 @@ class Section:
         return [sentence for paragraph in self.paragraphs for sentence in paragraph]
 
     def xlsx_sheet(self) -> Sheet:
+        """The section as a sheet of the XLSX, named by its title."""
         if self.sheet is not None:
             return Sheet(self.title, self.sheet.headers, self.sheet.rows)
         return Sheet(self.title, [self.title], [[sentence] for sentence in self.sentences])
@@ -66,6 +67,7 @@ SHORT_TEXT = 4
 
 
 def shown(value: object) -> tuple[str, str]:
+    """A cell of a table as the PDF writes it, and its class."""
     if value is None:
         return "—", ""
     if isinstance(value, Decimal):
@@ -91,9 +93,11 @@ class Report:
 
     @property
     def title(self) -> str:
+        """The report's title, in the active language."""
         return _("缙云县招商引资工作月报")
 
     def xlsx_sheets(self) -> list[Sheet]:
+        """The report's sections as the XLSX's sheets, in order."""
         return [section.xlsx_sheet() for section in self.sections]
 
 
@@ -154,6 +158,7 @@ def percent(change: Decimal | int, base: Decimal | int) -> str:
 
 
 def basis_verb(period: Period) -> str:
+    """What the counted projects did in the period: 落地 (landed) or 签约 (signed)."""
     return pgettext("report", "签约") if period.basis == "signed" else pgettext("report", "落地")
 
 
@@ -266,6 +271,7 @@ def period_projects(board: Dashboard) -> QuerySet[InvestmentProject]:
 
 
 def largest_projects(board: Dashboard) -> list[InvestmentProject]:
+    """The period's largest projects, which the summary names."""
     return list(period_projects(board)[:NAMED_PROJECTS])
 
 

@@ -34,6 +34,7 @@ FORMATS = ("pdf", "xlsx")
 
 
 def last_month_end(today: date) -> date:
+    """The last day of the month before ``today``'s."""
     return today.replace(day=1) - timedelta(days=1)
 
 
