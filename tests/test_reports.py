@@ -273,6 +273,12 @@ class TestIssuing:
         assert after == before
         assert "总投资46.32亿元" in pdf_text(download(manager, "pdf", **JAN_APR_2025))
 
+    def test_a_file_gone_from_the_storage_is_not_found(self, manager):
+        issued = self.issue(manager, **JAN_APR_2025)
+        issued.pdf.storage.delete(issued.pdf.name)
+        assert manager.get(f"/reports/issued/{issued.pk}.pdf").status_code == 404
+        assert manager.get(f"/reports/issued/{issued.pk}.xlsx").status_code == 200
+
     def test_a_period_in_error_is_not_issued(self, manager):
         response = manager.post("/reports/", {"start": "2025-05-01", "end": "2025-04-30"})
         assert response.status_code == 302

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -168,13 +168,16 @@ def issue(period: Period, user: User, base_url: str) -> IssuedReport:
 
 
 class IssuedReportFileView(PermissionRequiredMixin, View):
-    """An issued report's PDF or XLSX, exactly as it was issued."""
+    """An issued report's PDF or XLSX, exactly as it was issued; 404 if its file was
+    removed from ``MEDIA_ROOT``."""
 
     permission_required = "projects.view_issuedreport"
 
     def get(self, request: HttpRequest, pk: str, format: str) -> FileResponse:
         issued = get_object_or_404(IssuedReport, pk=pk)
         stored = issued.pdf if format == "pdf" else issued.xlsx
-        return FileResponse(
-            stored.open("rb"), as_attachment=True, filename=f"{issued.file_stem()}.{format}"
-        )
+        try:
+            file = stored.open("rb")
+        except FileNotFoundError:
+            raise Http404(_("该月报的文件已不在存储目录中。")) from None
+        return FileResponse(file, as_attachment=True, filename=f"{issued.file_stem()}.{format}")
