@@ -3,13 +3,14 @@
 
     .venv/bin/python bench/report.py --database-url sqlite:////tmp/bench_report.sqlite3
 
-The database (a scratch one, named bench*) is migrated and given the demo ledger if it
-has no projects. The PDF is requested ``--repeat`` times through Django's test client as a
-logged-in superuser with the benchmark's production settings, after one warm-up request;
-each request counts the figures and draws the PDF. The same number of times, the two
-parts are then timed apart: counting the figures (``content.build``) and drawing the PDF
-(``render.pdf``). Prints the median, the fastest and the slowest, in seconds, and the
-Markdown table for bench/results-report-*.md.
+The database (a scratch one, named bench*; a PostgreSQL one is created if missing) is
+migrated and given the demo ledger if it has no projects. The PDF is requested
+``--repeat`` times through Django's test client as a logged-in superuser with the
+benchmark's production settings, after one warm-up request; each request counts the
+figures and draws the PDF. The same number of times, the two parts are then timed apart:
+counting the figures (``content.build``) and drawing the PDF (``render.pdf``). Prints the
+median, the fastest and the slowest, in seconds, as the Markdown table of
+bench/results-report-*.md.
 """
 
 import argparse
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import configure, refuse_unsafe_target  # noqa: E402
+from bench.run import configure, create_postgres_database, refuse_unsafe_target  # noqa: E402
 
 URL = "/reports/monthly.pdf?start=2025-01-01&end=2025-04-30"
 
@@ -44,6 +45,7 @@ def main() -> None:
     if args.repeat < 10:
         sys.exit("--repeat must be at least 10")
     refuse_unsafe_target(args.database_url)
+    create_postgres_database(args.database_url)
     configure(args.database_url)
 
     import django
