@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
+from django.templatetags.static import static
 from django.test import Client
 from django.utils import timezone
 from weasyprint import HTML
@@ -187,6 +188,21 @@ class TestStaticFilesOnly:
     def test_it_refuses_anything_else(self, url):
         with pytest.raises(RefusedURL):
             StaticFilesFetcher("http://testserver/")(url)
+
+    def test_it_reads_collected_static_files_with_hashed_names(self, settings, tmp_path):
+        # In production the pages name static files by their hash, served from STATIC_ROOT.
+        settings.STATIC_ROOT = tmp_path / "static"
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            },
+        }
+        call_command("collectstatic", "--no-input", verbosity=0)
+        url = static("projects/report.css")
+        assert url != "/static/projects/report.css"
+        response = StaticFilesFetcher("http://testserver/")(f"http://testserver{url}")
+        assert b"@page" in response.read()
 
     def test_drawing_a_page_never_opens_a_connection(self, monkeypatch):
         opened = []
