@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 PO_FILES := $(wildcard projects/locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: demo test test-fast screenshots lint messages makemessages bench-tools clean
+.PHONY: demo test test-fast screenshots lint messages makemessages bench-tools report-tools clean
 
 # The virtualenv is rebuilt whenever a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -29,6 +29,16 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk
 
+# The monthly report's PDF is drawn by WeasyPrint with Debian's Pango and embeds the Noto
+# CJK fonts; its tests read the PDF back with poppler's pdftotext, pdffonts and pdftoppm.
+# None of these needs a browser.
+REPORT_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+
+report-tools:
+	@test -f $(REPORT_FONT) && command -v pdftotext >/dev/null && ldconfig -p | grep -q libpangoft2 \
+	|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils)
+
 # axe-core, for the accessibility tests, comes from the npm registry at the version pinned
 # in tests/e2e/package-lock.json; the tests inject it into pages, the app never serves it.
 AXE_CORE := tests/e2e/node_modules/axe-core
@@ -44,7 +54,7 @@ bench-tools:
 makemessages: $(VENV)/.installed
 	cd projects && ../$(PY) ../manage.py makemessages --locale en --no-obsolete --add-location file
 
-demo: $(VENV)/.installed messages
+demo: $(VENV)/.installed messages report-tools
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -54,10 +64,10 @@ demo: $(VENV)/.installed messages
 test: test-fast $(CHROMIUM) $(AXE_CORE)
 	$(VENV)/bin/pytest tests/e2e
 
-test-fast: $(VENV)/.installed messages
+test-fast: $(VENV)/.installed messages report-tools
 	$(VENV)/bin/pytest tests --ignore=tests/e2e
 
-screenshots: $(VENV)/.installed messages $(CHROMIUM) $(AXE_CORE)
+screenshots: $(VENV)/.installed messages report-tools $(CHROMIUM) $(AXE_CORE)
 	$(VENV)/bin/pytest tests/e2e/screenshots.py
 
 lint: $(VENV)/.installed

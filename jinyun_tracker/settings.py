@@ -307,7 +307,16 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # django-axes announces itself at every start; its lockouts are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint reports each step of drawing a PDF, and each CSS rule for screens that it
+    # passes over in the shared stylesheets; a refused URL is logged by projects.reports.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# The files the app keeps (the issued monthly reports) are stored here and served only
+# through its views, to logged-in users who may view them: never as public media.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# The office that issues the monthly report (招商月报), named under its title.
+REPORT_OFFICE = os.environ.get("REPORT_OFFICE", "缙云县经济商务局（招商服务中心）")

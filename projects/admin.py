@@ -37,6 +37,7 @@ from projects.models import (
     FollowUp,
     IndicatorResult,
     InvestmentProject,
+    IssuedReport,
     LandParcel,
     LeaseAgreement,
     LeaseTarget,
@@ -498,6 +499,34 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     list_select_related = ["assessment__lease__parcel", "decided_by"]
     search_fields = ["assessment__lease__parcel__code", "reason"]
+
+
+@admin.register(IssuedReport)
+class IssuedReportAdmin(ReadOnlyAdmin):
+    """The issued monthly reports, to read: issued on the report page, never changed. Their
+    files are linked to the view that serves them to users who may view them."""
+
+    list_display = ["__str__", "basis", "language", "version", "issued_by", "issued_at", "files"]
+    list_filter = ["basis", "language"]
+    list_select_related = ["issued_by"]
+    fields = readonly_fields = (
+        "start",
+        "end",
+        "basis",
+        "language",
+        "version",
+        "issued_by",
+        "issued_at",
+        "files",
+    )
+
+    @admin.display(description=_("文件"))
+    def files(self, issued: IssuedReport) -> str:
+        return format_html(
+            '<a href="{}">PDF</a> · <a href="{}">XLSX</a>',
+            reverse("projects:issued_report", args=[issued.pk, "pdf"]),
+            reverse("projects:issued_report", args=[issued.pk, "xlsx"]),
+        )
 
 
 @admin.register(FollowUp)

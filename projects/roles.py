@@ -1,11 +1,12 @@
 """The three roles county staff work in, as Django groups with exactly these permissions.
 
-- Viewer (查看): sees every list, record, dashboard and export.
+- Viewer (查看): sees every list, record, dashboard and export, and downloads the monthly
+  report and the issued ones.
 - Editor (编辑): also adds and changes records, records assessments, logs follow-ups and
   raises and works on problems; deletes only what is harmless to lose (a project's link to
   a parcel, a lease's target).
 - Manager (管理): everything, including deleting records, deciding on assessments, closing
-  a problem as unsolvable and setting the warning rules.
+  a problem as unsolvable, setting the warning rules and issuing the monthly report.
 """
 
 from django.contrib.auth import get_permission_codename
@@ -16,8 +17,9 @@ from django.http import HttpRequest
 VIEWER, EDITOR, MANAGER = "Viewer", "Editor", "Manager"
 # Deleting these loses nothing that is not recorded elsewhere.
 HARMLESS_DELETES = ("delete_projectparcel", "delete_leasetarget")
-# Models only Managers add to or change: what every project's warning depends on.
-MANAGERS_ONLY = ("warningrule",)
+# Models only Managers add to or change: what every project's warning depends on, and
+# the monthly reports they issue.
+MANAGERS_ONLY = ("warningrule", "issuedreport")
 
 
 def ledger_permissions() -> QuerySet[Permission]:

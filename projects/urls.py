@@ -1,8 +1,9 @@
 """URLs of the ledger's pages."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from projects import maps, views
+from projects.reports import views as reports
 
 app_name = "projects"
 
@@ -23,4 +24,14 @@ urlpatterns = [
     path("map/", maps.MapView.as_view(), name="map"),
     path("map/parcels.geojson", maps.ParcelGeoJSONView.as_view(), name="map_parcels"),
     path("map/parks.geojson", maps.ParkGeoJSONView.as_view(), name="map_parks"),
+    path("reports/", reports.ReportView.as_view(), name="reports"),
+    path("reports/monthly.pdf", reports.ReportFileView.as_view(), {"format": "pdf"}, "report_pdf"),
+    path(
+        "reports/monthly.xlsx", reports.ReportFileView.as_view(), {"format": "xlsx"}, "report_xlsx"
+    ),
+    re_path(
+        r"^reports/issued/(?P<pk>[0-9]+)\.(?P<format>pdf|xlsx)$",
+        reports.IssuedReportFileView.as_view(),
+        name="issued_report",
+    ),
 ]

@@ -3,6 +3,7 @@
 import pytest
 from axes.models import AccessAttempt
 from django.contrib import admin
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,6 +12,7 @@ from projects.models import (
     Assessment,
     Decision,
     InvestmentProject,
+    IssuedReport,
     LandParcel,
     LeaseAgreement,
     Park,
@@ -28,16 +30,30 @@ def ledger_models():
     return [model for model in admin.site._registry if model._meta.app_label == "projects"]
 
 
-# Assessments and decisions are written only on the lease's page, where the rules are checked.
-RECORDED_ON_THE_LEASE_PAGE = {Assessment, Decision}
+# Assessments and decisions are written only on the lease's page, where the rules are
+# checked, and monthly reports issued only on the report page.
+WRITTEN_ON_THEIR_PAGES = {Assessment, Decision, IssuedReport}
 
 
-def test_every_changelist_add_and_change_page_renders(demo, staff_client):
-    assert len(ledger_models()) == 12
+def test_every_changelist_add_and_change_page_renders(
+    demo, staff_client, admin_user, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    issued = IssuedReport(
+        start="2025-01-01",
+        end="2025-04-30",
+        basis="landed",
+        language="zh-hans",
+        version=1,
+        issued_by=admin_user,
+    )
+    issued.pdf.save("report.pdf", ContentFile(b"%PDF"), save=False)
+    issued.xlsx.save("report.xlsx", ContentFile(b"PK"))
+    assert len(ledger_models()) == 13
     for model in ledger_models():
         assert staff_client.get(admin_url(model, "changelist")).status_code == 200, model
         add = staff_client.get(admin_url(model, "add")).status_code
-        assert add == (403 if model in RECORDED_ON_THE_LEASE_PAGE else 200), model
+        assert add == (403 if model in WRITTEN_ON_THEIR_PAGES else 200), model
         instance = model.objects.order_by("pk").first()
         response = staff_client.get(admin_url(model, "change", instance.pk))
         assert response.status_code == 200, model

@@ -1,4 +1,5 @@
-"""Exact query counts of every list and record page, kept as baselines in one file.
+"""Exact query counts of every list and record page, the dashboard and the monthly report,
+kept as baselines in one file.
 
 A lost ``select_related``, a new per-row query or a new related table shows up here at
 once. The counts do not depend on how many rows a page shows: each list is counted at
@@ -81,9 +82,20 @@ def test_a_record_page_runs_its_baseline_of_queries(viewer, name):
 
 
 def test_the_baselines_cover_every_page_and_nothing_else():
-    assert set(BASELINES) == {*LISTS, *RECORDS, "dashboard"}
+    assert set(BASELINES) == {*LISTS, *RECORDS, "dashboard", "reports", "report_pdf"}
 
 
 def test_the_dashboard_runs_its_baseline_of_queries(viewer):
     period = {"start": "2025-01-01", "end": "2025-04-30"}
     assert queries_of(viewer, "/", period) == BASELINES["dashboard"], "query_counts.json"
+
+
+@pytest.mark.parametrize("name", ["reports", "report_pdf"])
+def test_the_monthly_report_runs_its_baseline_of_queries_for_any_period(viewer, name):
+    url = {"reports": "/reports/", "report_pdf": "/reports/monthly.pdf"}[name]
+    periods = [
+        {"start": "2025-01-01", "end": "2025-04-30"},
+        {"start": "2021-01-01", "end": "2025-12-31"},
+    ]
+    counts = {queries_of(viewer, url, period) for period in periods}
+    assert counts == {BASELINES[name]}, "query_counts.json"

@@ -7,6 +7,7 @@ from projects.models.leases import Direction, Indicator, LeaseAgreement, LeaseTa
 from projects.models.parks import LandParcel, Park, ParkTree
 from projects.models.problems import Department, Problem
 from projects.models.projects import InvestmentProject, ProjectParcel, SizeTier
+from projects.models.reports import IssuedReport
 from projects.models.sectors import Sector
 from projects.models.warnings import WarningLevel, WarningRule
 
@@ -40,6 +41,7 @@ __all__ = [
     "Indicator",
     "IndicatorResult",
     "InvestmentProject",
+    "IssuedReport",
     "LandParcel",
     "LeaseAgreement",
     "LeaseTarget",

@@ -4,6 +4,7 @@ Each function opens a page as a user would, checks that it shows what the README
 shows, and saves a PNG under docs/screenshots/.
 """
 
+import subprocess
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -64,3 +65,30 @@ def test_map(demo_ledger, logged_in_page):
     page.locator(".ledger-map path.parcel").first.click(force=True)
     expect(page.locator(".leaflet-popup-content")).to_be_visible()
     shoot(page, "map")
+
+
+def test_monthly_report_first_page(demo_ledger, logged_in_page, tmp_path):
+    # The PDF as a user downloads it, its first page turned into a PNG by poppler's pdftoppm.
+    page = logged_in_page
+    page.goto("/reports/?start=2025-01-01&end=2025-04-30")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="下载 PDF").click()
+    pdf = tmp_path / "report.pdf"
+    info.value.save_as(pdf)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "90",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            pdf,
+            SCREENSHOTS / "monthly-report",
+        ],
+        check=True,
+    )
