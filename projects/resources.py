@@ -28,6 +28,7 @@ from projects.models import (
     Company,
     Department,
     FollowUp,
+    FundEntry,
     InvestmentProject,
     LandParcel,
     Park,
@@ -56,6 +57,7 @@ from projects.sheet_widgets import (
 from projects.tables import (
     CompanyTable,
     FollowUpTable,
+    FundTable,
     ParcelTable,
     ParkTable,
     ProblemTable,
@@ -571,6 +573,41 @@ class ProblemResource(LedgerResource):
             "escalation",
             "closed_on",
             "resolution",
+            "illustrative",
+            "uid",
+        ]
+
+
+class FundResource(LedgerResource):
+    """Funds in place by their 记录编号: a row that leaves it empty records a new entry,
+    one that keeps it (an exported sheet) changes that entry. The recorder is not read:
+    the sheet's 记录人 column is passed over."""
+
+    sheet_table = FundTable
+    received_on = day("received_on")
+    project = column("project", ListedRecordWidget(InvestmentProject, "name"))
+    amount_wan = yi("amount_wan")
+    kind = column("kind", ChoiceWidget(FundEntry.Kind.choices), default=FundEntry.Kind.FIXED_ASSETS)
+    outside_province = column("outside_province", YesNoWidget())
+    source = column("source")
+    illustrative = column("illustrative", YesNoWidget())
+    uid = column("uid", UidWidget())
+
+    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
+        super().before_import_row(row, row_number, **kwargs)
+        if not str(row.get(self.fields["uid"].column_name) or "").strip():
+            self.duplicate_of = None  # two entries alike on one day are two entries
+
+    class Meta(LedgerResource.Meta):
+        model = FundEntry
+        import_id_fields = ["uid"]
+        fields = [
+            "received_on",
+            "project",
+            "amount_wan",
+            "kind",
+            "outside_province",
+            "source",
             "illustrative",
             "uid",
         ]

@@ -1,11 +1,11 @@
 """The three roles county staff work in, as Django groups with exactly these permissions.
 
 - Viewer (查看): sees every list, record, dashboard and export.
-- Editor (编辑): also adds and changes records, records assessments, logs follow-ups and
-  raises and works on problems; deletes only what is harmless to lose (a project's link to
-  a parcel, a lease's target).
+- Editor (编辑): also adds and changes records, records assessments and funds in place,
+  logs follow-ups and raises and works on problems; deletes only what is harmless to lose
+  (a project's link to a parcel, a lease's target).
 - Manager (管理): everything, including deleting records, deciding on assessments, closing
-  a problem as unsolvable and setting the warning rules.
+  a problem as unsolvable, setting the warning rules and the annual targets.
 """
 
 from django.contrib.auth import get_permission_codename
@@ -16,8 +16,9 @@ from django.http import HttpRequest
 VIEWER, EDITOR, MANAGER = "Viewer", "Editor", "Manager"
 # Deleting these loses nothing that is not recorded elsewhere.
 HARMLESS_DELETES = ("delete_projectparcel", "delete_leasetarget")
-# Models only Managers add to or change: what every project's warning depends on.
-MANAGERS_ONLY = ("warningrule",)
+# Models only Managers add to or change: what every project's warning depends on, and
+# the annual targets every unit is measured against.
+MANAGERS_ONLY = ("warningrule", "annualtarget")
 
 
 def ledger_permissions() -> QuerySet[Permission]:
