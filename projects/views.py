@@ -212,6 +212,10 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
                 size_label=form.breakdown_size_label(),
                 warnings=board.warnings(form.cleaned_data["as_of"]),
             )
+            if request.user.has_perm("projects.view_fundentry"):
+                context.update(funds=board.funds(), funds_tables=board.funds_breakdowns())
+            if request.user.has_perm("projects.view_annualtarget"):
+                context["targets"] = board.targets()
             # A period without projects says so, and offers the latest year with some.
             context["empty"] = not any(table.figures for table in tables)
             if context["empty"] and (latest := board.latest_year()) is not None:
@@ -221,7 +225,15 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
                 )
             export_format = request.GET.get("_export")
             if export_format in self.export_formats:
-                sheets = dashboard.sheets(period, context["cards"], tables, context["crossed"])
+                sheets = dashboard.sheets(
+                    period,
+                    context["cards"],
+                    tables,
+                    context["crossed"],
+                    context.get("funds"),
+                    context.get("funds_tables", []),
+                    context.get("targets"),
+                )
                 filename = f"dashboard-{period.start}-{period.end}.{export_format}"
                 return download(export_format, sheets, filename)
         # Each quick period is a link of its own, keeping only the basis and size chosen.
