@@ -33,7 +33,7 @@ RECORDED_ON_THE_LEASE_PAGE = {Assessment, Decision}
 
 
 def test_every_changelist_add_and_change_page_renders(demo, staff_client):
-    assert len(ledger_models()) == 12
+    assert len(ledger_models()) == 14
     for model in ledger_models():
         assert staff_client.get(admin_url(model, "changelist")).status_code == 200, model
         add = staff_client.get(admin_url(model, "add")).status_code

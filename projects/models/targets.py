@@ -11,7 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from projects.models.fields import UidManager, amount_field, illustrative_flag, record_uid
+from projects.models.fields import (
+    ConstraintErrorsOnFields,
+    UidManager,
+    amount_field,
+    illustrative_flag,
+    record_uid,
+)
 from projects.models.parks import Park
 from projects.models.projects import InvestmentProject
 from projects.models.staff import staff_name
@@ -32,7 +38,7 @@ def count_field(verbose_name: str) -> models.PositiveIntegerField:
     return models.PositiveIntegerField(verbose_name, null=True, blank=True)
 
 
-class AnnualTarget(models.Model):
+class AnnualTarget(ConstraintErrorsOnFields):
     """One unit's targets for one year. A figure left empty has no target: the unit is
     then not ranked on it."""
 
@@ -77,6 +83,12 @@ class AnnualTarget(models.Model):
 
     objects = UidManager["AnnualTarget"]()
     history = HistoricalRecords()
+    constraint_fields = {
+        "target_county_once_a_year": "year",
+        "target_zone_once_a_year": "zone",
+        "target_park_once_a_year": "park",
+        "target_staff_once_a_year": "staff",
+    }
 
     class Meta:
         verbose_name = _("年度目标")
