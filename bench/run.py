@@ -206,7 +206,7 @@ class Bench:
         from django.core.management import call_command
         from django.test import Client
 
-        from projects.models import InvestmentProject
+        from projects.models import AnnualTarget, InvestmentProject
 
         call_command("migrate", verbosity=0)
         tag = f"（示例·生成S{self.args.seed}-"
@@ -228,6 +228,16 @@ class Bench:
                 cursor.execute("VACUUM ANALYZE")
             elif self.args.analyze:
                 cursor.execute("ANALYZE")
+        # Targets for the dashboard's year, so that its targets table is measured too.
+        targets = [{"unit": "county"}] + [
+            {"unit": "zone", "zone": zone} for zone in ("yangtze_delta", "pearl_delta", "central")
+        ]
+        for unit in targets:
+            AnnualTarget.objects.get_or_create(
+                year=2025,
+                **unit,
+                defaults={"projects_100m": 1000, "funds_wan": 10_000_000, "illustrative": True},
+            )
         users = get_user_model()
         user = users.objects.filter(username="bench").first() or users.objects.create_superuser(
             "bench", "bench@example.invalid", None
@@ -439,8 +449,9 @@ class Bench:
         return check
 
     def dashboard_check(self, projects) -> Callable:
-        from django.db.models import Sum
+        from django.db.models import Count, Sum
 
+        from projects.models import FundEntry
         from projects.units import wan_to_yi
 
         def check(response) -> None:
@@ -453,6 +464,13 @@ class Bench:
             assert current["count"] == counted.count(), current
             total = counted.aggregate(x=Sum("total_investment_wan"))["x"] or 0
             assert current["total_yi"] == wan_to_yi(total), current
+            funds = response.context_data["funds"]["current"]["all"]
+            arrived = FundEntry.objects.filter(received_on__year=2025).aggregate(
+                count=Count("*"), total=Sum("amount_wan")
+            )
+            assert funds.count == arrived["count"], funds
+            assert funds.total_yi == wan_to_yi(arrived["total"] or 0), funds
+            assert response.context_data["targets"] is not None
 
         return check
 
