@@ -336,8 +336,17 @@ def previews(tmp_path, monkeypatch):
 def test_it_imports_funds_from_the_exported_sheet_format(previews, roles):
     client = roles[EDITOR]
     header = ",".join(
-        ["到位日期", "招引项目", "到位金额（亿元）", "资金类别", "省外资金"]
-        + ["资金来源或凭证", "记录人", "示例数据", "记录编号"]
+        [
+            "到位日期",
+            "招引项目",
+            "到位金额（亿元）",
+            "资金类别",
+            "省外资金",
+            "资金来源或凭证",
+            "记录人",
+            "示例数据",
+            "记录编号",
+        ]
     )
     row = "2026-11-02,涵禧科技汽车零部件及新材料项目,0.25,注册资本,是,验资报告（导入）,,否,"
     sheet = SimpleUploadedFile("funds.csv", f"{header}\n{row}".encode())
