@@ -280,6 +280,7 @@ class TestTheDashboard:
 
     def test_the_targets_show_rates_below_near_and_above_time_elapsed(self, roles):
         html = roles[VIEWER].get("/", DEMO_PERIOD).text
+        assert "2025年度目标完成情况" in html
         assert 'data-figure="elapsed">32.9%' in html
         board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets()
         funds = next(section for section in board.sections if section.key == "funds_wan")
