@@ -280,11 +280,12 @@ UNIT_LOOKUPS: dict[str, tuple[str | None, str]] = {
 
 def unit_key(target: AnnualTarget) -> object:
     """The unit's value of its list parameter: its zone, park or member of staff."""
-    return {
+    keys: dict[str, object] = {
         AnnualTarget.Unit.ZONE: target.zone,
         AnnualTarget.Unit.PARK: target.park_id,
         AnnualTarget.Unit.STAFF: target.staff_id,
-    }.get(target.unit)
+    }
+    return keys.get(target.unit)
 
 
 def unit_order(target: AnnualTarget) -> tuple:
@@ -474,7 +475,7 @@ class Dashboard:
         return dict(sorted(parks.items(), key=lambda item: -item[1]["count"]))
 
     def park_name(self, root: int | str) -> StrOrPromise:
-        return self.tree.names[root] if root != ParkFilter.NONE else _("未定园区")
+        return self.tree.names[root] if isinstance(root, int) else _("未定园区")
 
     def breakdowns(self) -> list[Breakdown]:
         """The period's projects by sector, sector group, park, zone, stage and month."""

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_stubs_ext import StrOrPromise
 from simple_history.models import HistoricalRecords
 
 from projects.models.fields import (
@@ -34,7 +35,7 @@ TARGET_FIGURES = (
 )
 
 
-def count_field(verbose_name: str) -> models.PositiveIntegerField:
+def count_field(verbose_name: StrOrPromise) -> models.PositiveIntegerField:
     return models.PositiveIntegerField(verbose_name, null=True, blank=True)
 
 
@@ -141,7 +142,11 @@ class AnnualTarget(ConstraintErrorsOnFields):
     def clean(self) -> None:
         """The unit's own field is given, and only it: a zone's target names its zone."""
         errors = {}
-        wanted = {self.Unit.ZONE: "zone", self.Unit.PARK: "park", self.Unit.STAFF: "staff"}
+        wanted: dict[str, str] = {
+            self.Unit.ZONE: "zone",
+            self.Unit.PARK: "park",
+            self.Unit.STAFF: "staff",
+        }
         given = {
             "zone": bool(self.zone),
             "park": self.park_id is not None,
@@ -152,7 +157,8 @@ class AnnualTarget(ConstraintErrorsOnFields):
                 errors[name] = _("请选择考核对象。")
             elif wanted.get(self.unit) != name and is_given:
                 errors[name] = _("与考核对象类别不符，应留空。")
-        if self.park_id is not None and "park" not in errors and self.park.parent_id is not None:
+        park = self.park if self.park_id is not None else None
+        if park is not None and "park" not in errors and park.parent_id is not None:
             errors["park"] = _("目标按一级园区（含下级园区）设定，请选择一级园区。")
         if all(getattr(self, name) is None for name in TARGET_FIGURES):
             errors["projects_100m"] = _("请至少填写一项目标。")
