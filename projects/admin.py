@@ -59,6 +59,7 @@ from projects.resources import (
     ParkResource,
     ProblemResource,
     ProjectResource,
+    TargetResource,
 )
 from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
@@ -545,7 +546,8 @@ class FundEntryAdmin(LedgerImportMixin, RecordedByAdmin):
 
 
 @admin.register(AnnualTarget)
-class AnnualTargetAdmin(LedgerAdmin):
+class AnnualTargetAdmin(LedgerImportMixin, LedgerAdmin):
+    resource_classes = [TargetResource]
     list_display = [
         "year",
         "unit",

@@ -25,6 +25,7 @@ from import_export.resources import Diff
 from projects.lists.sheets import unguarded, with_line_breaks
 from projects.lists.tables import ListTable
 from projects.models import (
+    AnnualTarget,
     Company,
     Department,
     FollowUp,
@@ -62,6 +63,7 @@ from projects.tables import (
     ParkTable,
     ProblemTable,
     ProjectTable,
+    TargetTable,
 )
 from projects.units import wan_to_yi, yi_to_wan
 
@@ -83,6 +85,15 @@ def day(attribute: str) -> fields.Field:
     return column(attribute, DateWidget())
 
 
+def staff_accounts() -> dict[str, Model]:
+    """The active accounts by login and by name (李明), as a sheet may write them."""
+    accounts: dict[str, Model] = {}
+    for user in active_staff():
+        accounts.setdefault(user.get_username(), user)
+        accounts.setdefault(staff_name(user), user)
+    return accounts
+
+
 class ResponsibleField(fields.Field):
     """The sheet's 责任人: a member of staff written by name (李明) or login becomes the
     project's owner; any other name (a unit, someone without an account) is kept as text.
@@ -96,11 +107,7 @@ class ResponsibleField(fields.Field):
     @cached_property
     def staff(self) -> dict[str, Model]:
         """The active accounts by login and by name, read once a sheet."""
-        accounts: dict[str, Model] = {}
-        for user in active_staff():
-            accounts.setdefault(user.get_username(), user)
-            accounts.setdefault(staff_name(user), user)
-        return accounts
+        return staff_accounts()
 
     def save(self, instance: Any, row: dict[str, Any], is_m2m: bool = False, **kwargs: Any) -> None:
         name = (self.clean(row, **kwargs) or "").strip()
@@ -520,7 +527,22 @@ class FollowUpResource(LedgerResource):
         self.duplicate_of = None  # two rows alike are two follow-ups alike
 
 
-class ProblemResource(LedgerResource):
+class ByUidResource(LedgerResource):
+    """Records matched by their 记录编号 (``uid``), which nothing else in a sheet names
+    uniquely: a row that keeps it changes that record, one that leaves it empty is a new
+    record, and new rows alike are not duplicates of each other (two payments of the same
+    amount on one day are two payments)."""
+
+    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
+        super().before_import_row(row, row_number, **kwargs)
+        if not str(row.get(self.fields["uid"].column_name) or "").strip():
+            self.duplicate_of = None
+
+    class Meta(LedgerResource.Meta):
+        import_id_fields = ["uid"]
+
+
+class ProblemResource(ByUidResource):
     """Problems by their 记录编号: a row that leaves it empty raises a new problem, one that
     keeps it (an exported sheet) changes that problem. Only a user who may close problems
     as 无法解决 may import rows that do (``may_close_unresolvable``)."""
@@ -545,11 +567,6 @@ class ProblemResource(LedgerResource):
         super().__init__(*args, **kwargs)
         self.may_close_unresolvable = may_close_unresolvable
 
-    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
-        super().before_import_row(row, row_number, **kwargs)
-        if not str(row.get(self.fields["uid"].column_name) or "").strip():
-            self.duplicate_of = None  # new problems, however many, repeat no row
-
     def import_field(self, field: fields.Field, instance: Model, row: dict, **kwargs: Any) -> None:
         problem = cast(Problem, instance)
         was = problem.status if problem.pk is not None else None
@@ -559,9 +576,8 @@ class ProblemResource(LedgerResource):
         if closing and not self.may_close_unresolvable:
             raise ValueError(_("只有管理人员可以将问题办结为无法解决。"))
 
-    class Meta(LedgerResource.Meta):
+    class Meta(ByUidResource.Meta):
         model = Problem
-        import_id_fields = ["uid"]
         fields = [
             "project",
             "category",
@@ -578,7 +594,7 @@ class ProblemResource(LedgerResource):
         ]
 
 
-class FundResource(LedgerResource):
+class FundResource(ByUidResource):
     """Funds in place by their 记录编号: a row that leaves it empty records a new entry,
     one that keeps it (an exported sheet) changes that entry. The recorder is not read:
     the sheet's 记录人 column is passed over."""
@@ -593,14 +609,8 @@ class FundResource(LedgerResource):
     illustrative = column("illustrative", YesNoWidget())
     uid = column("uid", UidWidget())
 
-    def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
-        super().before_import_row(row, row_number, **kwargs)
-        if not str(row.get(self.fields["uid"].column_name) or "").strip():
-            self.duplicate_of = None  # two entries alike on one day are two entries
-
-    class Meta(LedgerResource.Meta):
+    class Meta(ByUidResource.Meta):
         model = FundEntry
-        import_id_fields = ["uid"]
         fields = [
             "received_on",
             "project",
@@ -608,6 +618,82 @@ class FundResource(LedgerResource):
             "kind",
             "outside_province",
             "source",
+            "illustrative",
+            "uid",
+        ]
+
+
+class UnitField(fields.Field):
+    """The sheet's 考核对象, read by the kind of unit given before it: a zone by its label
+    (长三角), a top-level park by its name, a member of staff by name or login; the
+    county's cell is passed over. It reads as the targets list shows it (``unit_name``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            attribute="unit_name", column_name="unit_name", widget=widgets.CharWidget()
+        )
+
+    @cached_property
+    def zones(self) -> ChoiceWidget:
+        return ChoiceWidget(InvestmentProject.Zone.choices)
+
+    @cached_property
+    def parks(self) -> dict[str, Park]:
+        return {park.name: park for park in Park.objects.filter(parent__isnull=True)}
+
+    @cached_property
+    def staff(self) -> dict[str, Model]:
+        return staff_accounts()
+
+    def save(self, instance: Any, row: dict[str, Any], is_m2m: bool = False, **kwargs: Any) -> None:
+        name = (self.clean(row, **kwargs) or "").strip()
+        target = cast(AnnualTarget, instance)
+        target.zone, target.park, target.staff = "", None, None
+        if target.unit == AnnualTarget.Unit.ZONE:
+            target.zone = self.zones.clean(name)
+        elif target.unit == AnnualTarget.Unit.PARK:
+            if name not in self.parks:
+                raise ValueError(_("一级园区“%(name)s”不存在。") % {"name": name})
+            target.park = self.parks[name]
+        elif target.unit == AnnualTarget.Unit.STAFF:
+            if name not in self.staff:
+                raise ValueError(_("没有名为“%(name)s”的在职人员账户。") % {"name": name})
+            target.staff = self.staff[name]  # type: ignore[assignment]
+
+    def get_value(self, instance: Any) -> str:
+        return instance.unit_name
+
+
+class TargetResource(ByUidResource):
+    """Annual targets by their 记录编号: a row that leaves it empty sets a new target, one
+    that keeps it (an exported sheet) changes that target. Amounts are in 亿元, counts
+    are whole numbers; an empty cell has no target."""
+
+    sheet_table = TargetTable
+    year = column("year", widgets.IntegerWidget())
+    unit = column("unit", ChoiceWidget(AnnualTarget.Unit.choices))
+    unit_name = UnitField()
+    projects_100m = column("projects_100m", widgets.IntegerWidget())
+    projects_1b = column("projects_1b", widgets.IntegerWidget())
+    investment_wan = yi("investment_wan")
+    funds_wan = yi("funds_wan")
+    outside_funds_wan = yi("outside_funds_wan")
+    started = column("started", widgets.IntegerWidget())
+    illustrative = column("illustrative", YesNoWidget())
+    uid = column("uid", UidWidget())
+
+    class Meta(ByUidResource.Meta):
+        model = AnnualTarget
+        fields = [
+            "year",
+            "unit",
+            "unit_name",
+            "projects_100m",
+            "projects_1b",
+            "investment_wan",
+            "funds_wan",
+            "outside_funds_wan",
+            "started",
             "illustrative",
             "uid",
         ]

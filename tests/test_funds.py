@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import tablib
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -20,6 +21,7 @@ from projects import admin_import
 from projects.dashboard import Dashboard, Period
 from projects.models import AnnualTarget, FundEntry, InvestmentProject, Park
 from projects.models.funds import FundsInPlace, year_elapsed
+from projects.resources import TargetResource
 from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
 
 pytestmark = pytest.mark.django_db
@@ -369,3 +371,49 @@ def test_the_demo_funds_never_exceed_a_projects_total(demo):
     assert years == {2024, 2025}
     assert FundEntry.objects.filter(outside_province=True).exists()
     assert not FundEntry.objects.filter(illustrative=False).exists()
+
+
+class TestTargetSheets:
+    def test_an_exported_targets_sheet_imports_back_unchanged(self, roles):
+        response = roles[VIEWER].get("/targets/", {"_export": "xlsx"})
+        dataset = tablib.Dataset().load(b"".join(response.streaming_content), format="xlsx")
+        assert dataset.headers[:3] == ["年度", "考核对象类别", "考核对象"]
+        result = TargetResource().import_data(dataset, dry_run=True)
+        assert not result.has_errors() and not result.has_validation_errors(), [
+            row.reasons for row in result.refused_rows()
+        ]
+        assert result.totals["new"] == 0 and result.totals["update"] == 0
+
+    def test_a_sheet_sets_new_targets_by_the_units_names(self, roles):
+        dataset = tablib.Dataset(
+            [2026, "招商战区", "珠三角", 5, "", "", "12.5", "", "", "是", ""],
+            [2026, "园区", "丽缙高新区", 4, 1, "", "", "", 6, "是", ""],
+            [2026, "责任人", "李明", 2, "", "", "", "", "", "是", ""],
+            headers=[
+                "年度",
+                "考核对象类别",
+                "考核对象",
+                "落地亿元以上项目（个）",
+                "落地10亿元以上项目（个）",
+                "亿元以上项目总投资（亿元）",
+                "到位资金（亿元）",
+                "省外到位资金（亿元）",
+                "开工项目（个）",
+                "示例数据",
+                "记录编号",
+            ],
+        )
+        result = TargetResource().import_data(dataset, dry_run=False)
+        assert not result.has_validation_errors(), [r.reasons for r in result.refused_rows()]
+        zone = AnnualTarget.objects.get(year=2026, unit="zone")
+        assert zone.zone == "pearl_delta" and zone.funds_wan == Decimal("125000.00")
+        assert AnnualTarget.objects.get(year=2026, unit="park").park.name == "丽缙高新区"
+        assert AnnualTarget.objects.get(year=2026, unit="staff").staff.username == "liming"
+
+    def test_a_sub_park_or_a_second_target_of_a_unit_is_refused(self, roles):
+        headers = ["年度", "考核对象类别", "考核对象", "开工项目（个）", "记录编号"]
+        for row in ([2026, "园区", "新碧园区", 3, ""], [2025, "招商战区", "长三角", 3, ""]):
+            result = TargetResource().import_data(
+                tablib.Dataset(row, headers=headers), dry_run=True
+            )
+            assert result.has_validation_errors() or result.has_errors(), row
