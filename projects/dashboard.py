@@ -710,12 +710,27 @@ class Dashboard:
         base = FUNDS.span(self.period.start, self.period.end)
         listing = FUNDS.listing
 
-        by_sector = sorted(
-            self.grouped(base, "project__sector", FUNDS),
-            key=lambda row: self.sectors[row["group"]].sort_order,
+        # One query: the entries by the project's sector, park and zone, added up here.
+        counted = list(
+            self.funds_matching(base)
+            .values("project__sector", "project__park", "project__source_zone")
+            .annotate(count=Count("pk"), total=Sum("amount_wan"))
+            .order_by()
         )
-        parks = self.by_top_park(self.grouped(base, "project__park", FUNDS))
-        by_zone = {row["group"]: row for row in self.grouped(base, "project__source_zone", FUNDS)}
+
+        def by(key: str) -> dict:
+            sums: dict = {}
+            for row in counted:
+                group = sums.setdefault(row[key], {"group": row[key], "count": 0, "total": 0})
+                group["count"] += row["count"]
+                group["total"] += row["total"] or 0
+            return sums
+
+        by_sector = sorted(
+            by("project__sector").values(), key=lambda row: self.sectors[row["group"]].sort_order
+        )
+        parks = self.by_top_park(by("project__park").values())
+        by_zone = by("project__source_zone")
         return [
             Breakdown(
                 _("到位资金按产业"),
@@ -774,30 +789,33 @@ class Dashboard:
     def target_actuals(self, targets: list[AnnualTarget], start: date, end: date) -> dict:
         """Each unit's actual of each figure, as ``{(unit, key): {figure: (value, url)}}``
         where the key is the zone, the top-level park's or the staff member's id (None for
-        the county): one query per source of figures and kind of unit."""
+        the county): one query per source of figures, grouped by zone, park and owner at
+        once and added up here for each kind of unit."""
         units: dict[str, set] = {}
         for target in targets:
             units.setdefault(target.unit, set()).add(unit_key(target))
         actuals: dict = {}
         for source, params, measures in target_sources(start, end):
             aggregates = {measure.key: measure.aggregate for measure in measures}
+            prefix = "project__" if source is FUNDS else ""
+            lookups = sorted(
+                {prefix + UNIT_LOOKUPS[kind][1] for kind in units if UNIT_LOOKUPS[kind][0]}
+            )
             rows = self.rows(source, params)
+            grouped = (
+                list(rows.values(*lookups).annotate(**aggregates).order_by())
+                if lookups
+                else [rows.aggregate(**aggregates)]
+            )
             for kind, keys in units.items():
                 parameter, lookup = UNIT_LOOKUPS[kind]
-                if parameter is None:
-                    grouped = [{"group": None, **rows.aggregate(**aggregates)}]
-                else:
-                    prefix = "project__" if source is FUNDS else ""
-                    grouped = list(
-                        rows.values(group=F(prefix + lookup)).annotate(**aggregates).order_by()
-                    )
                 sums: dict = {}
                 for row in grouped:
-                    group = row["group"]
+                    group = None if parameter is None else row[prefix + lookup]
                     if kind == AnnualTarget.Unit.PARK:
-                        group = self.top_level.get(group)
-                        if group is None:
-                            continue
+                        if group not in self.top_level:
+                            continue  # a project without a park counts for no park
+                        group = self.top_level[group]
                     unit_sums = sums.setdefault(group, {})
                     for measure in measures:
                         unit_sums[measure.key] = unit_sums.get(measure.key, 0) + (
