@@ -32,8 +32,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.peer import viewer_client  # noqa: E402
-from bench.run import LANDED_2024, percentile, refuse_unsafe_target, write_results  # noqa: E402
+from bench.run import (  # noqa: E402
+    LANDED_2024,
+    percentile,
+    refuse_unsafe_target,
+    viewer_client,
+    write_results,
+)
 from bench.throughput import (  # noqa: E402
     FORWARDED_HTTPS,
     fetch,
@@ -119,7 +124,7 @@ def main() -> None:
     from django.conf import settings
 
     engine, projects = ledger_size(args.database_url)
-    session = viewer_client(None).cookies[settings.SESSION_COOKIE_NAME].value
+    session = viewer_client().cookies[settings.SESSION_COOKIE_NAME].value
     headers = [f"Cookie: {settings.SESSION_COOKIE_NAME}={session}", FORWARDED_HTTPS]
     asked = pages()
     before_commit = subprocess.run(

@@ -99,6 +99,25 @@ def create_postgres_database(url: str) -> None:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
 
 
+def viewer_client():
+    """A logged-in test client of a staff user of the Viewer role, who pays for the
+    permission checks a superuser skips, and may read the admin."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from projects.roles import VIEWER, sync_roles
+
+    sync_roles()
+    user, _created = get_user_model().objects.get_or_create(
+        username="bench-viewer", defaults={"is_staff": True}
+    )
+    user.groups.add(Group.objects.get(name=VIEWER))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def write_results(name: str, text: str) -> None:
     """Write a table of results to ``bench/<name>``."""
     out = ROOT / "bench" / name
@@ -213,14 +232,10 @@ class Bench:
 
     def prepare(self) -> None:
         from django.contrib import admin
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
         from django.core.management import call_command
         from django.db.models import F
-        from django.test import Client
 
-        from projects.models import InvestmentProject
-        from projects.roles import VIEWER, sync_roles
+        from projects.models import AnnualTarget, InvestmentProject
 
         call_command("migrate", verbosity=0)
         tag = f"（示例·生成S{self.args.seed}-"
@@ -242,15 +257,17 @@ class Bench:
                 cursor.execute("VACUUM ANALYZE")
             elif self.args.analyze:
                 cursor.execute("ANALYZE")
-        # A staff user of the Viewer role, who pays for the permission checks a superuser
-        # skips, and may read the admin.
-        sync_roles()
-        user, _created = get_user_model().objects.get_or_create(
-            username="bench-viewer", defaults={"is_staff": True}
-        )
-        user.groups.add(Group.objects.get(name=VIEWER))
-        self.client = Client()
-        self.client.force_login(user)
+        # Targets for the dashboard's year, so that its targets table is measured too.
+        targets = [{"unit": "county"}] + [
+            {"unit": "zone", "zone": zone} for zone in ("yangtze_delta", "pearl_delta", "central")
+        ]
+        for unit in targets:
+            AnnualTarget.objects.get_or_create(
+                year=2025,
+                **unit,
+                defaults={"projects_100m": 1000, "funds_wan": 10_000_000, "illustrative": True},
+            )
+        self.client = viewer_client()
         # The admin at the list's page size and in its order, so that both show the same
         # rows (which is checked).
         projects_admin = admin.site._registry[InvestmentProject]
@@ -555,8 +572,9 @@ class Bench:
         return check
 
     def dashboard_check(self, projects) -> Callable:
-        from django.db.models import Sum
+        from django.db.models import Count, Sum
 
+        from projects.models import FundEntry
         from projects.units import wan_to_yi
 
         def check(response) -> None:
@@ -569,6 +587,13 @@ class Bench:
             assert current["count"] == counted.count(), current
             total = counted.aggregate(x=Sum("total_investment_wan"))["x"] or 0
             assert current["total_yi"] == wan_to_yi(total), current
+            funds = response.context_data["funds"]["current"]["all"]
+            arrived = FundEntry.objects.filter(received_on__year=2025).aggregate(
+                count=Count("*"), total=Sum("amount_wan")
+            )
+            assert funds.count == arrived["count"], funds
+            assert funds.total_yi == wan_to_yi(arrived["total"] or 0), funds
+            assert response.context_data["targets"] is not None
 
         return check
 

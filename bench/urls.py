@@ -1,6 +1,7 @@
 """The app's URLs, and beside them the site's frame alone (``base.html``, logged in), which
 ``bench/anatomy.py`` measures as what any page costs before it shows anything, and the
-projects list written by the book (``bench/book.py``), which ``bench/peer.py`` measures."""
+projects list written by the book (``bench/book.py``), which ``bench/run.py`` measures
+beside the list."""
 
 from django.urls import path
 from django.views.generic import TemplateView

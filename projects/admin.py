@@ -30,11 +30,13 @@ from projects.forms import StaffChoiceField, StaffMultipleChoiceField, Unresolva
 from projects.history import AdminChanges
 from projects.lists.data import per_row
 from projects.models import (
+    AnnualTarget,
     Assessment,
     Company,
     Decision,
     Department,
     FollowUp,
+    FundEntry,
     IndicatorResult,
     InvestmentProject,
     IssuedReport,
@@ -53,10 +55,12 @@ from projects.models.projects import PLANNED_DATE_ORDER
 from projects.resources import (
     CompanyResource,
     FollowUpResource,
+    FundResource,
     ParcelResource,
     ParkResource,
     ProblemResource,
     ProjectResource,
+    TargetResource,
 )
 from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
@@ -529,8 +533,20 @@ class IssuedReportAdmin(ReadOnlyAdmin):
         )
 
 
+class RecordedByAdmin(LedgerAdmin):
+    """The admin of records signed by who recorded them (a follow-up, funds in place): one
+    added here is recorded by whoever adds it, unless they name another."""
+
+    def save_model(
+        self, request: HttpRequest, obj: FollowUp | FundEntry, form: Any, change: bool
+    ) -> None:
+        if not change and obj.recorded_by is None:
+            obj.recorded_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(FollowUp)
-class FollowUpAdmin(LedgerImportMixin, LedgerAdmin):
+class FollowUpAdmin(LedgerImportMixin, RecordedByAdmin):
     resource_classes = [FollowUpResource]
     list_display = ["occurred_on", "project", "kind", "next_step", "next_due", "recorded_by"]
     list_filter = ["kind", "illustrative"]
@@ -539,11 +555,42 @@ class FollowUpAdmin(LedgerImportMixin, LedgerAdmin):
     autocomplete_fields = ["project"]
     date_hierarchy = "occurred_on"
 
-    def save_model(self, request: HttpRequest, obj: FollowUp, form: Any, change: bool) -> None:
-        # A follow-up added here is recorded by whoever adds it, unless they name another.
-        if not change and obj.recorded_by is None:
-            obj.recorded_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+
+@admin.register(FundEntry)
+class FundEntryAdmin(LedgerImportMixin, RecordedByAdmin):
+    resource_classes = [FundResource]
+    list_display = [
+        "received_on",
+        "project",
+        "amount_wan",
+        "kind",
+        "outside_province",
+        "recorded_by",
+    ]
+    list_filter = ["kind", "outside_province", "illustrative"]
+    list_select_related = ["project", "recorded_by"]
+    search_fields = ["project__name", "source"]
+    autocomplete_fields = ["project"]
+    date_hierarchy = "received_on"
+
+
+@admin.register(AnnualTarget)
+class AnnualTargetAdmin(LedgerImportMixin, LedgerAdmin):
+    resource_classes = [TargetResource]
+    list_display = [
+        "year",
+        "unit",
+        "unit_name",
+        "projects_100m",
+        "projects_1b",
+        "investment_wan",
+        "funds_wan",
+        "outside_funds_wan",
+        "started",
+    ]
+    list_filter = ["year", "unit", "illustrative"]
+    list_select_related = ["park", "staff"]
+    autocomplete_fields = ["park"]
 
 
 @admin.register(Department)

@@ -18,16 +18,20 @@ from projects.filters import (
     CompanyFilterSet,
     DepartmentFilterSet,
     FollowUpFilterSet,
+    FundFilterSet,
     LeaseFilterSet,
     ParcelFilterSet,
     ParkFilterSet,
     ProblemFilterSet,
     ProjectFilterSet,
+    TargetFilterSet,
 )
 from projects.models import (
+    AnnualTarget,
     Company,
     Department,
     FollowUp,
+    FundEntry,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
@@ -168,7 +172,7 @@ class ProjectSerializer(LedgerSerializer):
         exclude: list[str] = []
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class LeaseTargetSerializer(serializers.ModelSerializer):
     class Meta:
         model = LeaseTarget
         fields = ["indicator", "direction", "target_value"]
@@ -179,7 +183,7 @@ class LeaseSerializer(LedgerSerializer):
         slug_field="code", read_only=True
     )
     project: serializers.StringRelatedField[InvestmentProject] = serializers.StringRelatedField()
-    targets = TargetSerializer(many=True, read_only=True)
+    targets = LeaseTargetSerializer(many=True, read_only=True)
 
     class Meta:
         model = LeaseAgreement
@@ -292,6 +296,53 @@ class ProblemViewSet(LedgerViewSet):
     filterset_class = ProblemFilterSet
 
 
+class FundSerializer(LedgerSerializer):
+    """An entry of funds in place, its amount also in 亿元 as the pages show it."""
+
+    project: serializers.StringRelatedField[InvestmentProject] = serializers.StringRelatedField()
+    amount_yi = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    recorded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FundEntry
+        fields = [
+            "id",
+            "uid",
+            "project",
+            "received_on",
+            "amount_wan",
+            "amount_yi",
+            "kind",
+            "outside_province",
+            "source",
+            "recorded_by",
+            "illustrative",
+        ]
+
+    def get_recorded_by(self, entry: FundEntry) -> str:
+        return staff_name(entry.recorded_by)
+
+
+class TargetSerializer(LedgerSerializer):
+    unit_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = AnnualTarget
+        exclude = ["staff", "park"]
+
+
+class FundViewSet(LedgerViewSet):
+    queryset = FundEntry.objects.select_related("project", "recorded_by").order_by("pk")
+    serializer_class = FundSerializer
+    filterset_class = FundFilterSet
+
+
+class TargetViewSet(LedgerViewSet):
+    queryset = AnnualTarget.objects.select_related("park", "staff").order_by("pk")
+    serializer_class = TargetSerializer
+    filterset_class = TargetFilterSet
+
+
 class SchemaView(AuthenticatedByTheApi, SpectacularAPIView):
     """The OpenAPI schema."""
 
@@ -313,3 +364,5 @@ router.register("leases", LeaseViewSet)
 router.register("followups", FollowUpViewSet)
 router.register("departments", DepartmentViewSet)
 router.register("problems", ProblemViewSet)
+router.register("funds", FundViewSet)
+router.register("targets", TargetViewSet)

@@ -16,16 +16,18 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.validators import MinValueValidator
-from django.db.models import Count, Expression, F, Max, QuerySet, Sum
+from django.db.models import Aggregate, Count, Expression, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from projects.filters import ParkFilter, ProblemFilterSet, ProjectFilterSet
+from projects.filters import FundFilterSet, ParkFilter, ProblemFilterSet, ProjectFilterSet
 from projects.forms import BootstrapForm, DateInput
 from projects.lists.sheets import Sheet
 from projects.models import (
+    AnnualTarget,
+    FundEntry,
     InvestmentProject,
     Park,
     Problem,
@@ -34,6 +36,7 @@ from projects.models import (
     WarningLevel,
     WarningRule,
 )
+from projects.models.funds import year_elapsed
 from projects.models.leases import add_years
 from projects.units import wan_to_yi
 from projects.warnings import WATCHED, load_rules
@@ -83,8 +86,12 @@ def month_starts(first: date, last: date) -> Iterator[date]:
 SERIES_MONTHS = 60
 
 
-def list_url(params: dict) -> str:
-    return f"{reverse('projects:project_list')}?{urlencode(params, doseq=True)}"
+def list_url(params: dict, listing: str = "projects:project_list") -> str:
+    return f"{reverse(listing)}?{urlencode(params, doseq=True)}"
+
+
+def funds_url(params: dict) -> str:
+    return list_url(params, "projects:fund_list")
 
 
 @dataclass
@@ -103,11 +110,25 @@ class Breakdown:
 
     title: StrOrPromise
     figures: list[Figure] = field(default_factory=list)
+    # Whether the bars stand for the totals (funds in place) rather than the counts.
+    by_total: bool = False
+
+    def measure(self, item: Figure) -> Decimal | int:
+        return item.total_yi if self.by_total else item.count
 
     @property
-    def largest(self) -> int:
-        """The largest count, which the chart's longest bar stands for."""
-        return max((figure.count for figure in self.figures), default=0)
+    def largest(self) -> Decimal | int:
+        """The largest count or total, which the chart's longest bar stands for."""
+        return max((self.measure(item) for item in self.figures), default=0)
+
+    @property
+    def bars(self) -> list[tuple[Figure, int]]:
+        """Each figure with its bar's length, in percent of the longest."""
+        largest = self.largest
+        return [
+            (item, round(100 * self.measure(item) / largest) if largest else 0)
+            for item in self.figures
+        ]
 
 
 @dataclass
@@ -151,11 +172,204 @@ class WarningsCard:
     by_park: list[WarningRow]
 
 
-def figure(label: StrOrPromise, row: Mapping, params: dict) -> Figure:
-    return Figure(str(label), row["count"], wan_to_yi(row["total"] or 0), list_url(params))
+def figure(
+    label: StrOrPromise, row: Mapping, params: dict, listing: str = "projects:project_list"
+) -> Figure:
+    return Figure(str(label), row["count"], wan_to_yi(row["total"] or 0), list_url(params, listing))
 
 
 NO_PROJECTS = {"count": 0, "total": 0}
+
+
+@dataclass(frozen=True)
+class Counting:
+    """What a breakdown counts: the rows of one list, summed by one amount, dated by one
+    date whose range the list's ``after`` and ``before`` parameters give."""
+
+    listing: str
+    amount: str
+    date_field: str
+    after: str
+    before: str
+
+    def span(self, start: date, end: date) -> dict[str, str]:
+        return {self.after: start.isoformat(), self.before: end.isoformat()}
+
+
+# Funds in place, counted by the date they arrived, whatever the projects are counted by.
+FUNDS = Counting("projects:fund_list", "amount_wan", "received_on", "date_after", "date_before")
+
+
+@dataclass(frozen=True)
+class TargetMeasure:
+    """One figure a target sets: its field, title, whether it is an amount (万元, shown
+    in 亿元), how its actual is summed, and the list parameters that add to its source's."""
+
+    key: str
+    title: StrOrPromise
+    in_yi: bool
+    aggregate: Aggregate
+    params: dict
+
+
+LANDED_100M = {"size": SizeTier.FROM_100M}
+TARGET_MEASURES = (
+    TargetMeasure("projects_100m", _("落地亿元以上项目（个）"), False, Count("pk"), LANDED_100M),
+    TargetMeasure(
+        "projects_1b",
+        _("落地10亿元以上项目（个）"),
+        False,
+        Count("pk", filter=SizeTier.counted_q(SizeTier.FROM_1B)),
+        {"size": SizeTier.FROM_1B},
+    ),
+    TargetMeasure(
+        "investment_wan",
+        _("亿元以上项目总投资（亿元）"),
+        True,
+        Sum("total_investment_wan"),
+        LANDED_100M,
+    ),
+    TargetMeasure("funds_wan", _("到位资金（亿元）"), True, Sum("amount_wan"), {}),
+    TargetMeasure(
+        "outside_funds_wan",
+        _("省外到位资金（亿元）"),
+        True,
+        Sum("amount_wan", filter=Q(outside_province=True)),
+        {"outside_province": "true"},
+    ),
+    TargetMeasure("started", _("开工项目（个）"), False, Count("pk"), {}),
+)
+MEASURES = {measure.key: measure for measure in TARGET_MEASURES}
+LANDED = Counting(
+    "projects:project_list", "total_investment_wan", "landed_date", "landed_after", "landed_before"
+)
+STARTED = Counting(
+    "projects:project_list",
+    "total_investment_wan",
+    "started_date",
+    "started_after",
+    "started_before",
+)
+
+
+def target_sources(start: date, end: date) -> list[tuple[Counting, dict, list[TargetMeasure]]]:
+    """The lists the targets' actuals are read from, each with its parameters for the
+    year to date and the figures read from it in one query: the 亿元以上 projects landed,
+    the funds in place, the projects started."""
+    measures = MEASURES
+    return [
+        (
+            LANDED,
+            {**LANDED.span(start, end), **LANDED_100M},
+            [measures["projects_100m"], measures["projects_1b"], measures["investment_wan"]],
+        ),
+        (FUNDS, FUNDS.span(start, end), [measures["funds_wan"], measures["outside_funds_wan"]]),
+        (STARTED, STARTED.span(start, end), [measures["started"]]),
+    ]
+
+
+# Each kind of unit: the list parameter that picks its rows, and the project's field it
+# groups them by (None for the county, which is every row).
+UNIT_LOOKUPS: dict[str, tuple[str | None, str]] = {
+    AnnualTarget.Unit.COUNTY: (None, ""),
+    AnnualTarget.Unit.ZONE: ("zone", "source_zone"),
+    AnnualTarget.Unit.PARK: ("park", "park"),
+    AnnualTarget.Unit.STAFF: ("owner", "owner"),
+}
+
+
+def unit_key(target: AnnualTarget) -> object:
+    """The unit's value of its list parameter: its zone, park or member of staff."""
+    keys: dict[str, object] = {
+        AnnualTarget.Unit.ZONE: target.zone,
+        AnnualTarget.Unit.PARK: target.park_id,
+        AnnualTarget.Unit.STAFF: target.staff_id,
+    }
+    return keys.get(target.unit)
+
+
+def unit_order(target: AnnualTarget) -> tuple:
+    """The county first, then the zones, the parks and the staff, each by name."""
+    kinds = list(AnnualTarget.Unit.values)
+    zones = list(InvestmentProject.Zone.values)
+    within = zones.index(target.zone) if target.unit == AnnualTarget.Unit.ZONE else 0
+    return (kinds.index(target.unit), within, target.unit_name)
+
+
+@dataclass
+class TargetLine:
+    """One unit's target of one figure beside its actual: 完成率 = actual ÷ target,
+    超/欠进度 = 完成率 − 时序进度 (percentage points), and its rank among the units of
+    its kind (``ranked`` of them); a unit without a target of the figure has none of these."""
+
+    kind: str  # AnnualTarget.Unit
+    unit: str
+    target: Decimal | int | None
+    actual: Decimal | int
+    url: str
+    rate: Decimal | None = None
+    ahead: Decimal | None = None
+    rank: int | None = None
+    ranked: int = 0
+    tied: bool = False
+
+    @property
+    def gap(self) -> Decimal | None:
+        """How far ahead of or behind 时序进度, in percentage points, without its sign."""
+        return None if self.ahead is None else abs(self.ahead)
+
+
+def target_line(
+    target: AnnualTarget, measure: TargetMeasure, actuals: dict, elapsed: Decimal
+) -> TargetLine:
+    value, url = actuals[(target.unit, unit_key(target))][measure.key]
+    goal = getattr(target, measure.key)
+    shown = wan_to_yi if measure.in_yi else int
+    line = TargetLine(
+        target.unit, target.unit_name, None if goal is None else shown(goal), shown(value), url
+    )
+    if goal:  # a target of zero has no rate: anything is 100% of it, or none
+        line.rate = (Decimal(value) * 100 / Decimal(goal)).quantize(Decimal("0.1"))
+        line.ahead = line.rate - elapsed
+    return line
+
+
+def rank_lines(lines: list[TargetLine]) -> None:
+    """Rank the units of each kind but the county by 完成率 as shown (one decimal),
+    highest first. Units of the same rate share a rank and the next rank skips (1, 1, 3);
+    units without a target of the figure are not ranked."""
+    kinds: dict[str, list[TargetLine]] = {}
+    for line in lines:
+        if line.rate is not None and line.kind != AnnualTarget.Unit.COUNTY:
+            kinds.setdefault(line.kind, []).append(line)
+    for ranked in kinds.values():
+        rates = sorted((line.rate for line in ranked if line.rate is not None), reverse=True)
+        for line in ranked:
+            line.rank = rates.index(line.rate) + 1  # type: ignore[arg-type]
+            line.tied = rates.count(line.rate) > 1  # type: ignore[arg-type]
+            line.ranked = len(ranked)
+        ranked.sort(key=lambda line: line.rank or 0)
+
+
+@dataclass
+class TargetSection:
+    """The units' targets of one figure."""
+
+    key: str
+    title: StrOrPromise
+    in_yi: bool
+    lines: list[TargetLine]
+
+
+@dataclass
+class TargetsBoard:
+    """The year's targets as of a day: 时序进度 (percent of the year elapsed up to and
+    including ``as_of``), and each figure's units."""
+
+    year: int
+    as_of: date
+    elapsed: Decimal
+    sections: list[TargetSection]
 
 
 class Dashboard:
@@ -217,15 +431,51 @@ class Dashboard:
                 top_level.update(dict.fromkeys(self.tree.subtree(root), root))
         return top_level
 
-    def grouped(self, params: dict, key: str | Expression) -> list[dict]:
-        """Count and total of the matching projects per value of ``key``, in one query."""
+    @property
+    def projects(self) -> Counting:
+        """The projects, counted by the period's date (landed or signed)."""
+        period = self.period
+        return Counting(
+            "projects:project_list",
+            "total_investment_wan",
+            period.date_field,
+            f"{period.basis}_after",
+            f"{period.basis}_before",
+        )
+
+    def rows(self, counting: Counting, params: dict) -> QuerySet:
+        """The rows the list of ``counting`` shows for these parameters."""
+        if counting.listing == FUNDS.listing:
+            return self.funds_matching(params)
+        return self.matching(params)
+
+    def grouped(
+        self, params: dict, key: str | Expression, counting: Counting | None = None
+    ) -> list[dict]:
+        """Count and total of the matching projects (or the rows ``counting`` counts) per
+        value of ``key``, in one query."""
+        counting = counting or self.projects
         expression = F(key) if isinstance(key, str) else key
         return list(
-            self.matching(params)
+            self.rows(counting, params)
             .values(group=expression)
-            .annotate(count=Count("pk"), total=Sum("total_investment_wan"))
+            .annotate(count=Count("pk"), total=Sum(counting.amount))
             .order_by("group")
         )
+
+    def by_top_park(self, rows: Iterable[dict]) -> dict:
+        """Rows grouped by park added up by top-level park (一区多园), those without a park
+        under ``ParkFilter.NONE``, the largest count first."""
+        parks: dict = {}
+        for row in rows:
+            root = self.top_level.get(row["group"], ParkFilter.NONE)
+            total = parks.setdefault(root, {"count": 0, "total": 0})
+            total["count"] += row["count"]
+            total["total"] += row["total"] or 0
+        return dict(sorted(parks.items(), key=lambda item: -item[1]["count"]))
+
+    def park_name(self, root: int | str) -> StrOrPromise:
+        return self.tree.names[root] if isinstance(root, int) else _("未定园区")
 
     def breakdowns(self) -> list[Breakdown]:
         """The period's projects by sector, sector group, park, zone, stage and month."""
@@ -236,14 +486,7 @@ class Dashboard:
         )
         by_group = {row["group"]: row for row in self.grouped(base, "sector__group")}
 
-        top_level = self.top_level
-        parks: dict = {}
-        root: int | str  # a park's key, or ParkFilter.NONE
-        for row in self.grouped(base, "park"):
-            root = top_level.get(row["group"], ParkFilter.NONE)
-            total = parks.setdefault(root, {"count": 0, "total": 0})
-            total["count"] += row["count"]
-            total["total"] += row["total"] or 0
+        parks = self.by_top_park(self.grouped(base, "park"))
 
         by_zone = {row["group"]: row for row in self.grouped(base, "source_zone")}
         by_stage = {row["group"]: row for row in self.grouped(base, "stage")}
@@ -275,12 +518,8 @@ class Dashboard:
             Breakdown(
                 _("按园区（含下级园区）"),
                 [
-                    figure(
-                        self.tree.names[root] if root != ParkFilter.NONE else _("未定园区"),
-                        parks[root],
-                        {**base, "park": root},
-                    )
-                    for root in sorted(parks, key=lambda root: -parks[root]["count"])
+                    figure(self.park_name(root), row, {**base, "park": root})
+                    for root, row in parks.items()
                 ],
             ),
             choices_table(
@@ -290,12 +529,16 @@ class Dashboard:
             Breakdown(_("按月份"), self.months()),
         ]
 
-    def months(self) -> list[Figure]:
-        """The period's projects month by month, a month without any as zero, so that the
-        chart is a true series; none at all for a period without projects."""
+    def months(self, counting: Counting | None = None, params: dict | None = None) -> list[Figure]:
+        """The period's projects (or the rows ``counting`` counts with ``params``) month by
+        month, a month without any as zero, so that the chart is a true series; none at all
+        for a period without any."""
         period = self.period
+        counting = counting or self.projects
+        params = self.counted if params is None else params
         rows = {
-            row["group"]: row for row in self.grouped(self.counted, TruncMonth(period.date_field))
+            row["group"]: row
+            for row in self.grouped(params, TruncMonth(counting.date_field), counting)
         }
         if not rows:
             return []
@@ -306,9 +549,9 @@ class Dashboard:
         for month in month_starts(first, last):
             # The month's last day, found without the next month, which December 9999 lacks.
             last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-            span = Period(max(month, period.start), min(last_day, period.end), period.basis)
+            span = counting.span(max(month, period.start), min(last_day, period.end))
             row = rows.get(month, NO_PROJECTS)
-            series.append(figure(f"{month:%Y-%m}", row, {**self.counted, **span.params()}))
+            series.append(figure(f"{month:%Y-%m}", row, {**params, **span}, counting.listing))
         return series
 
     def crossed(self) -> CrossTable:
@@ -421,6 +664,174 @@ class Dashboard:
             ],
         )
 
+    def funds_matching(self, params: dict) -> QuerySet:
+        """The fund entries the funds list shows for these parameters."""
+        filterset = FundFilterSet(
+            params,
+            queryset=FundEntry.objects.all(),
+            park_tree=self.tree,
+            sectors=self.sectors.values(),
+        )
+        if not filterset.is_valid():
+            raise ValueError(f"dashboard parameters rejected: {filterset.errors.as_json()}")
+        return filterset.qs
+
+    def funds(self) -> dict:
+        """The funds cards: 到位资金 and 省外到位资金 in the period and the same days a year
+        earlier, each with the number of entries and the funds list of exactly them."""
+        figures: dict = {}
+        for key, when in (("current", self.period), ("previous", self.period.year_earlier())):
+            params = FUNDS.span(when.start, when.end)
+            outside = {**params, "outside_province": "true"}
+            counted = self.funds_matching(params).aggregate(
+                # Count("*"), not of the key: the date's covering index alone serves it.
+                count=Count("*"),
+                total=Sum("amount_wan"),
+                outside_count=Count("outside_province", filter=Q(outside_province=True)),
+                outside_total=Sum("amount_wan", filter=Q(outside_province=True)),
+            )
+            figures[key] = {
+                "all": figure(_("到位资金"), counted, params, FUNDS.listing),
+                "outside": figure(
+                    _("省外到位资金"),
+                    {"count": counted["outside_count"], "total": counted["outside_total"]},
+                    outside,
+                    FUNDS.listing,
+                ),
+            }
+        current, previous = figures["current"], figures["previous"]
+        figures["change"] = {
+            name: current[name].total_yi - previous[name].total_yi for name in ("all", "outside")
+        }
+        return figures
+
+    def funds_breakdowns(self) -> list[Breakdown]:
+        """The period's funds in place by the project's sector, top-level park and source
+        zone, and by month; each bar as long as its amount."""
+        base = FUNDS.span(self.period.start, self.period.end)
+        listing = FUNDS.listing
+
+        # One query: the entries by the project's sector, park and zone, added up here.
+        counted = list(
+            self.funds_matching(base)
+            .values("project__sector", "project__park", "project__source_zone")
+            .annotate(count=Count("*"), total=Sum("amount_wan"))
+            .order_by()
+        )
+
+        def by(key: str) -> dict:
+            sums: dict = {}
+            for row in counted:
+                group = sums.setdefault(row[key], {"group": row[key], "count": 0, "total": 0})
+                group["count"] += row["count"]
+                group["total"] += row["total"] or 0
+            return sums
+
+        by_sector = sorted(
+            by("project__sector").values(), key=lambda row: self.sectors[row["group"]].sort_order
+        )
+        parks = self.by_top_park(by("project__park").values())
+        by_zone = by("project__source_zone")
+        return [
+            Breakdown(
+                _("到位资金按产业"),
+                [
+                    figure(
+                        self.sectors[row["group"]].name,
+                        row,
+                        {**base, "sector": row["group"]},
+                        listing,
+                    )
+                    for row in by_sector
+                ],
+                by_total=True,
+            ),
+            Breakdown(
+                _("到位资金按园区（含下级园区）"),
+                [
+                    figure(self.park_name(root), row, {**base, "park": root}, listing)
+                    for root, row in sorted(parks.items(), key=lambda item: -item[1]["total"])
+                ],
+                by_total=True,
+            ),
+            Breakdown(
+                _("到位资金按来源区域（招商战区）"),
+                [
+                    figure(label, by_zone[zone], {**base, "zone": zone}, listing)
+                    for zone, label in InvestmentProject.Zone.choices
+                    if zone in by_zone
+                ],
+                by_total=True,
+            ),
+            Breakdown(_("到位资金按月份"), self.months(FUNDS, base), by_total=True),
+        ]
+
+    def targets(self) -> "TargetsBoard | None":
+        """The annual targets of the period's year, each beside its actual from 1 January
+        to the period's end, its 完成率, the 时序进度 of that day and the difference, with
+        the units of each kind ranked; None for a year without targets."""
+        as_of = self.period.end
+        year_start = date(as_of.year, 1, 1)
+        targets = list(AnnualTarget.objects.filter(year=as_of.year).select_related("park", "staff"))
+        if not targets:
+            return None
+        actuals = self.target_actuals(targets, year_start, as_of)
+        elapsed = year_elapsed(as_of)
+        sections = []
+        for measure in TARGET_MEASURES:
+            lines = [
+                target_line(target, measure, actuals, elapsed)
+                for target in sorted(targets, key=unit_order)
+            ]
+            rank_lines(lines)
+            sections.append(TargetSection(measure.key, measure.title, measure.in_yi, lines))
+        return TargetsBoard(as_of.year, as_of, elapsed, sections)
+
+    def target_actuals(self, targets: list[AnnualTarget], start: date, end: date) -> dict:
+        """Each unit's actual of each figure, as ``{(unit, key): {figure: (value, url)}}``
+        where the key is the zone, the top-level park's or the staff member's id (None for
+        the county): one query per source of figures, grouped by zone, park and owner at
+        once and added up here for each kind of unit."""
+        units: dict[str, set] = {}
+        for target in targets:
+            units.setdefault(target.unit, set()).add(unit_key(target))
+        actuals: dict = {}
+        for source, params, measures in target_sources(start, end):
+            aggregates = {measure.key: measure.aggregate for measure in measures}
+            prefix = "project__" if source is FUNDS else ""
+            lookups = sorted(
+                {prefix + UNIT_LOOKUPS[kind][1] for kind in units if UNIT_LOOKUPS[kind][0]}
+            )
+            rows = self.rows(source, params)
+            grouped = (
+                list(rows.values(*lookups).annotate(**aggregates).order_by())
+                if lookups
+                else [rows.aggregate(**aggregates)]
+            )
+            for kind, keys in units.items():
+                parameter, lookup = UNIT_LOOKUPS[kind]
+                sums: dict = {}
+                for row in grouped:
+                    group = None if parameter is None else row[prefix + lookup]
+                    if kind == AnnualTarget.Unit.PARK:
+                        if group not in self.top_level:
+                            continue  # a project without a park counts for no park
+                        group = self.top_level[group]
+                    unit_sums = sums.setdefault(group, {})
+                    for measure in measures:
+                        unit_sums[measure.key] = unit_sums.get(measure.key, 0) + (
+                            row[measure.key] or 0
+                        )
+                # Every unit with a target, those with nothing yet at zero, each linked
+                # to its list (empty then).
+                for key in keys:
+                    unit_params = {} if parameter is None else {parameter: key}
+                    for measure in measures:
+                        url = list_url({**params, **measure.params, **unit_params}, source.listing)
+                        value = sums.get(key, {}).get(measure.key, 0)
+                        actuals.setdefault((kind, key), {})[measure.key] = (value, url)
+        return actuals
+
     def latest_year(self) -> Period | None:
         """The calendar year of the latest project the breakdowns would count in any
         period, to offer when this one has none; None for a ledger without any."""
@@ -528,10 +939,17 @@ def presets(today: date) -> list[tuple[StrOrPromise, date, date]]:
 
 
 def sheets(
-    period: Period, cards: dict, tables: list[Breakdown], crossed: CrossTable
+    period: Period,
+    cards: dict,
+    tables: list[Breakdown],
+    crossed: CrossTable,
+    funds: dict | None = None,
+    funds_tables: Iterable[Breakdown] = (),
+    targets: TargetsBoard | None = None,
 ) -> list[Sheet]:
-    """The dashboard as sheets for the monthly report: the headline figures, each table,
-    then the cross table's counts."""
+    """The dashboard as sheets for the monthly report: the headline figures (funds in
+    place among them), each table, the cross table's counts, then the funds' tables and
+    the targets, one sheet for all of them."""
     current, previous, change = cards["current"], cards["previous"], cards["change"]
     headline_rows = [
         (_("落地亿元以上项目（个）"), current["count"], previous["count"], change["count"]),
@@ -544,6 +962,16 @@ def sheets(
         (_("总投资（亿元）"), current["total_yi"], previous["total_yi"], change["total_yi"]),
         (_("亿元以上租赁制造业项目累计（个）"), cards["leased"]["count"], None, None),
     ]
+    if funds is not None:
+        for key, label in (("all", _("到位资金（亿元）")), ("outside", _("省外到位资金（亿元）"))):
+            headline_rows.append(
+                (
+                    label,
+                    funds["current"][key].total_yi,
+                    funds["previous"][key].total_yi,
+                    funds["change"][key],
+                )
+            )
     overview = Sheet(
         _("概况"),
         [
@@ -554,7 +982,7 @@ def sheets(
         ],
         [[str(label), *values] for label, *values in headline_rows],
     )
-    return [
+    result = [
         overview,
         *(
             Sheet(
@@ -572,7 +1000,48 @@ def sheets(
                 for label, cells in crossed.rows
             ],
         ),
+        *(
+            Sheet(
+                table.title,
+                [_("分组"), _("笔数"), _("到位资金（亿元）")],
+                [[item.label, item.count, item.total_yi] for item in table.figures],
+            )
+            for table in funds_tables
+        ),
     ]
+    if targets is not None:
+        result.append(
+            Sheet(
+                _("年度目标"),
+                [
+                    _("指标"),
+                    _("考核对象类别"),
+                    _("考核对象"),
+                    _("年度目标"),
+                    _("完成"),
+                    _("完成率（%）"),
+                    _("时序进度（%）"),
+                    _("超/欠进度（百分点）"),
+                    _("排名"),
+                ],
+                [
+                    [
+                        str(section.title),
+                        str(AnnualTarget.Unit(line.kind).label),
+                        line.unit,
+                        line.target,
+                        line.actual,
+                        line.rate,
+                        targets.elapsed,
+                        line.ahead,
+                        line.rank,
+                    ]
+                    for section in targets.sections
+                    for line in section.lines
+                ],
+            )
+        )
+    return result
 
 
 # The problem list's parameters for each figure of its card: open, and open past due.

@@ -22,9 +22,11 @@ from django_stubs_ext import StrOrPromise
 from projects import search
 from projects.forms import DateInput, FilterForm
 from projects.models import (
+    AnnualTarget,
     Company,
     Department,
     FollowUp,
+    FundEntry,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
@@ -283,6 +285,8 @@ class ProjectFilterSet(LedgerFilterSet):
     landed_before = date_filter("landed_date", "lte", _("落地日期至"))
     signed_after = date_filter("signed_date", "gte", _("签约日期自"))
     signed_before = date_filter("signed_date", "lte", _("签约日期至"))
+    started_after = date_filter("started_date", "gte", _("开工日期自"))
+    started_before = date_filter("started_date", "lte", _("开工日期至"))
     landed = yes_no_filter("landed_date", _("已落地"), lookup_expr="isnull", exclude=True)
     leased = yes_no_filter("leased_manufacturing", _("租赁制造业项目"))
     illustrative = yes_no_filter("illustrative", _("示例数据"))
@@ -515,3 +519,50 @@ class ProblemFilterSet(LedgerFilterSet):
         if value:
             return queryset.filter(pk__in=overdue.values("pk"))
         return queryset.exclude(pk__in=overdue.values("pk"))
+
+
+class FundFilterSet(LedgerFilterSet):
+    """Find funds in place by the project's sector, park, zone and owner, and by the
+    entry's date, kind and origin: the dashboard's funds figures are these lists."""
+
+    q = SearchFilter(fields=("project__name", "source"), label=_("项目或资金来源"))
+    project = ProjectFilter(field_name="project", label=_("项目编号"))
+    sector = SectorFilter(
+        field_name="project__sector", label=_("产业"), widget=forms.CheckboxSelectMultiple
+    )
+    sector_group = checkboxes(
+        Sector.Group.choices, _("产业类别"), field_name="project__sector__group"
+    )
+    park = ParkFilter(
+        field_name="project__park",
+        label=_("园区（含下级园区）"),
+        empty_label=_("全部"),
+        allow_none=True,
+    )
+    zone = checkboxes(
+        InvestmentProject.Zone.choices, _("来源区域"), field_name="project__source_zone"
+    )
+    owner = OwnerFilter(field_name="project__owner", label=_("项目责任人"))
+    date_after = date_filter("received_on", "gte", _("到位日期自"))
+    date_before = date_filter("received_on", "lte", _("到位日期至"))
+    kind = checkboxes(FundEntry.Kind.choices, _("资金类别"))
+    outside_province = yes_no_filter("outside_province", _("省外资金"))
+    illustrative = yes_no_filter("illustrative", _("示例数据"))
+
+    class Meta(LedgerFilterSet.Meta):
+        model = FundEntry
+        fields: list[str] = []
+
+
+class TargetFilterSet(LedgerFilterSet):
+    """Find annual targets by year and kind of unit."""
+
+    year = django_filters.NumberFilter(
+        field_name="year", label=_("年度"), min_value=2000, max_value=2100
+    )
+    unit = checkboxes(AnnualTarget.Unit.choices, _("考核对象类别"))
+    illustrative = yes_no_filter("illustrative", _("示例数据"))
+
+    class Meta(LedgerFilterSet.Meta):
+        model = AnnualTarget
+        fields: list[str] = []

@@ -11,7 +11,7 @@ from django.forms.renderers import Jinja2
 from django.utils.translation import gettext_lazy as _
 
 from projects.lockout import lockout_warning
-from projects.models import Assessment, Decision, FollowUp, Problem
+from projects.models import Assessment, Decision, FollowUp, FundEntry, Problem
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.models.staff import active_staff, staff_name
 from projects.units import entered_yi, yi_to_wan
@@ -228,6 +228,17 @@ class FollowUpForm(BootstrapForm, forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {"staff": _("可多选。"), "contacts": _("企业方参加人员的姓名或职务。")}
+
+
+class FundEntryForm(BootstrapForm, forms.ModelForm):
+    """Funds in place recorded from their project's page, the amount typed in 亿元."""
+
+    amount_wan = YiField(max_digits=14, decimal_places=2, label=_("到位金额（亿元）"))
+
+    class Meta:
+        model = FundEntry
+        fields = ["received_on", "amount_wan", "kind", "outside_province", "source"]
+        widgets = {"received_on": DateInput}
 
 
 class UnresolvableGuard(forms.ModelForm):

@@ -24,9 +24,11 @@ from import_export.resources import Diff
 from projects.lists.sheets import unguarded, with_line_breaks
 from projects.lists.tables import ListTable
 from projects.models import (
+    AnnualTarget,
     Company,
     Department,
     FollowUp,
+    FundEntry,
     InvestmentProject,
     LandParcel,
     Park,
@@ -55,10 +57,12 @@ from projects.sheet_widgets import (
 from projects.tables import (
     CompanyTable,
     FollowUpTable,
+    FundTable,
     ParcelTable,
     ParkTable,
     ProblemTable,
     ProjectTable,
+    TargetTable,
 )
 from projects.units import wan_to_yi, yi_to_wan
 
@@ -80,6 +84,15 @@ def day(attribute: str) -> fields.Field:
     return column(attribute, DateWidget())
 
 
+def staff_accounts() -> dict[str, Model]:
+    """The active accounts by login and by name (李明), as a sheet may write them."""
+    accounts: dict[str, Model] = {}
+    for user in active_staff():
+        accounts.setdefault(user.get_username(), user)
+        accounts.setdefault(staff_name(user), user)
+    return accounts
+
+
 class ResponsibleField(fields.Field):
     """The sheet's 责任人: a member of staff written by name (李明) or login becomes the
     project's owner; any other name (a unit, someone without an account) is kept as text.
@@ -93,11 +106,7 @@ class ResponsibleField(fields.Field):
     @cached_property
     def staff(self) -> dict[str, Model]:
         """The active accounts by login and by name, read once a sheet."""
-        accounts: dict[str, Model] = {}
-        for user in active_staff():
-            accounts.setdefault(user.get_username(), user)
-            accounts.setdefault(staff_name(user), user)
-        return accounts
+        return staff_accounts()
 
     def save(self, instance: Any, row: dict[str, Any], is_m2m: bool = False, **kwargs: Any) -> None:
         name = (self.clean(row, **kwargs) or "").strip()
@@ -574,6 +583,107 @@ class ProblemResource(NumberedResource):
             "escalation",
             "closed_on",
             "resolution",
+            "illustrative",
+            "uid",
+        ]
+
+
+class FundResource(NumberedResource):
+    """Funds in place by their 记录编号. The recorder is not read: the sheet's 记录人 column
+    is passed over."""
+
+    sheet_table = FundTable
+    received_on = day("received_on")
+    project = column("project", ListedRecordWidget(InvestmentProject, "name"))
+    amount_wan = yi("amount_wan")
+    kind = column("kind", ChoiceWidget(FundEntry.Kind.choices), default=FundEntry.Kind.FIXED_ASSETS)
+    outside_province = column("outside_province", YesNoWidget())
+    source = column("source")
+    illustrative = column("illustrative", YesNoWidget())
+
+    class Meta(NumberedResource.Meta):
+        model = FundEntry
+        fields = [
+            "received_on",
+            "project",
+            "amount_wan",
+            "kind",
+            "outside_province",
+            "source",
+            "illustrative",
+            "uid",
+        ]
+
+
+class UnitField(fields.Field):
+    """The sheet's 考核对象, read by the kind of unit given before it: a zone by its label
+    (长三角), a top-level park by its name, a member of staff by name or login; the
+    county's cell is passed over. It reads as the targets list shows it (``unit_name``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            attribute="unit_name", column_name="unit_name", widget=widgets.CharWidget()
+        )
+
+    @cached_property
+    def zones(self) -> ChoiceWidget:
+        return ChoiceWidget(InvestmentProject.Zone.choices)
+
+    @cached_property
+    def parks(self) -> dict[str, Park]:
+        return {park.name: park for park in Park.objects.filter(parent__isnull=True)}
+
+    @cached_property
+    def staff(self) -> dict[str, Model]:
+        return staff_accounts()
+
+    def save(self, instance: Any, row: dict[str, Any], is_m2m: bool = False, **kwargs: Any) -> None:
+        name = (self.clean(row, **kwargs) or "").strip()
+        target = cast(AnnualTarget, instance)
+        target.zone, target.park, target.staff = "", None, None
+        if target.unit == AnnualTarget.Unit.ZONE:
+            target.zone = self.zones.clean(name)
+        elif target.unit == AnnualTarget.Unit.PARK:
+            if name not in self.parks:
+                raise ValueError(_("一级园区“%(name)s”不存在。") % {"name": name})
+            target.park = self.parks[name]
+        elif target.unit == AnnualTarget.Unit.STAFF:
+            if name not in self.staff:
+                raise ValueError(_("没有名为“%(name)s”的在职人员账户。") % {"name": name})
+            target.staff = self.staff[name]  # type: ignore[assignment]
+
+    def get_value(self, instance: Any) -> str:
+        return instance.unit_name
+
+
+class TargetResource(NumberedResource):
+    """Annual targets by their 记录编号. Amounts are in 亿元, counts
+    are whole numbers; an empty cell has no target."""
+
+    sheet_table = TargetTable
+    year = column("year", widgets.IntegerWidget())
+    unit = column("unit", ChoiceWidget(AnnualTarget.Unit.choices))
+    unit_name = UnitField()
+    projects_100m = column("projects_100m", widgets.IntegerWidget())
+    projects_1b = column("projects_1b", widgets.IntegerWidget())
+    investment_wan = yi("investment_wan")
+    funds_wan = yi("funds_wan")
+    outside_funds_wan = yi("outside_funds_wan")
+    started = column("started", widgets.IntegerWidget())
+    illustrative = column("illustrative", YesNoWidget())
+
+    class Meta(NumberedResource.Meta):
+        model = AnnualTarget
+        fields = [
+            "year",
+            "unit",
+            "unit_name",
+            "projects_100m",
+            "projects_1b",
+            "investment_wan",
+            "funds_wan",
+            "outside_funds_wan",
+            "started",
             "illustrative",
             "uid",
         ]

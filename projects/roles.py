@@ -2,11 +2,12 @@
 
 - Viewer (查看): sees every list, record, dashboard and export, and downloads the monthly
   report and the issued ones.
-- Editor (编辑): also adds and changes records, records assessments, logs follow-ups and
-  raises and works on problems; deletes only what is harmless to lose (a project's link to
-  a parcel, a lease's target).
+- Editor (编辑): also adds and changes records, records assessments and funds in place,
+  logs follow-ups and raises and works on problems; deletes only what is harmless to lose
+  (a project's link to a parcel, a lease's target).
 - Manager (管理): everything, including deleting records, deciding on assessments, closing
-  a problem as unsolvable, setting the warning rules and issuing the monthly report.
+  a problem as unsolvable, setting the warning rules and the annual targets, and issuing
+  the monthly report.
 """
 
 from django.contrib.auth import get_permission_codename
@@ -18,8 +19,8 @@ VIEWER, EDITOR, MANAGER = "Viewer", "Editor", "Manager"
 # Deleting these loses nothing that is not recorded elsewhere.
 HARMLESS_DELETES = ("delete_projectparcel", "delete_leasetarget")
 # Models only Managers add to or change: what every project's warning depends on, and
-# the monthly reports they issue.
-MANAGERS_ONLY = ("warningrule", "issuedreport")
+# the annual targets every unit is measured against, and the monthly reports they issue.
+MANAGERS_ONLY = ("warningrule", "annualtarget", "issuedreport")
 
 
 def ledger_permissions() -> QuerySet[Permission]:

@@ -30,8 +30,10 @@ from projects.lists.columns import (
 )
 from projects.lists.tables import EMPTY, ListTable
 from projects.models import (
+    AnnualTarget,
     Company,
     FollowUp,
+    FundEntry,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
@@ -356,3 +358,62 @@ class ProblemTable(ListTable):
     def order_status(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
         """Sort by how far a problem has come (待办 first), not by the status's spelling."""
         return pipeline_order(queryset, "status", list(Problem.Status), is_descending)
+
+
+class FundTable(ListTable):
+    received_on = IsoDateColumn()
+    project = tables.Column(linkify=True, order_by="project__name")
+    amount_wan = UnitColumn(convert=wan_to_yi, export=EXACT_YI, verbose_name=_("到位金额（亿元）"))
+    kind = tables.Column(orderable=False, attrs=LABEL)
+    outside_province = YesNoColumn(orderable=False, attrs=LABEL)
+    source = tables.Column(orderable=False)
+    recorded_by = tables.Column(orderable=False)
+    illustrative = YesNoColumn(orderable=False, attrs=LABEL)
+    # Not shown, but exported, so that an exported sheet can be edited and imported back.
+    uid = tables.Column(visible=False, orderable=False)
+
+    class Meta(ListTable.Meta):
+        model = FundEntry
+        fields: list[str] = []
+        empty_text = _("没有符合条件的到位资金记录。")
+
+    def value_uid(self, value: object) -> str:
+        return str(value)
+
+    def render_recorded_by(self, value: User) -> str:
+        return staff_name(value)
+
+    def value_recorded_by(self, value: User) -> str:
+        return staff_name(value)
+
+
+class TargetTable(ListTable):
+    year = NumberColumn()
+    unit = tables.Column(orderable=False, attrs=LABEL)
+    unit_name = tables.Column(verbose_name=_("考核对象"), empty_values=(), orderable=False)
+    projects_100m = NumberColumn()
+    projects_1b = NumberColumn()
+    investment_wan = UnitColumn(
+        convert=wan_to_yi, export=EXACT_YI, verbose_name=_("亿元以上项目总投资（亿元）")
+    )
+    funds_wan = UnitColumn(convert=wan_to_yi, export=EXACT_YI, verbose_name=_("到位资金（亿元）"))
+    outside_funds_wan = UnitColumn(
+        convert=wan_to_yi, export=EXACT_YI, verbose_name=_("省外到位资金（亿元）")
+    )
+    started = NumberColumn()
+    illustrative = YesNoColumn(visible=False, orderable=False)
+    uid = tables.Column(visible=False, orderable=False)
+
+    class Meta(ListTable.Meta):
+        model = AnnualTarget
+        fields: list[str] = []
+        empty_text = _("没有符合条件的年度目标。")
+
+    def render_unit_name(self, record: AnnualTarget) -> str:
+        return format_html("{} {}", record.unit_name, badge(record))
+
+    def value_unit_name(self, record: AnnualTarget) -> str:
+        return record.unit_name
+
+    def value_uid(self, value: object) -> str:
+        return str(value)

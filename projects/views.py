@@ -30,16 +30,19 @@ from projects import dashboard, maps, services, warnings
 from projects.filters import (
     CompanyFilterSet,
     FollowUpFilterSet,
+    FundFilterSet,
     LeaseFilterSet,
     ParcelFilterSet,
     ParkFilterSet,
     ProblemFilterSet,
     ProjectFilterSet,
+    TargetFilterSet,
 )
 from projects.forms import (
     AssessmentForm,
     DecisionForm,
     FollowUpForm,
+    FundEntryForm,
     ProblemProgressForm,
     ProblemRaiseForm,
 )
@@ -49,10 +52,12 @@ from projects.lists.sheets import download
 from projects.lists.tables import ListTable
 from projects.lists.views import ObjectListView, related_table
 from projects.models import (
+    AnnualTarget,
     Assessment,
     Company,
     Decision,
     FollowUp,
+    FundEntry,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
@@ -61,17 +66,20 @@ from projects.models import (
     WarningRule,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
+from projects.models.funds import FundsInPlace
 from projects.my_work import my_work
 from projects.roles import LoggedInRequest, Viewable
 from projects.tables import (
     WARNING_COLUMNS,
     CompanyTable,
     FollowUpTable,
+    FundTable,
     LeaseTable,
     ParcelTable,
     ParkTable,
     ProblemTable,
     ProjectTable,
+    TargetTable,
 )
 from projects.templatetags.ledger import warning_badge
 from projects.units import m2_to_mu, wan_to_yi
@@ -204,6 +212,10 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
                 size_label=form.breakdown_size_label(),
                 warnings=board.warnings(form.cleaned_data["as_of"]),
             )
+            if request.user.has_perm("projects.view_fundentry"):
+                context.update(funds=board.funds(), funds_tables=board.funds_breakdowns())
+            if request.user.has_perm("projects.view_annualtarget"):
+                context["targets"] = board.targets()
             # A period without projects says so, and offers the latest year with some.
             context["empty"] = not any(table.figures for table in tables)
             if context["empty"] and (latest := board.latest_year()) is not None:
@@ -213,7 +225,15 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
                 )
             export_format = request.GET.get("_export")
             if export_format in self.export_formats:
-                sheets = dashboard.sheets(period, context["cards"], tables, context["crossed"])
+                sheets = dashboard.sheets(
+                    period,
+                    context["cards"],
+                    tables,
+                    context["crossed"],
+                    context.get("funds"),
+                    context.get("funds_tables", []),
+                    context.get("targets"),
+                )
                 filename = f"dashboard-{period.start}-{period.end}.{export_format}"
                 return download(export_format, sheets, filename)
         # Each quick period is a link of its own, keeping only the basis and size chosen.
@@ -340,6 +360,33 @@ class ProblemListView(ObjectListView):
     table_class = ProblemTable
 
 
+class FundListView(ObjectListView):
+    queryset = FundEntry.objects.select_related("project", "recorded_by").order_by(
+        "-received_on", "-pk"
+    )
+    filterset_class = FundFilterSet
+    table_class = FundTable
+    total = ("amount_wan", _("到位金额（亿元）"), wan_to_yi)
+
+
+class TargetListView(ObjectListView):
+    """The annual targets; Managers add and change them in the admin, linked from here."""
+
+    queryset = AnnualTarget.objects.select_related("park", "staff").order_by(
+        "-year", "unit", "zone", "park__name", "staff__username", "pk"
+    )
+    filterset_class = TargetFilterSet
+    table_class = TargetTable
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if user.is_staff and user.has_perm("projects.add_annualtarget"):
+            context["add_url"] = reverse("admin:projects_annualtarget_add")
+            context["add_label"] = gettext("新增年度目标")
+        return context
+
+
 class ProjectDetailView(PageActions):
     """A project: its figures, its stages, its follow-ups with the form to log one, its
     open problems with the form to raise one, its land and leases, and its history."""
@@ -352,18 +399,28 @@ class ProjectDetailView(PageActions):
     actions = {
         "follow_up": ("projects.add_followup", FollowUpForm),
         "problem": ("projects.add_problem", ProblemRaiseForm),
+        "fund": ("projects.add_fundentry", FundEntryForm),
     }
 
-    def new_record(self, action: str) -> FollowUp | Problem:
+    def new_record(self, action: str) -> FollowUp | Problem | FundEntry:
         user = self.request.user
         if action == "problem":  # dated today and signed by whoever raises it
             return Problem(project=self.object, raised_on=timezone.localdate(), raised_by=user)
+        if action == "fund":
+            return FundEntry(project=self.object, recorded_by=user)
         return FollowUp(project=self.object, recorded_by=user)
 
     def perform(self, action: str, form: forms.ModelForm) -> None:
         record = form.save()
         if isinstance(record, Problem):
             messages.success(self.request, gettext("问题已登记。"))
+            return
+        if isinstance(record, FundEntry):
+            messages.success(
+                self.request,
+                gettext("已记录%(date)s到位资金%(amount)s亿元。")
+                % {"date": f"{record.received_on:%Y-%m-%d}", "amount": record.amount_yi},
+            )
             return
         messages.success(
             self.request,
@@ -415,6 +472,22 @@ class ProjectDetailView(PageActions):
             context["problem_form"] = self.unbound_form("problem")
         return context
 
+    def funds(self) -> dict[str, Any]:
+        """The project's funds in place against its total, their cumulative curve, and the
+        form to record an entry, as the user may see them."""
+        user = self.request.user
+        if not user.has_perm("projects.view_fundentry"):
+            return {}
+        context: dict[str, Any] = {
+            "funds": FundsInPlace.of(self.object),
+            "funds_url": reverse("projects:fund_list")
+            + "?"
+            + urlencode({"project": self.object.pk}),
+        }
+        if user.has_perm("projects.add_fundentry"):
+            context["fund_form"] = self.unbound_form("fund", received_on=timezone.localdate())
+        return context
+
     @cached_property
     def rules(self) -> list[WarningRule]:
         return warnings.load_rules()
@@ -426,7 +499,13 @@ class ProjectDetailView(PageActions):
         context = super().get_context_data(**kwargs)
         project = self.object
         # A form posted with errors is shown as typed, in place of a new one.
-        context = {**context, **self.follow_ups(), **self.problems(), **kwargs}
+        context = {
+            **context,
+            **self.follow_ups(),
+            **self.problems(),
+            **self.funds(),
+            **kwargs,
+        }
         context["warning"] = warning_badge(project, self.rules)
         context.update(
             parcels=self.related(ParcelListView, "parcels", ["projects"], projects=project),

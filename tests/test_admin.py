@@ -49,7 +49,7 @@ def test_every_changelist_add_and_change_page_renders(
     )
     issued.pdf.save("report.pdf", ContentFile(b"%PDF"), save=False)
     issued.xlsx.save("report.xlsx", ContentFile(b"PK"))
-    assert len(ledger_models()) == 13
+    assert len(ledger_models()) == 15
     for model in ledger_models():
         assert staff_client.get(admin_url(model, "changelist")).status_code == 200, model
         add = staff_client.get(admin_url(model, "add")).status_code

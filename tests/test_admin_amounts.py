@@ -11,7 +11,14 @@ from django.contrib import admin
 from django.urls import reverse
 
 from projects.forms import YiField
-from projects.models import Assessment, InvestmentProject, LandParcel, LeaseAgreement
+from projects.models import (
+    AnnualTarget,
+    Assessment,
+    FundEntry,
+    InvestmentProject,
+    LandParcel,
+    LeaseAgreement,
+)
 from projects.models.fields import AmountField
 from projects.units import entered_yi
 
@@ -43,7 +50,8 @@ def input_value(response, name: str) -> str:
     return re.search(rf'<input [^>]*name="{name}" value="([^"]*)"', response.text).group(1)
 
 
-def test_a_project_s_amounts_have_a_name_in_yi_and_the_others_stay_in_wan():
+def test_the_amounts_leaders_count_have_a_name_in_yi_and_the_others_stay_in_wan():
+    # A project's amounts, funds in place and the targets set for them.
     amounts = [
         field
         for model in admin.site._registry
@@ -51,9 +59,9 @@ def test_a_project_s_amounts_have_a_name_in_yi_and_the_others_stay_in_wan():
         for field in model._meta.fields
         if field.name.endswith("_wan")
     ]
-    assert len(amounts) == 12
+    assert len(amounts) == 16
     for field in amounts:
-        if field.model is InvestmentProject:
+        if field.model in (InvestmentProject, FundEntry, AnnualTarget):
             assert isinstance(field, AmountField), field
             assert "亿元" in str(field.yi_name), field
         else:

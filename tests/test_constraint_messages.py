@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from projects.forms import AssessmentForm, DecisionForm
 from projects.models import (
+    AnnualTarget,
     Assessment,
     Company,
     Decision,
@@ -391,6 +392,33 @@ def next_step_due_before_the_follow_up(client, language):
 def due_date_without_a_next_step(client, language):
     today = timezone.localdate().isoformat()
     return log_follow_up(client, "next_due", language, next_step="", next_due=today)
+
+
+def record_funds(client, field: str, language: str, **changes) -> Broken:
+    """The project page's funds form, an entry of today, with ``changes``."""
+    project = InvestmentProject.objects.order_by("pk").first()
+    data = {"received_on": timezone.localdate().isoformat(), "amount_wan": "1", **changes}
+    data = {"action": "fund", **{f"fund-{key}": value for key, value in data.items()}}
+    response = client.post(project.get_absolute_url(), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200, "the page recorded funds that break a rule"
+    return Broken(response.context["fund_form"], field, response.text)
+
+
+@case("fundentry_amount_wan_positive")
+def funds_of_nothing(client, language):
+    return record_funds(client, "amount_wan", language, amount_wan="0")
+
+
+def second_target(unit: str, field: str) -> Case:
+    def broken(client, language):
+        target = AnnualTarget.objects.filter(unit=unit).order_by("pk").first()
+        return admin_copy(client, target, field, language)
+
+    return broken
+
+
+for unit, field in (("county", "year"), ("zone", "zone"), ("park", "park"), ("staff", "staff")):
+    CASES[f"target_{unit}_once_a_year"] = second_target(unit, field)
 
 
 # The record each model's forms are tried on, and the form it is edited through, which

@@ -10,12 +10,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import F, Sum
 
 from projects.management.commands.generate_ledger import AS_OF, PARKS
 from projects.models import (
     Assessment,
     Company,
     Decision,
+    FundEntry,
     IndicatorResult,
     InvestmentProject,
     LandParcel,
@@ -65,6 +67,7 @@ def generated(seed: int = SEED) -> dict:
             assessment__lease__parcel__code__endswith=coded
         ),
         Decision: Decision.objects.filter(assessment__lease__parcel__code__endswith=coded),
+        FundEntry: FundEntry.objects.filter(project__name__contains=f"（{tag}-"),
     }
 
 
@@ -102,6 +105,9 @@ DIGEST_FIELDS = {
     Decision: (
         "assessment__lease__parcel__code", "kind", "decided_on", "transfer_price_wan",
         "rent_deduction_wan", "new_deadline",
+    ),
+    FundEntry: (
+        "uid", "project__name", "received_on", "amount_wan", "kind", "outside_province",
     ),
 }  # fmt: skip
 
@@ -148,6 +154,17 @@ class TestCounts:
         assert not still_counted.exists()
         assert rows[LeaseAgreement].exists()
         assert rows[LeaseTarget].count() >= 2 * rows[LeaseAgreement].count()
+
+    def test_each_signed_project_gets_three_funds_entries_within_its_total(self):
+        generate()
+        rows = generated()
+        signed = rows[InvestmentProject].filter(signed_date__isnull=False)
+        assert rows[FundEntry].count() == 3 * signed.count() > 0
+        assert not rows[FundEntry].filter(project__signed_date__isnull=True).exists()
+        assert not rows[FundEntry].filter(received_on__lt=F("project__signed_date")).exists()
+        totals = signed.annotate(funds=Sum("fund_entries__amount_wan"))
+        assert not totals.filter(funds__gt=F("total_investment_wan")).exists()
+        assert rows[FundEntry].filter(outside_province=True).exists()
 
     def test_every_generated_row_is_marked_illustrative(self):
         generate()

@@ -98,6 +98,8 @@ def test_the_dashboard_figures_come_from_their_index(demo, staff_client):
     for plan in figures:
         if "leased_manufacturing" in plan:
             assert "project_leased_idx" in plan
+        elif "started_date" in plan:  # the targets' projects started
+            assert "project_started_figures_idx" in plan, plan
         else:
             assert "project_landed_figures_idx" in plan, plan
 

@@ -38,6 +38,8 @@ LISTS = {
     "lease_list": "/leases/",
     "followup_list": "/followups/",
     "problem_list": "/problems/",
+    "fund_list": "/funds/",
+    "target_list": "/targets/",
 }
 # For each record page, the relation whose rows it lists most of.
 RECORDS = {

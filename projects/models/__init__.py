@@ -3,12 +3,14 @@
 from projects.models.assessments import Assessment, Decision, IndicatorResult
 from projects.models.companies import Company
 from projects.models.followups import FollowUp
+from projects.models.funds import FundEntry
 from projects.models.leases import Direction, Indicator, LeaseAgreement, LeaseTarget
 from projects.models.parks import LandParcel, Park, ParkTree
 from projects.models.problems import Department, Problem
 from projects.models.projects import InvestmentProject, ProjectParcel, SizeTier
 from projects.models.reports import IssuedReport
 from projects.models.sectors import Sector
+from projects.models.targets import AnnualTarget
 from projects.models.warnings import WarningLevel, WarningRule
 
 # The ledger's own models (not their history tables), each after those it refers to.
@@ -28,16 +30,20 @@ LEDGER_MODELS = (
     Department,
     Problem,
     WarningRule,
+    FundEntry,
+    AnnualTarget,
 )
 
 __all__ = [
     "LEDGER_MODELS",
+    "AnnualTarget",
     "Assessment",
     "Company",
     "Decision",
     "Department",
     "Direction",
     "FollowUp",
+    "FundEntry",
     "Indicator",
     "IndicatorResult",
     "InvestmentProject",

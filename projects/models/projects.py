@@ -252,15 +252,16 @@ class InvestmentProject(RecordPage, models.Model):
             NullsLastIndex(fields=["-landed_date", "-id"], name="project_landed_desc_idx"),
             NullsLastIndex(fields=["-signed_date", "-id"], name="project_signed_desc_idx"),
             # The dashboard counts a period's projects, by landed or signed date, by size,
-            # sector, park, zone and stage: on PostgreSQL these hold every column it reads,
-            # so its figures come from the index without visiting the table.
+            # sector, park, zone, owner and stage, and the targets' projects started by
+            # started date: on PostgreSQL these hold every column it reads, so its figures
+            # come from the index without visiting the table.
             *(
                 models.Index(
                     fields=[basis, "total_investment_wan"],
-                    include=["id", "sector", "park", "source_zone", "stage"],
+                    include=["id", "sector", "park", "source_zone", "owner", "stage"],
                     name=f"project_{basis.removesuffix('_date')}_figures_idx",
                 )
-                for basis in ("landed_date", "signed_date")
+                for basis in ("landed_date", "signed_date", "started_date")
             ),
             models.Index(
                 fields=["total_investment_wan", "landed_date"],

@@ -41,6 +41,8 @@ PAGES = [
     case("lease-list", lambda: "/leases/"),
     case("followup-list", lambda: "/followups/"),
     case("problem-list", lambda: "/problems/"),
+    case("fund-list", lambda: "/funds/"),
+    case("target-list", lambda: "/targets/"),
     case(
         "project",
         page_of(InvestmentProject, name="江苏永久摩托车（缙云）工厂项目"),

@@ -1,8 +1,9 @@
 """Generate a large synthetic ledger for load tests and benchmarks.
 
 ``python manage.py generate_ledger --projects 100000 --seed 1`` writes companies, parks
-(four top-level zones with their sub-parks and 小微园), parcels, projects and 先租后供 leases
-with targets, assessments and decisions, in proportions that resemble the county's ledger.
+(four top-level zones with their sub-parks and 小微园), parcels, projects, 先租后供 leases
+with targets, assessments and decisions, and three entries of funds in place for every
+signed project, in proportions that resemble the county's ledger.
 The same seed always gives the same rows. Every row is illustrative (示例数据) and its name
 or code ends with 示例·生成S<seed>, so nothing generated can be taken for a real record or
 collide with one; a seed already used in the database is refused.
@@ -17,6 +18,7 @@ import json
 import math
 import random
 import time
+import uuid
 from bisect import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from projects.models import (
     Assessment,
     Company,
     Decision,
+    FundEntry,
     Indicator,
     IndicatorResult,
     InvestmentProject,
@@ -65,6 +68,10 @@ MIN_WAN, MAX_WAN = 100, 2_000_000
 # Days from one stage to the next: 签约→落地→供地→开工→竣工→投产.
 STAGE_GAPS = ((15, 120), (30, 240), (20, 180), (240, 900), (20, 180))
 STALL = 0.07  # chance that a project stops before each next stage
+# Funds in place: entries per signed project, and how often each kind comes.
+FUNDS_PER_PROJECT = 3
+FUND_KINDS = {"fixed_assets": 6, "registered_capital": 3, "other": 1}
+OUTSIDE_ZONES = ("yangtze_delta", "pearl_delta", "central", "overseas")
 TERMINATED = 0.04
 LEASED_MANUFACTURING = 0.08
 COMPANIES_PER_PROJECT = 0.8
@@ -223,6 +230,7 @@ class Chunk:
     assessments: list = field(default_factory=list)
     results: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
+    funds: list = field(default_factory=list)  # (project, entry): its project is not saved yet
 
 
 class Generator:
@@ -256,10 +264,12 @@ class Generator:
         self.modes = Weighted(TRANSFER_MODES, TRANSFER_MODES.values())
         self.new_company, self.new_project = Rows(Company), Rows(InvestmentProject)
         self.new_parcel = Rows(LandParcel)
+        self.new_fund = Rows(FundEntry)
+        self.fund_kinds = Weighted(list(FUND_KINDS), FUND_KINDS.values())
         self.company_count = max(1, math.ceil(projects * COMPANIES_PER_PROJECT))
         self.company_zones: list[str] = []
         self.parcel_numbers: dict = {}
-        streams = ("companies", "amounts", "contacts", "projects", "parcels", "leases")
+        streams = ("companies", "amounts", "contacts", "projects", "parcels", "leases", "funds")
         self.rng = {name: random.Random(f"{seed}:{name}") for name in streams}
         self.amounts = self.draw_amounts()
         self.contacts = self.draw_contacts()
@@ -497,11 +507,39 @@ class Generator:
             chunk.links.remove((project, parcel))
         chunk.decisions.append(decision)
 
+    def funds(self, project: InvestmentProject, chunk: Chunk) -> None:
+        """Three entries of funds in place for a signed project, dated from its signing to
+        the generator's last day, together at most 60 % of its total investment; a third
+        of them from outside the province when the firm comes from outside."""
+        if project.signed_date is None:
+            return
+        rng = self.rng["funds"]
+        span = (AS_OF - project.signed_date).days
+        share = Decimal(rng.randint(5, 60)) / 100 / FUNDS_PER_PROJECT
+        outside = project.source_zone in OUTSIDE_ZONES
+        for _entry in range(FUNDS_PER_PROJECT):
+            chunk.funds.append(
+                (
+                    project,
+                    self.new_fund(
+                        received_on=project.signed_date + timedelta(days=rng.randint(0, span)),
+                        amount_wan=max(
+                            (project.total_investment_wan * share).quantize(TWO_PLACES), 1
+                        ),
+                        kind=self.fund_kinds.pick(rng),
+                        outside_province=outside and rng.random() < 0.35,
+                        illustrative=True,
+                        uid=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    ),
+                )
+            )
+
     def chunk(self, start: int, stop: int, company_ids: list) -> Chunk:
         chunk = Chunk()
         for i in range(start, stop):
             project = self.project(i, company_ids)
             chunk.projects.append(project)
+            self.funds(project, chunk)
             parcel = self.parcel(project)
             if parcel is None:
                 continue
@@ -597,7 +635,9 @@ class Command(BaseCommand):
         return ids
 
     def write_projects(self, generator: Generator, company_ids: list) -> dict:
-        counts = dict.fromkeys(("companies", "parks", "projects", "parcels", "leases"), 0)
+        counts = dict.fromkeys(
+            ("companies", "parks", "projects", "parcels", "leases", "fund entries"), 0
+        )
         counts.update(companies=len(company_ids), parks=len(PARKS))
         progress = Progress(self.stderr, "projects", generator.total)
         new_link = Rows(ProjectParcel)
@@ -611,6 +651,10 @@ class Command(BaseCommand):
                 new_link(project_id=project.pk, parcel_id=parcel.pk)
                 for project, parcel in chunk.links
             ]
+            funds = []
+            for project, entry in chunk.funds:
+                entry.project_id = project.pk
+                funds.append(entry)
             # The lease rows refer to the projects and parcels written above by instance.
             for model, rows in (
                 (ProjectParcel, links),
@@ -619,11 +663,13 @@ class Command(BaseCommand):
                 (Assessment, chunk.assessments),
                 (IndicatorResult, chunk.results),
                 (Decision, chunk.decisions),
+                (FundEntry, funds),
             ):
                 self.write(model, rows)
             counts["projects"] += len(chunk.projects)
             counts["parcels"] += len(chunk.parcels)
             counts["leases"] += len(chunk.leases)
+            counts["fund entries"] += len(chunk.funds)
             progress.advance(len(chunk.projects))
         return counts
 

@@ -27,6 +27,8 @@ DEMO_FIXTURES = [
     "departments",
     "followups",
     "problems",
+    "funds",
+    "targets",
     "warningrules",
 ]
 # The demo logins: a superuser, one user per role (role None: superuser), and the demo

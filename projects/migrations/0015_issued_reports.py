@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0013_boundaries'),
+        ('projects', '0014_funds_targets'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
