@@ -88,6 +88,20 @@ class TestPdf:
         assert "总投资15亿元的涵禧科技汽车零部件及新材料项目" in text
         assert "湖南触米中大尺寸触摸屏生产线项目" in text
 
+    def test_it_says_the_funds_in_place_against_the_countys_target(self, viewer):
+        text = pdf_text(download(viewer, "pdf", **JAN_APR_2025))
+        board = viewer.get("/", JAN_APR_2025).context
+        county = next(
+            line
+            for section in board["targets"].sections
+            if section.key == "funds_wan"
+            for line in section.lines
+            if line.kind == "county"
+        )
+        assert f"全县全年到位资金目标{county.target}亿元" in text
+        assert f"完成率{county.rate}%，时序进度32.9%，欠进度" in text
+        assert "到位资金按产业" in text and "年度目标" in text
+
     def test_the_2024_report_counts_37_and_8(self, viewer):
         text = pdf_text(download(viewer, "pdf", **YEAR_2024))
         assert "2024年，全县招引落地亿元以上项目37个，含10亿元以上项目8个" in text
@@ -153,6 +167,17 @@ def test_every_figure_is_the_dashboards(params, viewer):
     assert sum((row[4] for row in projects), Decimal(0)) == cards["current"]["total_yi"]
     warnings = sections["预警（红黄绿）"].sheet.rows[0]
     assert warnings[1:] == [level.count for level in board["warnings"].levels]
+    for table in board["funds_tables"]:
+        rows = sections[str(table.title)].sheet.rows
+        assert rows == [[item.label, item.count, item.total_yi] for item in table.figures]
+    funds = board["funds"]["current"]
+    if funds["all"].count:
+        assert (
+            f"全县实际到位资金{funds['all'].total_yi}亿元，"
+            f"其中省外到位资金{funds['outside'].total_yi}亿元。"
+        ) in "".join(report.sections[0].sentences)
+    else:
+        assert "全县没有到位资金记录。" in "".join(report.sections[0].sentences)
 
     text = pdf_text(download(viewer, "pdf", **params))
     verb = "签约" if params.get("basis") == "signed" else "落地"

@@ -4,8 +4,7 @@ with, where it has them, sentences and a chart.
 Every figure comes from ``projects.dashboard.Dashboard`` for the report's period and basis
 (the same filter set as the lists and the dashboard), so the three cannot disagree. The
 先租后供 sections read the leases as the lease list and the dashboard's 需关注 list do.
-A section is one item of ``Report.sections``: a new one (到位资金 against targets) is one
-more function in ``sections``.
+A section is one item of ``Report.sections``.
 """
 
 import calendar
@@ -20,9 +19,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from projects.dashboard import Breakdown, Dashboard, Period, sheets
+from projects.dashboard import Breakdown, Dashboard, Period, TargetsBoard, sheets
 from projects.lists.sheets import Sheet
-from projects.models import Assessment, Decision, InvestmentProject, LeaseAgreement, SizeTier
+from projects.models import (
+    AnnualTarget,
+    Assessment,
+    Decision,
+    InvestmentProject,
+    LeaseAgreement,
+    SizeTier,
+)
 from projects.units import wan_to_yi
 from projects.views import DUE_SOON_DAYS
 
@@ -322,6 +328,64 @@ def warnings_section(board: Dashboard) -> tuple[list[str], Section]:
     return [sentence % counts], Section(title, sheet)
 
 
+def funds_sentences(period: Period, funds: dict, targets: TargetsBoard | None) -> list[str]:
+    """到位资金 as the summary gives it: the period's and the year before's, the change,
+    and the county's 到位资金 target for the year against 时序进度."""
+    current, previous = funds["current"]["all"], funds["previous"]["all"]
+    outside = funds["current"]["outside"]
+    lead = sentence_lead(period)
+    if not current.count:
+        sentences = [_("%(lead)s，全县没有到位资金记录。") % {"lead": lead}]
+    else:
+        sentences = [
+            _("%(lead)s，全县实际到位资金%(total)s亿元，其中省外到位资金%(outside)s亿元。")
+            % {"lead": lead, "total": yi(current.total_yi), "outside": yi(outside.total_yi)}
+        ]
+    if previous.total_yi:
+        change = funds["change"]["all"]
+        counted = {
+            "previous": yi(previous.total_yi),
+            "percent": percent(change, previous.total_yi),
+        }
+        if change > 0:
+            sentence = _("上年同期到位资金%(previous)s亿元，同比增长%(percent)s%%。")
+        elif change < 0:
+            sentence = _("上年同期到位资金%(previous)s亿元，同比下降%(percent)s%%。")
+        else:
+            sentence = _("上年同期到位资金%(previous)s亿元，与上年同期持平。")
+        sentences.append(sentence % counted)
+    county = next(
+        (
+            line
+            for section in (targets.sections if targets else [])
+            if section.key == "funds_wan"
+            for line in section.lines
+            if line.kind == AnnualTarget.Unit.COUNTY and line.rate is not None
+        ),
+        None,
+    )
+    if targets is not None and county is not None:
+        counted = {
+            "target": yi(Decimal(county.target or 0)),
+            "actual": yi(Decimal(county.actual)),
+            "rate": county.rate,
+            "elapsed": targets.elapsed,
+            "gap": county.gap,
+        }
+        if county.ahead is not None and county.ahead >= 0:
+            sentence = _(
+                "全县全年到位资金目标%(target)s亿元，已完成%(actual)s亿元，完成率%(rate)s%%，"
+                "时序进度%(elapsed)s%%，超进度%(gap)s个百分点。"
+            )
+        else:
+            sentence = _(
+                "全县全年到位资金目标%(target)s亿元，已完成%(actual)s亿元，完成率%(rate)s%%，"
+                "时序进度%(elapsed)s%%，欠进度%(gap)s个百分点。"
+            )
+        sentences.append(sentence % counted)
+    return sentences
+
+
 def lease_sections(period: Period, made_on: date) -> tuple[list[str], list[Section]]:
     """先租后供, as sentences and sections: the leases by status on the day the report is
     made, the assessments and decisions of the period, and the leases the dashboard lists
@@ -400,10 +464,19 @@ def build(period: Period, made_on: date | None = None) -> Report:
     headline = board.headline()
     tables = board.breakdowns()
     crossed = board.crossed()
-    overview, *table_sheets, crossed_sheet = sheets(period, headline, tables, crossed)
+    funds, funds_tables, targets = board.funds(), board.funds_breakdowns(), board.targets()
+    overview, *rest = sheets(period, headline, tables, crossed, funds, funds_tables, targets)
+    table_sheets, crossed_sheet = rest[: len(tables)], rest[len(tables)]
+    funds_sheets = rest[len(tables) + 1 : len(tables) + 1 + len(funds_tables)]
+    targets_sheets = rest[len(tables) + 1 + len(funds_tables) :]
     warning_sentences, warnings = warnings_section(board)
     lease_sentences, leases = lease_sections(period, made_on)
-    paragraphs = [summary(board, headline, made_on), warning_sentences, lease_sentences]
+    paragraphs = [
+        summary(board, headline, made_on),
+        funds_sentences(period, funds, targets),
+        warning_sentences,
+        lease_sentences,
+    ]
     return Report(
         period=period,
         made_on=made_on,
@@ -419,6 +492,11 @@ def build(period: Period, made_on: date | None = None) -> Report:
             ),
             Section(crossed_sheet.title, crossed_sheet),
             project_section(board),
+            *(
+                Section(str(table.title), sheet, chart=table)
+                for table, sheet in zip(funds_tables, funds_sheets, strict=True)
+            ),
+            *(Section(sheet.title, sheet) for sheet in targets_sheets),
             warnings,
             *leases,
         ],
