@@ -365,7 +365,7 @@ def funds_sentences(period: Period, funds: dict, targets: TargetsBoard | None) -
         None,
     )
     if targets is not None and county is not None:
-        counted = {
+        progress: dict[str, object] = {
             "target": yi(Decimal(county.target or 0)),
             "actual": yi(Decimal(county.actual)),
             "rate": county.rate,
@@ -382,7 +382,7 @@ def funds_sentences(period: Period, funds: dict, targets: TargetsBoard | None) -
                 "全县全年到位资金目标%(target)s亿元，已完成%(actual)s亿元，完成率%(rate)s%%，"
                 "时序进度%(elapsed)s%%，欠进度%(gap)s个百分点。"
             )
-        sentences.append(sentence % counted)
+        sentences.append(sentence % progress)
     return sentences
 
 
