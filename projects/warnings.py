@@ -72,6 +72,8 @@ def stage_since_as_of(as_of: date) -> Case:
 
 def rule_condition(rule: WarningRule, days: int, as_of: date) -> Q:
     """The projects ``rule`` flags ``days`` after its starting point, as of ``as_of``."""
+    if days > (as_of - date.min).days:
+        return Q(pk__in=[])  # no date lies that long before: nothing is flagged yet
     cutoff = as_of - timedelta(days=days)
     if rule.kind == WarningRule.Kind.IN_STAGE:
         return Q(warning_stage=rule.stage, stage_since__lte=cutoff)

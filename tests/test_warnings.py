@@ -247,6 +247,18 @@ def test_a_wrong_date_is_reported_next_to_its_field(demo, staff_client):
     assert dashboard.context["form"].errors["as_of"]
 
 
+def test_a_date_longer_ago_than_a_rules_days_flags_nothing_by_that_rule(demo, staff_client):
+    """At the first of all dates, or with a rule of more days than any date lies before,
+    the rule has not fired yet: the pages answer, with nothing flagged by it."""
+    for path in ("/projects/", "/api/projects/", "/"):
+        response = staff_client.get(path, {"as_of": "0001-01-01", "warning": "red"})
+        assert response.status_code == 200
+    WarningRule.objects.update(red_days=999_999_999)
+    response = staff_client.get("/projects/", {"as_of": "2025-05-01", "warning": "red"})
+    assert response.status_code == 200
+    assert response.context["summary"]["count"] == 0
+
+
 def test_the_project_page_shows_its_warning_as_of_today(demo, staff_client, project):
     response = staff_client.get(project.get_absolute_url())
     assert 'data-warning="red"' in response.text
