@@ -208,6 +208,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "缙云县招商项目台账 API",
     "DESCRIPTION": "Read-only access to the ledger; the same filters as the list pages.",
     "VERSION": "1",
+    # A project's source zone and a target's zone are the same 招商战区: one enum.
+    "ENUM_NAME_OVERRIDES": {"ZoneEnum": "projects.models.projects.InvestmentProject.Zone"},
 }
 
 # Spreadsheet imports (admin and `import_ledger`): CSV or XLSX, all rows or none, only for
