@@ -57,6 +57,9 @@ SET_BY_THE_CODE: dict[str, tuple[str, type[BaseForm] | None]] = {
     "decision_rent_deduction_wan_non_negative": ("rent_deduction_wan", DecisionForm),
     # One result per target, computed when the assessment is recorded.
     "indicator_result_unique": ("indicator", None),
+    # An issued report's next version, and its period, checked by the period's form.
+    "issued_report_version_unique": ("version", None),
+    "issued_report_period_in_order": ("end", None),
 }
 
 

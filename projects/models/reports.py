@@ -14,12 +14,16 @@ class IssuedReport(models.Model):
     issued it and when. Issued reports are never changed: issuing the same period again
     adds the next version beside the ones before."""
 
-    start = models.DateField(_("自"))
-    end = models.DateField(_("至"))
+    # Set when the report is issued, from the period form's checked values; no form edits
+    # an issued report.
+    start = models.DateField(_("自"), editable=False)
+    end = models.DateField(_("至"), editable=False)
     # The date the period counts by: "landed" or "signed", as ``dashboard.Period.basis``.
-    basis = models.CharField(_("按"), max_length=10)
-    language = models.CharField(_("语言"), max_length=10, choices=settings.LANGUAGES)
-    version = models.PositiveSmallIntegerField(_("版本"))
+    basis = models.CharField(_("按"), max_length=10, editable=False)
+    language = models.CharField(
+        _("语言"), max_length=10, choices=settings.LANGUAGES, editable=False
+    )
+    version = models.PositiveSmallIntegerField(_("版本"), editable=False)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("印发人"),
@@ -38,10 +42,12 @@ class IssuedReport(models.Model):
             models.UniqueConstraint(
                 fields=["start", "end", "basis", "language", "version"],
                 name="issued_report_version_unique",
+                violation_error_message=_("该期月报的这一版本已经印发。"),
             ),
             models.CheckConstraint(
                 condition=models.Q(end__gte=models.F("start")),
                 name="issued_report_period_in_order",
+                violation_error_message=_("月报的结束日期不能早于开始日期。"),
             ),
         ]
 
