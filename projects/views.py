@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Case, Count, F, Model, Prefetch, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import (
@@ -699,11 +700,15 @@ class ProblemDetailView(RecordView):
         if not request.user.has_perm("projects.change_problem"):
             raise PermissionDenied
         form = self.progress_form(request.POST)
-        if not form.is_valid():
+        # One transaction: the form locks the problem's row while it compares versions.
+        with transaction.atomic():
+            saved = form.is_valid()
+            if saved:
+                form.save()
+        if not saved:
             # The page shows the problem as stored, not as the refused form left it.
             self.object.refresh_from_db()
             return self.render_to_response(self.get_context_data(progress_form=form))
-        form.save()
         messages.success(request, gettext("问题已更新。"))
         return redirect(self.object)
 

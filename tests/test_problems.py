@@ -18,6 +18,7 @@ from projects.history import latest_version
 from projects.models import Department, InvestmentProject, Problem
 from projects.resources import ProblemResource
 from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
+from tests.conftest import load_demo_ledger
 
 pytestmark = pytest.mark.django_db
 
@@ -278,6 +279,25 @@ class TestProjectPage:
         }
         assert client.post(project.get_absolute_url(), data).status_code == 403
         assert not Problem.objects.filter(description="x").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_problem_is_saved_from_its_page_outside_a_tests_transaction(django_user_model):
+    """The page's save locks the row it compares versions of, which PostgreSQL allows only
+    inside a transaction: the view opens its own."""
+    sync_roles()
+    editor = django_user_model.objects.create_user("editor-tx", password="x", is_staff=True)
+    editor.groups.add(Group.objects.get(name=EDITOR))
+    client = Client()
+    client.force_login(editor)
+    load_demo_ledger()
+    problem = raise_problem(
+        InvestmentProject.objects.get(name=PROJECT), Department.objects.order_by("name").first()
+    )
+    response = client.post(problem.get_absolute_url(), progress(problem, status="in_progress"))
+    assert response.status_code == 302
+    problem.refresh_from_db()
+    assert problem.status == "in_progress"
 
 
 class TestProblemPage:
