@@ -348,12 +348,14 @@ class TestPermissions:
         TestIssuing().issue(manager, **JAN_APR_2025)
         issued = IssuedReport.objects.get()
         user = django_user_model.objects.create_user("dashboard-only")
-        user.user_permissions.set(
-            Permission.objects.filter(
-                codename__in=["view_investmentproject", "view_leaseagreement"]
-            )
-        )
+        dashboard = ["view_investmentproject", "view_leaseagreement"]
+        user.user_permissions.set(Permission.objects.filter(codename__in=dashboard))
         client = Client()
+        client.force_login(user)
+        # The report holds funds in place and targets, which this user may not see.
+        assert client.get("/reports/monthly.pdf", JAN_APR_2025).status_code == 403
+        funds_and_targets = [*dashboard, "view_fundentry", "view_annualtarget"]
+        user.user_permissions.set(Permission.objects.filter(codename__in=funds_and_targets))
         client.force_login(user)
         assert client.get("/reports/monthly.pdf", JAN_APR_2025).status_code == 200
         assert client.get(f"/reports/issued/{issued.pk}.pdf").status_code == 403

@@ -26,8 +26,13 @@ from projects.reports import content, render
 from projects.roles import LoggedInRequest
 from projects.views import DashboardView
 
-# The report's figures are the dashboard's: whoever may see it may download the report.
-REPORT_PERMISSIONS = DashboardView.permission_required
+# The report's figures are the dashboard's, funds in place and targets always among them:
+# whoever may see all of those on the dashboard may download the report.
+REPORT_PERMISSIONS = (
+    *DashboardView.permission_required,
+    "projects.view_fundentry",
+    "projects.view_annualtarget",
+)
 # How many of the latest issued reports the page lists.
 ISSUED_ROWS = 50
 FORMATS = ("pdf", "xlsx")
