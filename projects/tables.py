@@ -369,16 +369,12 @@ class FundTable(ListTable):
     source = tables.Column(orderable=False)
     recorded_by = tables.Column(orderable=False)
     illustrative = YesNoColumn(orderable=False, attrs=LABEL)
-    # Not shown, but exported, so that an exported sheet can be edited and imported back.
-    uid = tables.Column(visible=False, orderable=False)
+    uid = RecordNumberColumn()
 
     class Meta(ListTable.Meta):
         model = FundEntry
         fields: list[str] = []
         empty_text = _("没有符合条件的到位资金记录。")
-
-    def value_uid(self, value: object) -> str:
-        return str(value)
 
     def render_recorded_by(self, value: User) -> str:
         return staff_name(value)
@@ -402,7 +398,7 @@ class TargetTable(ListTable):
     )
     started = NumberColumn()
     illustrative = YesNoColumn(visible=False, orderable=False)
-    uid = tables.Column(visible=False, orderable=False)
+    uid = RecordNumberColumn()
 
     class Meta(ListTable.Meta):
         model = AnnualTarget
@@ -414,6 +410,3 @@ class TargetTable(ListTable):
 
     def value_unit_name(self, record: AnnualTarget) -> str:
         return record.unit_name
-
-    def value_uid(self, value: object) -> str:
-        return str(value)

@@ -23,8 +23,8 @@ from projects.models.parks import Park
 from projects.models.projects import InvestmentProject
 from projects.models.staff import staff_name
 
-# Each figure a target may set: (field, what the actual counts). The dashboard computes
-# each actual with its list's filter set (``projects.dashboard.TARGET_ACTUALS``).
+# Each figure a target may set. The dashboard computes each actual with its list's filter
+# set (``projects.dashboard.TARGET_MEASURES``).
 TARGET_FIGURES = (
     "projects_100m",
     "projects_1b",
