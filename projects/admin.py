@@ -541,7 +541,7 @@ class RecordedByAdmin(LedgerAdmin):
         self, request: HttpRequest, obj: FollowUp | FundEntry, form: Any, change: bool
     ) -> None:
         if not change and obj.recorded_by is None:
-            obj.recorded_by = request.user  # type: ignore[assignment]
+            obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from itertools import combinations
 from typing import Any, ClassVar, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, router
@@ -83,6 +84,19 @@ def illustrative_flag() -> models.BooleanField:
     """The flag that marks demo rows, so nobody mistakes them for real records."""
     return models.BooleanField(
         _("示例数据"), default=False, help_text=_("演示用的示例记录，并非真实台账。")
+    )
+
+
+def recorded_by_field(verbose_name: StrOrPromise) -> models.ForeignKey:
+    """The staff member who entered a record: kept when the user is deleted (the record
+    stays, unsigned), and never a reverse accessor on the user."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
 

@@ -16,6 +16,7 @@ from projects.models.fields import (
     depends_on,
     illustrative_flag,
     record_uid,
+    recorded_by_field,
 )
 from projects.models.projects import InvestmentProject
 from projects.validators import validate_not_in_future, validate_plain_text
@@ -85,14 +86,7 @@ class FollowUp(ConstraintErrorsOnFields):
         _("下一步工作"), max_length=300, blank=True, validators=[validate_plain_text]
     )
     next_due = models.DateField(_("下一步期限"), null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("记录人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    recorded_by = recorded_by_field(_("记录人"))
     illustrative = illustrative_flag()
     uid = record_uid()
 

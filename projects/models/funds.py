@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
@@ -22,6 +21,7 @@ from projects.models.fields import (
     depends_on,
     illustrative_flag,
     record_uid,
+    recorded_by_field,
 )
 from projects.models.projects import InvestmentProject
 from projects.units import wan_to_yi
@@ -61,14 +61,7 @@ class FundEntry(ConstraintErrorsOnFields):
         validators=[validate_plain_text],
         help_text=_("如出资方、银行回单或验资报告编号。"),
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("记录人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    recorded_by = recorded_by_field(_("记录人"))
     illustrative = illustrative_flag()
     uid = record_uid()
 

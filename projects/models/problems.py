@@ -3,7 +3,6 @@ and how far up it has been raised (督办)."""
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -19,6 +18,7 @@ from projects.models.fields import (
     depends_on,
     illustrative_flag,
     record_uid,
+    recorded_by_field,
 )
 from projects.models.pages import RecordPage
 from projects.models.projects import InvestmentProject
@@ -128,14 +128,7 @@ class Problem(RecordPage, ConstraintErrorsOnFields):
         validators=[validate_plain_text],
     )
     closed_on = models.DateField(_("办结日期"), null=True, blank=True)
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("提出人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    raised_by = recorded_by_field(_("提出人"))
     illustrative = illustrative_flag()
     uid = record_uid()
 
