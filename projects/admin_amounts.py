@@ -1,23 +1,21 @@
 """Amounts in the admin: typed, listed and read in 亿元, as the lists, the sheets and the
 dashboard give them, and stored in 万元.
 
-Each model field that holds an amount (``AmountField``) becomes a ``YiField`` in the
-admin's forms, labelled with its 亿元 name, and a column of the change list showing the
-amount in 亿元. The admins name the stored fields (``price_wan``) as Django's admin does.
+Each model field that holds an amount (``AmountField``) is a ``YiField`` in the admin's
+forms, labelled with its 亿元 name, as in every model form, and a column of the change
+list showing the amount in 亿元. The admins name the stored fields (``price_wan``) as
+Django's admin does.
 """
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpRequest
-from django.utils.text import capfirst
 
 from projects.admin_site import ModelAdminBase
-from projects.forms import YiField
 from projects.history import shown
 from projects.models.fields import AmountField
 
@@ -41,13 +39,6 @@ def amount_column(model_field: AmountField) -> Callable[[models.Model], str]:
 
 class AmountsInYi(ModelAdminBase):
     """A model admin whose forms take every amount in 亿元 and whose change list shows it so."""
-
-    def formfield_for_dbfield(
-        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
-    ) -> forms.Field | None:
-        if isinstance(db_field, AmountField):
-            kwargs = {"form_class": YiField, "label": capfirst(db_field.yi_name), **kwargs}
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def in_yi(self, name: Name) -> Name | Callable[[models.Model], str]:
         """The field of a list or a read-only page: for an amount's name, its column in 亿元."""

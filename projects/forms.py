@@ -233,8 +233,6 @@ class FollowUpForm(BootstrapForm, forms.ModelForm):
 class FundEntryForm(BootstrapForm, forms.ModelForm):
     """Funds in place recorded from their project's page, the amount typed in 亿元."""
 
-    amount_wan = YiField(max_digits=14, decimal_places=2, label=_("到位金额（亿元）"))
-
     class Meta:
         model = FundEntry
         fields = ["received_on", "amount_wan", "kind", "outside_province", "source"]

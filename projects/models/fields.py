@@ -15,6 +15,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.backends.ddl_references import Statement
 from django.db.models import F, Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -32,8 +33,9 @@ NaturalKey = TypeVar("NaturalKey", bound=Callable[..., tuple[Any, ...]])
 
 
 class AmountField(models.DecimalField):
-    """An amount of money, stored in 万元, which the admin takes and shows in 亿元 under
-    ``yi_name`` (``projects.admin_amounts``), as do the records' histories."""
+    """An amount of money, stored in 万元, which forms take in 亿元 under ``yi_name``, as
+    the admin's change lists (``projects.admin_amounts``) and the records' histories show
+    it."""
 
     def __init__(self, *args: Any, yi_name: StrOrPromise = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +47,14 @@ class AmountField(models.DecimalField):
         # the database sees. (The migrations' copies have no ``yi_name``, nor need one.)
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.DecimalField", args, kwargs
+
+    def formfield(self, **kwargs: Any) -> Any:
+        """A ``YiField`` labelled with the 亿元 name, in every model form and the admin."""
+        from projects.forms import YiField  # the forms module imports the models
+
+        return super().formfield(
+            **{"form_class": YiField, "label": capfirst(self.yi_name), **kwargs}
+        )
 
 
 def quantity_field(
