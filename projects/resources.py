@@ -230,11 +230,18 @@ class LedgerResource(resources.ModelResource):
             if hasattr(field.widget, "prime") and field.column_name in (dataset.headers or []):
                 field.widget.prime(dataset[field.column_name])
 
+    def key_cell(self, name: str, row: dict[str, Any]) -> str:
+        """A cell of the row's natural key, as the ledger stores it (阶段停留 and its English
+        label alike), or as written if it cannot be read (reported beside its column)."""
+        field = self.fields[name]
+        try:
+            value = field.clean(row)
+        except (KeyError, ValueError):
+            value = row.get(field.column_name)
+        return str(value or "").strip()
+
     def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
-        key = tuple(
-            str(row.get(self.fields[name].column_name) or "").strip()
-            for name in self._meta.import_id_fields
-        )
+        key = tuple(self.key_cell(name, row) for name in self._meta.import_id_fields)
         # Rows are numbered as the spreadsheet numbers them, below the header row.
         self.duplicate_of = self.seen.get(key)
         self.seen.setdefault(key, row_number + 1)
@@ -293,7 +300,11 @@ class LedgerResource(resources.ModelResource):
         for constraint in instance._meta.constraints:
             if isinstance(constraint, UniqueConstraint):
                 try:
-                    constraint.validate(type(instance), instance, exclude=set(errors))
+                    constraint.validate(
+                        type(instance),
+                        instance,
+                        exclude=set(errors) | set(self._meta.import_id_fields),
+                    )
                 except ValidationError as error:
                     errors = error.update_error_dict(errors)
         if errors:
