@@ -52,6 +52,7 @@ from projects.sheet_widgets import (
     NamedRecordWidget,
     StaffWidget,
     UidWidget,
+    WholeNumberWidget,
     YesNoWidget,
 )
 from projects.tables import (
@@ -417,7 +418,7 @@ class ParcelResource(LedgerResource):
     land_use = column("land_use", ChoiceWidget(LandParcel.LandUse.choices))
     supply_mode = column("supply_mode", ChoiceWidget(LandParcel.SupplyMode.choices))
     status = column("status", ChoiceWidget(LandParcel.Status.choices))
-    term_years = column("term_years", widgets.IntegerWidget())
+    term_years = column("term_years", WholeNumberWidget())
     price_wan = column("price_wan", widgets.DecimalWidget())
     handover_date = day("handover_date")
     illustrative = column("illustrative", YesNoWidget())
@@ -672,15 +673,15 @@ class TargetResource(NumberedResource):
     are whole numbers; an empty cell has no target."""
 
     sheet_table = TargetTable
-    year = column("year", widgets.IntegerWidget())
+    year = column("year", WholeNumberWidget())
     unit = column("unit", ChoiceWidget(AnnualTarget.Unit.choices))
     unit_name = UnitField()
-    projects_100m = column("projects_100m", widgets.IntegerWidget())
-    projects_1b = column("projects_1b", widgets.IntegerWidget())
+    projects_100m = column("projects_100m", WholeNumberWidget())
+    projects_1b = column("projects_1b", WholeNumberWidget())
     investment_wan = yi("investment_wan")
     funds_wan = yi("funds_wan")
     outside_funds_wan = yi("outside_funds_wan")
-    started = column("started", widgets.IntegerWidget())
+    started = column("started", WholeNumberWidget())
     illustrative = column("illustrative", YesNoWidget())
 
     class Meta(NumberedResource.Meta):
