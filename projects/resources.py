@@ -1,10 +1,11 @@
-"""Spreadsheet import of projects, companies, parks and parcels (django-import-export).
+"""Spreadsheet import of the ledger's records (django-import-export).
 
 A sheet uses the headers our exports write, so an export can be edited and imported
 back. Amounts are typed in 亿元, areas in 亩, dates as 2025-03-05 or 2025年3月5日, choices
 by their Chinese label, references by name or code. Rows match existing records by their
-natural key (name or code), so importing the same sheet twice changes nothing. Every row is
-validated like a form; if any row is wrong, nothing is imported.
+natural key (a name or code, a warning rule's kind and stage, or the 记录编号 an export
+writes), so importing the same sheet twice changes nothing. Every row is validated like a
+form; if any row is wrong, nothing is imported.
 """
 
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from projects.models import (
     Park,
     Problem,
     Sector,
+    WarningRule,
 )
 from projects.models.staff import active_staff, staff_name
 from projects.sheet_rows import (
@@ -57,6 +59,7 @@ from projects.sheet_widgets import (
 )
 from projects.tables import (
     CompanyTable,
+    DepartmentTable,
     FollowUpTable,
     FundTable,
     ParcelTable,
@@ -64,6 +67,7 @@ from projects.tables import (
     ProblemTable,
     ProjectTable,
     TargetTable,
+    WarningRuleTable,
 )
 from projects.units import wan_to_yi, yi_to_wan
 
@@ -287,12 +291,17 @@ class LedgerResource(resources.ModelResource):
             # The key, not the record: a required reference left unset has no record.
             and getattr(instance, f"{field.attribute}_id") is not None
         }
+        unread = set(errors) - {NON_FIELD_ERRORS}
         try:
             instance.full_clean(
                 exclude=set(errors) | found, validate_unique=False, validate_constraints=False
             )
         except ValidationError as error:
-            errors = error.update_error_dict(errors)
+            # A cell that could not be read is told once, by what is wrong with it, not
+            # again by a rule that reads the value it left unset (a stage to choose).
+            for field, messages in error.update_error_dict({}).items():
+                if field not in unread:
+                    errors.setdefault(field, []).extend(messages)
         if validate_unique:
             try:
                 instance.validate_unique(exclude=set(errors) | set(self._meta.import_id_fields))
@@ -438,6 +447,34 @@ class ParcelResource(LedgerResource):
             "handover_date",
             "illustrative",
         ]
+
+
+class DepartmentResource(LedgerResource):
+    """Departments by name; the sheet's count of open problems is passed over."""
+
+    sheet_table = DepartmentTable
+    name = column("name")
+
+    class Meta(LedgerResource.Meta):
+        model = Department
+        import_id_fields = ["name"]
+        fields = ["name"]
+
+
+class WarningRuleResource(LedgerResource):
+    """Warning rules by their kind and stage (empty for 未跟踪); days are whole numbers, an
+    empty cell has no threshold of that colour."""
+
+    sheet_table = WarningRuleTable
+    kind = column("kind", ChoiceWidget(WarningRule.Kind.choices))
+    stage = column("stage", ChoiceWidget(InvestmentProject.Stage.choices))
+    yellow_days = column("yellow_days", WholeNumberWidget())
+    red_days = column("red_days", WholeNumberWidget())
+
+    class Meta(LedgerResource.Meta):
+        model = WarningRule
+        import_id_fields = ["kind", "stage"]
+        fields = ["kind", "stage", "yellow_days", "red_days"]
 
 
 class ProjectResource(LedgerResource):
