@@ -54,6 +54,7 @@ from projects.models.fields import ConstraintErrorsOnFields
 from projects.models.projects import PLANNED_DATE_ORDER
 from projects.resources import (
     CompanyResource,
+    DepartmentResource,
     FollowUpResource,
     FundResource,
     ParcelResource,
@@ -61,6 +62,7 @@ from projects.resources import (
     ProblemResource,
     ProjectResource,
     TargetResource,
+    WarningRuleResource,
 )
 from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
@@ -594,7 +596,8 @@ class AnnualTargetAdmin(LedgerImportMixin, LedgerAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(LedgerAdmin):
+class DepartmentAdmin(LedgerImportMixin, LedgerAdmin):
+    resource_classes = [DepartmentResource]
     list_display = ["name"]
     search_fields = ["name"]
 
@@ -638,7 +641,8 @@ class ProblemAdmin(LedgerImportMixin, LedgerAdmin):
 
 
 @admin.register(WarningRule)
-class WarningRuleAdmin(LedgerAdmin):
+class WarningRuleAdmin(LedgerImportMixin, LedgerAdmin):
+    resource_classes = [WarningRuleResource]
     list_display = ["kind", "stage", "yellow_days", "red_days"]
     list_filter = ["kind"]
 

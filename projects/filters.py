@@ -566,3 +566,13 @@ class TargetFilterSet(LedgerFilterSet):
     class Meta(LedgerFilterSet.Meta):
         model = AnnualTarget
         fields: list[str] = []
+
+
+class WarningRuleFilterSet(LedgerFilterSet):
+    """Find warning rules by kind."""
+
+    kind = checkboxes(WarningRule.Kind.choices, _("规则类型"))
+
+    class Meta(LedgerFilterSet.Meta):
+        model = WarningRule
+        fields: list[str] = []

@@ -1,10 +1,11 @@
-"""Spreadsheet import of projects, companies, parks and parcels (django-import-export).
+"""Spreadsheet import of the ledger's records (django-import-export).
 
 A sheet uses the headers our exports write, so an export can be edited and imported
 back. Amounts are typed in 亿元, areas in 亩, dates as 2025-03-05 or 2025年3月5日, choices
 by their Chinese label, references by name or code. Rows match existing records by their
-natural key (name or code), so importing the same sheet twice changes nothing. Every row is
-validated like a form; if any row is wrong, nothing is imported.
+natural key (a name or code, a warning rule's kind and stage, or the 记录编号 an export
+writes), so importing the same sheet twice changes nothing. Every row is validated like a
+form; if any row is wrong, nothing is imported.
 """
 
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from projects.models import (
     Park,
     Problem,
     Sector,
+    WarningRule,
 )
 from projects.models.staff import active_staff, staff_name
 from projects.sheet_rows import (
@@ -52,10 +54,12 @@ from projects.sheet_widgets import (
     NamedRecordWidget,
     StaffWidget,
     UidWidget,
+    WholeNumberWidget,
     YesNoWidget,
 )
 from projects.tables import (
     CompanyTable,
+    DepartmentTable,
     FollowUpTable,
     FundTable,
     ParcelTable,
@@ -63,6 +67,7 @@ from projects.tables import (
     ProblemTable,
     ProjectTable,
     TargetTable,
+    WarningRuleTable,
 )
 from projects.units import wan_to_yi, yi_to_wan
 
@@ -230,11 +235,18 @@ class LedgerResource(resources.ModelResource):
             if hasattr(field.widget, "prime") and field.column_name in (dataset.headers or []):
                 field.widget.prime(dataset[field.column_name])
 
+    def key_cell(self, name: str, row: dict[str, Any]) -> str:
+        """A cell of the row's natural key, as the ledger stores it (阶段停留 and its English
+        label alike), or as written if it cannot be read (reported beside its column)."""
+        field = self.fields[name]
+        try:
+            value = field.clean(row)
+        except (KeyError, ValueError):
+            value = row.get(field.column_name)
+        return str(value or "").strip()
+
     def before_import_row(self, row: dict[str, Any], row_number: int, **kwargs: Any) -> None:
-        key = tuple(
-            str(row.get(self.fields[name].column_name) or "").strip()
-            for name in self._meta.import_id_fields
-        )
+        key = tuple(self.key_cell(name, row) for name in self._meta.import_id_fields)
         # Rows are numbered as the spreadsheet numbers them, below the header row.
         self.duplicate_of = self.seen.get(key)
         self.seen.setdefault(key, row_number + 1)
@@ -279,12 +291,17 @@ class LedgerResource(resources.ModelResource):
             # The key, not the record: a required reference left unset has no record.
             and getattr(instance, f"{field.attribute}_id") is not None
         }
+        unread = set(errors) - {NON_FIELD_ERRORS}
         try:
             instance.full_clean(
                 exclude=set(errors) | found, validate_unique=False, validate_constraints=False
             )
         except ValidationError as error:
-            errors = error.update_error_dict(errors)
+            # A cell that could not be read is told once, by what is wrong with it, not
+            # again by a rule that reads the value it left unset (a stage to choose).
+            for field, messages in error.update_error_dict({}).items():
+                if field not in unread:
+                    errors.setdefault(field, []).extend(messages)
         if validate_unique:
             try:
                 instance.validate_unique(exclude=set(errors) | set(self._meta.import_id_fields))
@@ -293,7 +310,11 @@ class LedgerResource(resources.ModelResource):
         for constraint in instance._meta.constraints:
             if isinstance(constraint, UniqueConstraint):
                 try:
-                    constraint.validate(type(instance), instance, exclude=set(errors))
+                    constraint.validate(
+                        type(instance),
+                        instance,
+                        exclude=set(errors) | set(self._meta.import_id_fields),
+                    )
                 except ValidationError as error:
                     errors = error.update_error_dict(errors)
         if errors:
@@ -406,7 +427,7 @@ class ParcelResource(LedgerResource):
     land_use = column("land_use", ChoiceWidget(LandParcel.LandUse.choices))
     supply_mode = column("supply_mode", ChoiceWidget(LandParcel.SupplyMode.choices))
     status = column("status", ChoiceWidget(LandParcel.Status.choices))
-    term_years = column("term_years", widgets.IntegerWidget())
+    term_years = column("term_years", WholeNumberWidget())
     price_wan = column("price_wan", widgets.DecimalWidget())
     handover_date = day("handover_date")
     illustrative = column("illustrative", YesNoWidget())
@@ -426,6 +447,34 @@ class ParcelResource(LedgerResource):
             "handover_date",
             "illustrative",
         ]
+
+
+class DepartmentResource(LedgerResource):
+    """Departments by name; the sheet's count of open problems is passed over."""
+
+    sheet_table = DepartmentTable
+    name = column("name")
+
+    class Meta(LedgerResource.Meta):
+        model = Department
+        import_id_fields = ["name"]
+        fields = ["name"]
+
+
+class WarningRuleResource(LedgerResource):
+    """Warning rules by their kind and stage (empty for 未跟踪); days are whole numbers, an
+    empty cell has no threshold of that colour."""
+
+    sheet_table = WarningRuleTable
+    kind = column("kind", ChoiceWidget(WarningRule.Kind.choices))
+    stage = column("stage", ChoiceWidget(InvestmentProject.Stage.choices))
+    yellow_days = column("yellow_days", WholeNumberWidget())
+    red_days = column("red_days", WholeNumberWidget())
+
+    class Meta(LedgerResource.Meta):
+        model = WarningRule
+        import_id_fields = ["kind", "stage"]
+        fields = ["kind", "stage", "yellow_days", "red_days"]
 
 
 class ProjectResource(LedgerResource):
@@ -661,15 +710,15 @@ class TargetResource(NumberedResource):
     are whole numbers; an empty cell has no target."""
 
     sheet_table = TargetTable
-    year = column("year", widgets.IntegerWidget())
+    year = column("year", WholeNumberWidget())
     unit = column("unit", ChoiceWidget(AnnualTarget.Unit.choices))
     unit_name = UnitField()
-    projects_100m = column("projects_100m", widgets.IntegerWidget())
-    projects_1b = column("projects_1b", widgets.IntegerWidget())
+    projects_100m = column("projects_100m", WholeNumberWidget())
+    projects_1b = column("projects_1b", WholeNumberWidget())
     investment_wan = yi("investment_wan")
     funds_wan = yi("funds_wan")
     outside_funds_wan = yi("outside_funds_wan")
-    started = column("started", widgets.IntegerWidget())
+    started = column("started", WholeNumberWidget())
     illustrative = column("illustrative", YesNoWidget())
 
     class Meta(NumberedResource.Meta):

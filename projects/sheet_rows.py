@@ -15,26 +15,45 @@ from projects.sheet_widgets import KEYS_PER_QUERY
 
 
 class SheetInstanceLoader(ModelInstanceLoader):
-    """Reads the records a sheet's rows match, by their natural key, in a few queries
-    before the rows rather than one query a row."""
+    """Reads the records a sheet's rows match, by their natural key (one field, or several:
+    a warning rule's kind and stage), in a few queries before the rows rather than one
+    query a row.
+
+    A key is matched as stored, whichever way its cells write it (阶段停留 or its English
+    label). A row whose key cannot be read (an unknown choice) matches no record: its
+    cell is reported beside its column when the row is imported.
+    """
 
     def __init__(self, resource: Resource, dataset: Any = None) -> None:
         super().__init__(resource, dataset)
-        (key,) = resource.get_import_id_fields()
-        self.key = resource.fields[key]
-        self.instances: dict[Any, Model] = {}
-        if dataset is None or self.key.column_name not in (dataset.headers or []):
+        self.keys = [resource.fields[name] for name in resource.get_import_id_fields()]
+        self.instances: dict[tuple, Model] = {}
+        headers = (dataset.headers or []) if dataset is not None else []
+        if any(field.column_name not in headers for field in self.keys):
             return
-        wanted = sorted(
-            {self.key.clean({self.key.column_name: cell}) for cell in dataset[self.key.column_name]}
-        )
-        for start in range(0, len(wanted), KEYS_PER_QUERY):
-            chunk = wanted[start : start + KEYS_PER_QUERY]
-            for instance in self.get_queryset().filter(**{f"{self.key.attribute}__in": chunk}):
-                self.instances[self.key.get_value(instance)] = instance
+        rows = (self.row_key(dict(zip(headers, cells, strict=True))) for cells in dataset)
+        wanted = {key for key in rows if key is not None}
+        # The records whose first key field is one the sheet names; any others a composite
+        # key leaves out.
+        first = self.keys[0]
+        firsts = sorted({key[0] for key in wanted})
+        for start in range(0, len(firsts), KEYS_PER_QUERY):
+            chunk = firsts[start : start + KEYS_PER_QUERY]
+            for instance in self.get_queryset().filter(**{f"{first.attribute}__in": chunk}):
+                key = tuple(field.get_value(instance) for field in self.keys)
+                if key in wanted:
+                    self.instances[key] = instance
+
+    def row_key(self, row: dict[str, Any]) -> tuple | None:
+        """The key a row names, as stored, or None if one of its cells cannot be read."""
+        try:
+            return tuple(field.clean(row) for field in self.keys)
+        except ValueError:
+            return None
 
     def get_instance(self, row: dict[str, Any]) -> Model | None:
-        return self.instances.get(self.key.clean(row))
+        key = self.row_key(row)
+        return None if key is None else self.instances.get(key)
 
 
 class UnknownHeaders(ValueError):

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q
 from django.utils import translation
+from django.utils.formats import sanitize_separators
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_stubs_ext import StrOrPromise
@@ -79,6 +80,23 @@ class ConvertedDecimalWidget(widgets.DecimalWidget):
 
     def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return "" if value is None else str(self.to_shown(value))
+
+
+class WholeNumberWidget(widgets.IntegerWidget):
+    """A whole number (days, a year, a count), as typed (90) or as a spreadsheet may keep
+    it (90.0); text or a fraction is refused, saying so, rather than cut to its whole part."""
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> int | None:
+        if self.is_empty(value):
+            return None
+        try:
+            whole = super().clean(value, row, **kwargs)
+            exact = whole == Decimal(sanitize_separators(value))
+        except (ArithmeticError, ValueError):  # not a number, or not a finite one
+            exact = False
+        if not exact:
+            raise ValueError(_("“%(value)s”不是整数。") % {"value": value})
+        return whole
 
 
 class ChoiceWidget(widgets.Widget):

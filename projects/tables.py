@@ -13,8 +13,10 @@ from typing import Any
 import django_tables2 as tables
 from django.contrib.auth.models import User
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -32,6 +34,7 @@ from projects.lists.tables import EMPTY, ListTable
 from projects.models import (
     AnnualTarget,
     Company,
+    Department,
     FollowUp,
     FundEntry,
     InvestmentProject,
@@ -65,14 +68,19 @@ class NameColumn(tables.Column):
         return value
 
 
+def pipeline_rank(field: str, values: list) -> Case:
+    """The position of ``field``'s value in ``values``, to sort by instead of its spelling."""
+    return Case(
+        *(When(**{field: value}, then=Value(index)) for index, value in enumerate(values)),
+        output_field=IntegerField(),
+    )
+
+
 def pipeline_order(
     queryset: QuerySet, field: str, values: list, is_descending: bool
 ) -> tuple[QuerySet, bool]:
     """Sort by the position of ``field``'s value in ``values``, not by its spelling."""
-    rank = Case(
-        *(When(**{field: value}, then=Value(index)) for index, value in enumerate(values)),
-        output_field=IntegerField(),
-    )
+    rank = pipeline_rank(field, values)
     direction = "-" if is_descending else ""
     return queryset.annotate(**{f"{field}_rank": rank}).order_by(f"{direction}{field}_rank"), True
 
@@ -410,3 +418,37 @@ class TargetTable(ListTable):
 
     def value_unit_name(self, record: AnnualTarget) -> str:
         return record.unit_name
+
+
+class DepartmentTable(ListTable):
+    name = tables.Column()
+    open_problem_count = NumberColumn(
+        verbose_name=_("未办结问题数"),
+        linkify=lambda record: "{}?{}".format(
+            reverse("projects:problem_list"),
+            urlencode({"department": record.pk, "status": Problem.OPEN_STATUSES}, doseq=True),
+        ),
+    )
+
+    class Meta(ListTable.Meta):
+        model = Department
+        fields: list[str] = []
+        empty_text = _("没有符合条件的责任部门。")
+
+
+class WarningRuleTable(ListTable):
+    kind = tables.Column(attrs=LABEL)
+    stage = tables.Column(attrs=LABEL)
+    yellow_days = NumberColumn()
+    red_days = NumberColumn()
+
+    class Meta(ListTable.Meta):
+        model = WarningRule
+        fields: list[str] = []
+        empty_text = _("没有符合条件的预警规则。")
+
+    def order_kind(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        return pipeline_order(queryset, "kind", list(WarningRule.Kind), is_descending)
+
+    def order_stage(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
+        return pipeline_order(queryset, "stage", list(InvestmentProject.Stage), is_descending)

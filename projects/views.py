@@ -30,6 +30,7 @@ from django.views.generic import DetailView, TemplateView
 from projects import dashboard, maps, services, warnings
 from projects.filters import (
     CompanyFilterSet,
+    DepartmentFilterSet,
     FollowUpFilterSet,
     FundFilterSet,
     LeaseFilterSet,
@@ -38,6 +39,7 @@ from projects.filters import (
     ProblemFilterSet,
     ProjectFilterSet,
     TargetFilterSet,
+    WarningRuleFilterSet,
 )
 from projects.forms import (
     AssessmentForm,
@@ -57,6 +59,7 @@ from projects.models import (
     Assessment,
     Company,
     Decision,
+    Department,
     FollowUp,
     FundEntry,
     InvestmentProject,
@@ -73,6 +76,7 @@ from projects.roles import LoggedInRequest, Viewable
 from projects.tables import (
     WARNING_COLUMNS,
     CompanyTable,
+    DepartmentTable,
     FollowUpTable,
     FundTable,
     LeaseTable,
@@ -81,6 +85,8 @@ from projects.tables import (
     ProblemTable,
     ProjectTable,
     TargetTable,
+    WarningRuleTable,
+    pipeline_rank,
 )
 from projects.templatetags.ledger import warning_badge
 from projects.units import m2_to_mu, wan_to_yi
@@ -275,6 +281,7 @@ class ProjectListView(ObjectListView):
     ).order_by(F("landed_date").desc(nulls_last=True), "-pk")
     filterset_class = ProjectFilterSet
     table_class = ProjectTable
+    see_also = [(WarningRule, "projects:warningrule_list")]
     total = ("total_investment_wan", _("总投资（亿元）"), wan_to_yi)
 
     def get_table_kwargs(self) -> dict:
@@ -359,6 +366,7 @@ class ProblemListView(ObjectListView):
     )
     filterset_class = ProblemFilterSet
     table_class = ProblemTable
+    see_also = [(Department, "projects:department_list")]
 
 
 class FundListView(ObjectListView):
@@ -378,14 +386,32 @@ class TargetListView(ObjectListView):
     )
     filterset_class = TargetFilterSet
     table_class = TargetTable
+    add_label = _("新增年度目标")
 
-    def get_context_data(self, **kwargs: Any) -> dict:
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        if user.is_staff and user.has_perm("projects.add_annualtarget"):
-            context["add_url"] = reverse("admin:projects_annualtarget_add")
-            context["add_label"] = gettext("新增年度目标")
-        return context
+
+class DepartmentListView(ObjectListView):
+    """The departments problems are assigned to, each with its open problems; those who
+    may add one do so in the admin, linked from here."""
+
+    queryset = Department.objects.annotate(
+        open_problem_count=Coalesce(per_row(Problem.objects.open(), "department", Count("*")), 0)
+    ).order_by("name", "pk")
+    filterset_class = DepartmentFilterSet
+    table_class = DepartmentTable
+    add_label = _("新增责任部门")
+
+
+class WarningRuleListView(ObjectListView):
+    """The warning rules, by kind and stage in pipeline order; Managers add and change
+    them in the admin, linked from here."""
+
+    queryset = WarningRule.objects.annotate(
+        kind_rank=pipeline_rank("kind", list(WarningRule.Kind)),
+        stage_rank=pipeline_rank("stage", list(InvestmentProject.Stage)),
+    ).order_by("kind_rank", "stage_rank", "pk")
+    filterset_class = WarningRuleFilterSet
+    table_class = WarningRuleTable
+    add_label = _("新增预警规则")
 
 
 class ProjectDetailView(PageActions):

@@ -253,3 +253,19 @@ def test_it_refuses_an_xlsx_that_unpacks_too_large(demo, staff_client, preview_f
     assert "解压后有16.0 MB，后台最多读取16.0 MB" in errors
     assert "manage.py import_ledger" in errors
     assert not preview_folder.exists()
+
+
+def test_an_xlsx_row_ending_in_empty_cells_is_read_as_wide_as_its_header():
+    """A workbook written row by row, as the exports are, records no size: a row ends at
+    its last filled cell. It is read as wide as the header row; cells under no header are
+    passed over."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["企业名称", "所在地区", "规上企业"])
+    sheet.append(["甲公司", "浙江丽水"])
+    sheet.append(["乙公司", None, "是", "（表头之外的备注）"])
+    content = io.BytesIO()
+    workbook.save(content)
+    dataset = admin_import.XLSX().create_dataset(content.getvalue())
+    assert dataset.headers == ["企业名称", "所在地区", "规上企业"]
+    assert [list(row) for row in dataset] == [["甲公司", "浙江丽水", None], ["乙公司", None, "是"]]

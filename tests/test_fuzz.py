@@ -101,6 +101,8 @@ LIST_VIEWS = {
     "projects:lease_list": views.LeaseListView,
     "projects:followup_list": views.FollowUpListView,
     "projects:problem_list": views.ProblemListView,
+    "projects:department_list": views.DepartmentListView,
+    "projects:warningrule_list": views.WarningRuleListView,
 }
 
 

@@ -186,6 +186,8 @@ LIST_VIEWS = {
     "/leases/": views.LeaseListView,
     "/followups/": views.FollowUpListView,
     "/problems/": views.ProblemListView,
+    "/departments/": views.DepartmentListView,
+    "/warning-rules/": views.WarningRuleListView,
 }
 
 

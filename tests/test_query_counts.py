@@ -40,6 +40,8 @@ LISTS = {
     "problem_list": "/problems/",
     "fund_list": "/funds/",
     "target_list": "/targets/",
+    "department_list": "/departments/",
+    "warningrule_list": "/warning-rules/",
 }
 # For each record page, the relation whose rows it lists most of.
 RECORDS = {

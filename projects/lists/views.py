@@ -4,7 +4,7 @@ Each list view subclasses ``ObjectListView`` and names its queryset, filter set 
 table; everything else is shared here.
 """
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -17,6 +17,7 @@ from django.db.models import Aggregate, Count, Model, QuerySet, Sum
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.options import Options
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django_filters.views import FilterView
@@ -132,7 +133,10 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
 
     Subclasses set ``queryset``, ``filterset_class`` and ``table_class``, and may set
     ``total`` to (field, label) or (field, label, conversion to display units) for the
-    summary line. Seeing the list needs the model's view permission.
+    summary line, ``add_label`` for a link to the admin's form adding a record, shown to
+    staff who may add one, and ``see_also`` for links to the lists of other models, each
+    shown to users who may view that model. Seeing the list needs the model's view
+    permission.
     """
 
     template_name = "lists/object_list.html"
@@ -141,6 +145,9 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
     export_class = ListExport
     export_formats = ListExport.FORMATS
     total: Total | None = None
+    add_label: StrOrPromise | None = None
+    # Other models' lists this one links to, under their names: (model, URL name).
+    see_also: Sequence[tuple[type[Model], str]] = ()
 
     @cached_property
     def model_options(self) -> Options:
@@ -211,6 +218,21 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
             export_formats=self.export_formats,
             export_refusal=self.export_class.refusal(invalid, summary["count"]),
         )
+        opts, user = self.model_options, self.request.user
+        context["see_also"] = [
+            (reverse(url_name), model._meta.verbose_name_plural)
+            for model, url_name in self.see_also
+            if user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+        ]
+        if (
+            self.add_label
+            and user.is_staff
+            and user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+        ):
+            context.update(
+                add_url=reverse(f"admin:{opts.app_label}_{opts.model_name}_add"),
+                add_label=self.add_label,
+            )
         return context
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:

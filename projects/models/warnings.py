@@ -113,12 +113,18 @@ class WarningRule(ConstraintErrorsOnFields):
         return str(self.get_kind_display())
 
     def clean(self) -> None:
+        """Say beside its field what a rule gets wrong: a stage its kind does not name, or
+        days the database's checks refuse (which a sheet's rows are held to here)."""
+        errors = {}
         allowed = self.STAGES.get(self.Kind(self.kind), ()) if self.kind else ()
-        if self.kind and (self.stage not in allowed if allowed else self.stage):
-            raise ValidationError(
-                {"stage": ValidationError(STAGE_NOT_FOR_KIND, code="stage_not_for_kind")}
-            )
-        if self.kind and allowed and not self.stage:
-            raise ValidationError(
-                {"stage": ValidationError(_("请选择阶段。"), code="stage_missing")}
-            )
+        if allowed and not self.stage:
+            errors["stage"] = ValidationError(_("请选择阶段。"), code="stage_missing")
+        elif self.kind and (self.stage not in allowed if allowed else self.stage):
+            errors["stage"] = ValidationError(STAGE_NOT_FOR_KIND, code="stage_not_for_kind")
+        yellow, red = self.yellow_days, self.red_days
+        if yellow is None and red is None:
+            errors["yellow_days"] = ValidationError(NO_DAYS, code="no_days")
+        elif yellow is not None and red is not None and red <= yellow:
+            errors["red_days"] = ValidationError(RED_NOT_AFTER_YELLOW, code="red_not_after_yellow")
+        if errors:
+            raise ValidationError(errors)

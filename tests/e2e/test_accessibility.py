@@ -43,6 +43,8 @@ PAGES = [
     case("problem-list", lambda: "/problems/"),
     case("fund-list", lambda: "/funds/"),
     case("target-list", lambda: "/targets/"),
+    case("department-list", lambda: "/departments/"),
+    case("warningrule-list", lambda: "/warning-rules/"),
     case(
         "project",
         page_of(InvestmentProject, name="江苏永久摩托车（缙云）工厂项目"),
