@@ -216,7 +216,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
             if request.user.has_perm("projects.view_fundentry"):
                 context.update(funds=board.funds(), funds_tables=board.funds_breakdowns())
             if request.user.has_perm("projects.view_annualtarget"):
-                context["targets"] = board.targets()
+                context["targets"] = board.targets(today)
             # A period without projects says so, and offers the latest year with some.
             context["empty"] = not any(table.figures for table in tables)
             if context["empty"] and (latest := board.latest_year()) is not None:

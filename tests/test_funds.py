@@ -5,7 +5,7 @@ sheet, and counted on the dashboard, every figure opening exactly the rows it su
 import io
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -284,7 +284,7 @@ class TestTheDashboard:
         html = roles[VIEWER].get("/", DEMO_PERIOD).text
         assert "2025年度目标完成情况" in html
         assert 'data-figure="elapsed">32.9%' in html
-        board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets()
+        board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets(TODAY)
         funds = next(section for section in board.sections if section.key == "funds_wan")
         rates = {line.unit: line.rate for line in funds.lines}
         assert rates["长三角"] > board.elapsed + 5 > board.elapsed - 5 > rates["珠三角"]
@@ -294,8 +294,45 @@ class TestTheDashboard:
             summary = roles[VIEWER].get(line.url).context["summary"]
             assert summary["total"] == line.actual, line.unit
 
+    @pytest.mark.parametrize(
+        ("days_after_today", "ends_later"), [(0, False), (1, True), (245, True)]
+    )
+    def test_a_period_ending_after_today_is_counted_to_today(
+        self, roles, monkeypatch, days_after_today, ends_later
+    ):
+        today = date(2025, 4, 30)
+        monkeypatch.setattr(timezone, "localdate", lambda *args: today)
+        end = today + timedelta(days=days_after_today)
+        # A project landing after today, which a count to the period's end would include.
+        signed = InvestmentProject.objects.filter(
+            total_investment_wan__gte=10000, signed_date__lte=today, landed_date=None
+        )
+        assert signed.filter(pk=signed[0].pk).update(landed_date=today + timedelta(days=1))
+        response = roles[VIEWER].get("/", {"start": "2025-01-01", "end": end.isoformat()})
+        board = response.context["targets"]
+        assert (board.as_of, board.elapsed) == (today, Decimal("32.9"))  # 120 / 365
+        assert 'data-as-of="2025-04-30"' in response.text
+        assert (f"所选期间至 {end:%Y-%m-%d} 尚未结束" in response.text) is ends_later
+        county = next(
+            line
+            for section in board.sections
+            if section.key == "projects_100m"
+            for line in section.lines
+            if line.kind == "county"
+        )
+        assert "landed_before=2025-04-30" in county.url
+        listed = roles[VIEWER].get(county.url).context["summary"]["count"]
+        assert (
+            county.actual
+            == listed
+            == InvestmentProject.objects.filter(
+                total_investment_wan__gte=10000,
+                landed_date__range=(date(2025, 1, 1), today),
+            ).count()
+        )
+
     def test_units_are_ranked_with_ties_shared_and_no_target_unranked(self, demo):
-        board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets()
+        board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets(TODAY)
         started = next(section for section in board.sections if section.key == "started")
         parks = [line for line in started.lines if line.kind == "park"]
         ranks = sorted(line.rank for line in parks)
