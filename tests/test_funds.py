@@ -21,6 +21,7 @@ from projects import admin_import
 from projects.dashboard import Dashboard, Period
 from projects.models import AnnualTarget, FundEntry, InvestmentProject, Park
 from projects.models.funds import FundsInPlace, year_elapsed
+from projects.models.staff import staff_name
 from projects.resources import TargetResource
 from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
 
@@ -330,6 +331,44 @@ class TestTheDashboard:
                 landed_date__range=(date(2025, 1, 1), today),
             ).count()
         )
+
+    def test_a_deactivated_staff_members_figures_open_exactly_their_rows(self, roles):
+        target = AnnualTarget.objects.get(year=2025, unit="staff")
+        staff = target.staff
+        staff.is_active = False
+        staff.save()
+        board = roles[VIEWER].get("/", DEMO_PERIOD).context["targets"]
+        start, end = date(2025, 1, 1), date(2025, 4, 30)
+        landed = InvestmentProject.objects.filter(
+            owner=staff, landed_date__range=(start, end), total_investment_wan__gte=10000
+        )
+        funds = FundEntry.objects.filter(project__owner=staff, received_on__range=(start, end))
+        expected = {
+            "projects_100m": landed,
+            "projects_1b": landed.filter(total_investment_wan__gte=100000),
+            "investment_wan": landed,
+            "funds_wan": funds,
+            "outside_funds_wan": funds.filter(outside_province=True),
+            "started": InvestmentProject.objects.filter(
+                owner=staff, started_date__range=(start, end)
+            ),
+        }
+        assert landed.exists() and funds.exists()
+        for section in board.sections:
+            (line,) = (line for line in section.lines if line.kind == "staff")
+            response = roles[VIEWER].get(f"{line.url}&per_page=100")
+            assert response.context["filter"].form.errors == {}, section.key
+            rows = {row.record.pk for row in response.context["table"].paginated_rows}
+            assert rows == set(expected[section.key].values_list("pk", flat=True)), section.key
+            summary = response.context["summary"]
+            shown = summary["total"] if section.in_yi else summary["count"]
+            assert shown == line.actual, section.key
+            chips = [chip.value for chip in response.context["filter_chips"]]
+            assert f"{staff_name(staff)}（已停用）" in chips
+        # Offered after the active staff, so that nobody takes them for a colleague at work.
+        owners = roles[VIEWER].get("/projects/").context["filter"].form.fields["owner"]
+        names = [str(label) for _value, label in owners.choices]
+        assert names[-1] == f"{staff_name(staff)}（已停用）"
 
     def test_units_are_ranked_with_ties_shared_and_no_target_unranked(self, demo):
         board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets(TODAY)
