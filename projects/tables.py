@@ -384,7 +384,7 @@ class FundTable(ListTable):
 
 
 class TargetTable(ListTable):
-    year = NumberColumn()
+    year = NumberColumn(localize=False)  # 2025, never 2,025
     unit = tables.Column(orderable=False, attrs=LABEL)
     unit_name = tables.Column(verbose_name=_("考核对象"), empty_values=(), orderable=False)
     projects_100m = NumberColumn()

@@ -219,7 +219,9 @@ class TestTheFundsList:
 class TestPermissions:
     def test_viewers_read_the_lists_but_may_not_record(self, roles):
         assert roles[VIEWER].get("/funds/").status_code == 200
-        assert roles[VIEWER].get("/targets/").status_code == 200
+        targets = roles[VIEWER].get("/targets/")
+        assert targets.status_code == 200
+        assert ">2025</td>" in targets.text and "2,025" not in targets.text  # a year
         assert Client().get("/funds/").status_code == 302  # to the login page
 
     def test_editors_record_funds_but_do_not_set_targets(self, roles):
