@@ -249,6 +249,14 @@ class TestPermissions:
         )
         assert "park" in response.context["adminform"].form.errors
 
+    def test_a_mistyped_figure_is_not_also_told_to_be_filled_in(self, roles):
+        add = "/admin/projects/annualtarget/add/"
+        response = roles[MANAGER].post(add, {"year": "2026", "unit": "county", "funds_wan": "x"})
+        assert list(response.context["adminform"].form.errors) == ["funds_wan"]
+        response = roles[MANAGER].post(add, {"year": "2026", "unit": "county"})
+        errors = response.context["adminform"].form.errors
+        assert errors == {"projects_100m": ["请至少填写一项目标。"]}
+
 
 class TestTheDashboard:
     def test_funds_equal_the_fixtures_and_open_exactly_the_entries_summed(self, roles):
