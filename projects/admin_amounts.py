@@ -14,10 +14,9 @@ from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpRequest
-from django.utils.text import capfirst
 
 from projects.admin_site import ModelAdminBase
-from projects.forms import YiField
+from projects.forms import in_yi
 from projects.history import shown
 from projects.models.fields import AmountField
 
@@ -45,9 +44,7 @@ class AmountsInYi(ModelAdminBase):
     def formfield_for_dbfield(
         self, db_field: models.Field, request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
-        if isinstance(db_field, AmountField):
-            kwargs = {"form_class": YiField, "label": capfirst(db_field.yi_name), **kwargs}
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        return super().formfield_for_dbfield(db_field, request, **{**in_yi(db_field), **kwargs})
 
     def in_yi(self, name: Name) -> Name | Callable[[models.Model], str]:
         """The field of a list or a read-only page: for an amount's name, its column in 亿元."""

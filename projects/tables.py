@@ -13,6 +13,7 @@ from typing import Any
 import django_tables2 as tables
 from django.contrib.auth.models import User
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -399,6 +400,10 @@ class TargetTable(ListTable):
     started = NumberColumn()
     illustrative = YesNoColumn(visible=False, orderable=False)
     uid = RecordNumberColumn()
+    # Shown to those who may change targets (the list leaves it out for anyone else).
+    edit = tables.Column(
+        verbose_name=_("操作"), empty_values=(), orderable=False, exclude_from_export=True
+    )
 
     class Meta(ListTable.Meta):
         model = AnnualTarget
@@ -407,6 +412,14 @@ class TargetTable(ListTable):
 
     def render_unit_name(self, record: AnnualTarget) -> str:
         return format_html("{} {}", record.unit_name, badge(record))
+
+    def render_edit(self, record: AnnualTarget) -> str:
+        return format_html(
+            '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
+            reverse("projects:target_edit", args=[record.pk]),
+            _("编辑"),
+            record,
+        )
 
     def value_unit_name(self, record: AnnualTarget) -> str:
         return record.unit_name

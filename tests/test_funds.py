@@ -229,9 +229,9 @@ class TestPermissions:
         assert roles[EDITOR].get("/admin/projects/annualtarget/add/").status_code == 403
         assert "新增年度目标" not in roles[EDITOR].get("/targets/").text
 
-    def test_managers_set_targets_from_the_targets_page(self, roles):
+    def test_managers_set_targets_on_the_targets_page_or_in_the_admin(self, roles):
         page = roles[MANAGER].get("/targets/")
-        assert "新增年度目标" in page.text
+        assert 'href="/targets/new/">新增年度目标' in page.text
         add = "/admin/projects/annualtarget/add/"
         response = roles[MANAGER].post(
             add, {"year": "2026", "unit": "county", "funds_wan": "80", "illustrative": ""}
