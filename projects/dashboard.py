@@ -766,11 +766,14 @@ class Dashboard:
             Breakdown(_("到位资金按月份"), self.months(FUNDS, base), by_total=True),
         ]
 
-    def targets(self) -> "TargetsBoard | None":
-        """The annual targets of the period's year, each beside its actual from 1 January
-        to the period's end, its 完成率, the 时序进度 of that day and the difference, with
-        the units of each kind ranked; None for a year without targets."""
-        as_of = self.period.end
+    def targets(self, today: date) -> "TargetsBoard | None":
+        """The annual targets of the year of the board's day, each beside its actual from
+        1 January to that day, its 完成率, the 时序进度 of that day and the difference,
+        with the units of each kind ranked; None for a year without targets.
+
+        The board's day is the period's end, or ``today`` for a period that ends later:
+        a year is not further on than the days it has had."""
+        as_of = min(self.period.end, today)
         year_start = date(as_of.year, 1, 1)
         targets = list(AnnualTarget.objects.filter(year=as_of.year).select_related("park", "staff"))
         if not targets:

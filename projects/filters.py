@@ -12,7 +12,8 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +39,7 @@ from projects.models import (
 )
 from projects.models.followups import FollowUpQuerySet
 from projects.models.parks import area_mismatch_q
-from projects.models.staff import active_staff, staff_name
+from projects.models.staff import staff_name
 from projects.models.warnings import WarningLevel, WarningRule
 from projects.units import mu_to_m2, yi_to_wan
 from projects.warnings import WATCHED, annotate_warnings, load_rules
@@ -156,9 +157,20 @@ class LazyChoices(BaseChoiceIterator):
 
 
 def staff_choices(me: StrOrPromise) -> list[tuple[str, StrOrPromise]]:
-    """``me``, labelled ``me``, then every active member of staff by name."""
-    staff = [(str(user.pk), staff_name(user)) for user in active_staff()]
-    return [(OwnerFilter.ME, me), *staff]
+    """``me``, labelled ``me``, then every active member of staff by name, then those
+    whose account was deactivated but who still own a project or have an annual target:
+    their records stay listed, and the dashboard's figures of their targets link to them."""
+    named = Exists(InvestmentProject.objects.filter(owner=OuterRef("pk"))) | Exists(
+        AnnualTarget.objects.filter(staff=OuterRef("pk"))
+    )
+    staff = get_user_model().objects.filter(Q(is_active=True) | named)
+    choices: list[tuple[str, StrOrPromise]] = [(OwnerFilter.ME, me)]
+    for user in staff.order_by("-is_active", "username"):
+        name = staff_name(user)
+        if not user.is_active:
+            name = _("%(name)s（已停用）") % {"name": name}
+        choices.append((str(user.pk), name))
+    return choices
 
 
 def department_choices() -> list[tuple[str, StrOrPromise]]:
@@ -167,7 +179,8 @@ def department_choices() -> list[tuple[str, StrOrPromise]]:
 
 class OwnerFilter(django_filters.ChoiceFilter):
     """The records a member of staff answers for: ``me`` for the user looking, or an
-    account's id, offered by name (``staff_choices``, given by the filter set)."""
+    account's id, offered by name, the deactivated accounts still named after the active
+    ones (``staff_choices``, given by the filter set)."""
 
     ME = "me"
     MINE = _("我负责的")

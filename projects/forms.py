@@ -6,14 +6,16 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.renderers import Jinja2
 from django.utils.translation import gettext_lazy as _
 
 from projects.lockout import lockout_warning
-from projects.models import Assessment, Decision, FollowUp, FundEntry, Problem
+from projects.models import AnnualTarget, Assessment, Decision, FollowUp, FundEntry, Problem
 from projects.models.assessments import ASSESSMENT_FIGURES
 from projects.models.staff import active_staff, staff_name
+from projects.models.targets import TARGET_FIGURES
 from projects.units import entered_yi, yi_to_wan
 from projects.versioning import VersionedModelForm
 
@@ -299,3 +301,28 @@ class ProblemProgressForm(BootstrapForm, UnresolvableGuard, VersionedModelForm):
                 code="escalation_lowered",
             )
         return level
+
+
+class TargetForm(BootstrapForm, VersionedModelForm):
+    """A unit's annual target, set on the targets page: the year, the kind of unit and the
+    one field that names the unit, and the figures, amounts typed in 亿元. A save over
+    someone else's since the page was opened is refused, keeping what was typed."""
+
+    staff = StaffChoiceField(required=False, label=_("责任人"))
+
+    class Meta:
+        model = AnnualTarget
+        fields = ["year", "unit", "zone", "park", "staff", *TARGET_FIGURES]
+        help_texts = {
+            "unit": _("全县不选考核对象；其余类别在下方对应一栏选择，另两栏留空。"),
+            "park": _("一级园区，其下级园区计入其中。"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A target set for someone since deactivated stays theirs when it is changed.
+        if self.instance.staff_id is not None:
+            staff = self.fields["staff"]
+            assert isinstance(staff, StaffChoiceField)
+            own = get_user_model().objects.filter(pk=self.instance.staff_id)
+            staff.queryset = active_staff() | own

@@ -392,7 +392,7 @@ class FundTable(ListTable):
 
 
 class TargetTable(ListTable):
-    year = NumberColumn()
+    year = NumberColumn(localize=False)  # 2025, never 2,025
     unit = tables.Column(orderable=False, attrs=LABEL)
     unit_name = tables.Column(verbose_name=_("考核对象"), empty_values=(), orderable=False)
     projects_100m = NumberColumn()
@@ -407,6 +407,10 @@ class TargetTable(ListTable):
     started = NumberColumn()
     illustrative = YesNoColumn(visible=False, orderable=False)
     uid = RecordNumberColumn()
+    # Shown to those who may change targets (the list leaves it out for anyone else).
+    edit = tables.Column(
+        verbose_name=_("操作"), empty_values=(), orderable=False, exclude_from_export=True
+    )
 
     class Meta(ListTable.Meta):
         model = AnnualTarget
@@ -415,6 +419,14 @@ class TargetTable(ListTable):
 
     def render_unit_name(self, record: AnnualTarget) -> str:
         return format_html("{} {}", record.unit_name, badge(record))
+
+    def render_edit(self, record: AnnualTarget) -> str:
+        return format_html(
+            '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
+            reverse("projects:target_edit", args=[record.pk]),
+            _("编辑"),
+            record,
+        )
 
     def value_unit_name(self, record: AnnualTarget) -> str:
         return record.unit_name

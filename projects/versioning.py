@@ -32,8 +32,11 @@ class VersionedModelForm(forms.ModelForm):
         if self.instance.pk is None or "version" not in cleaned:
             return cleaned
         # Lock the row, so that of two saves at once the second sees the first's version.
+        # Unordered: a model ordered by a related record's field (a target by its park's
+        # name) would join that table, and PostgreSQL locks no row of an outer join.
         model = type(self.instance)
-        list(model._base_manager.select_for_update().filter(pk=self.instance.pk).values("pk"))
+        rows = model._base_manager.select_for_update().filter(pk=self.instance.pk).order_by()
+        list(rows.values("pk"))
         current = latest_version(self.instance)
         if cleaned["version"] != current:
             self.refuse_stale(cleaned["version"], current)

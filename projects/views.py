@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, Model, Prefetch, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import (
@@ -25,7 +25,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
+from django.views.generic.detail import SingleObjectTemplateResponseMixin
+from django.views.generic.edit import ModelFormMixin, ProcessFormView
 
 from projects import dashboard, maps, services, warnings
 from projects.filters import (
@@ -48,6 +50,7 @@ from projects.forms import (
     FundEntryForm,
     ProblemProgressForm,
     ProblemRaiseForm,
+    TargetForm,
 )
 from projects.history import timeline
 from projects.lists.data import per_row, rows_by_key
@@ -222,7 +225,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
             if request.user.has_perm("projects.view_fundentry"):
                 context.update(funds=board.funds(), funds_tables=board.funds_breakdowns())
             if request.user.has_perm("projects.view_annualtarget"):
-                context["targets"] = board.targets()
+                context["targets"] = board.targets(today)
             # A period without projects says so, and offers the latest year with some.
             context["empty"] = not any(table.figures for table in tables)
             if context["empty"] and (latest := board.latest_year()) is not None:
@@ -379,7 +382,8 @@ class FundListView(ObjectListView):
 
 
 class TargetListView(ObjectListView):
-    """The annual targets; Managers add and change them in the admin, linked from here."""
+    """The annual targets, with a link to add one and one to change each for those who may
+    (the Managers)."""
 
     queryset = AnnualTarget.objects.select_related("park", "staff").order_by(
         "-year", "unit", "zone", "park__name", "staff__username", "pk"
@@ -387,6 +391,13 @@ class TargetListView(ObjectListView):
     filterset_class = TargetFilterSet
     table_class = TargetTable
     add_label = _("新增年度目标")
+    add_url_name = "projects:target_add"
+
+    def get_table_kwargs(self) -> dict:
+        kwargs = super().get_table_kwargs()
+        if not self.request.user.has_perm("projects.change_annualtarget"):
+            kwargs["exclude"] = (*kwargs["exclude"], "edit")
+        return kwargs
 
 
 class DepartmentListView(ObjectListView):
@@ -412,6 +423,99 @@ class WarningRuleListView(ObjectListView):
     filterset_class = WarningRuleFilterSet
     table_class = WarningRuleTable
     add_label = _("新增预警规则")
+
+
+def targets_of_year(year: int) -> str:
+    """The targets list of one year, where a target's page returns to."""
+    return f"{reverse('projects:target_list')}?{urlencode({'year': year})}"
+
+
+class TargetEditing(
+    PermissionRequiredMixin,
+    SingleObjectTemplateResponseMixin,
+    ModelFormMixin,
+    ProcessFormView,
+):
+    """What the pages that add and change an annual target share: the form, saved in one
+    transaction with its history, and back to the list of its year with a message.
+
+    The transaction holds the lock the form takes on the target's row while it compares
+    versions, which PostgreSQL allows only inside one. A save that meets another's made
+    of the same unit and year between the form's check and the write is refused as the
+    check would refuse it, beside its field.
+    """
+
+    request: LoggedInRequest  # PermissionRequiredMixin lets no one else in
+    model = AnnualTarget
+    form_class = TargetForm
+    template_name = "projects/target_form.html"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with transaction.atomic():
+            return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: forms.ModelForm) -> HttpResponse:
+        try:
+            with transaction.atomic():  # a savepoint, which a refused write rolls back to
+                target = form.save()
+        except IntegrityError:
+            try:
+                form.instance.validate_constraints()
+            except ValidationError as error:
+                form.add_error(None, error)
+                return self.form_invalid(form)
+            raise
+        messages.success(self.request, gettext("已保存年度目标：%(target)s。") % {"target": target})
+        return redirect(targets_of_year(target.year))
+
+    def form_invalid(self, form: forms.ModelForm) -> HttpResponse:
+        # The page names the target as stored, not as the refused form left it.
+        if form.instance.pk is not None:
+            form.instance.refresh_from_db()
+        return super().form_invalid(form)
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        target = context.get("object")  # the target changed; none while one is added
+        user = self.request.user
+        context["cancel_url"] = reverse("projects:target_list")
+        if target is not None:
+            context.update(
+                cancel_url=targets_of_year(target.year),
+                history=timeline(target, viewable=Viewable(user).model),
+            )
+            if user.has_perm("projects.delete_annualtarget"):
+                context["delete_url"] = reverse("projects:target_delete", args=[target.pk])
+        return context
+
+
+class TargetCreateView(TargetEditing, CreateView):
+    permission_required = "projects.add_annualtarget"
+    extra_context = {"title": _("新增年度目标")}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"year": timezone.localdate().year}
+
+
+class TargetUpdateView(TargetEditing, UpdateView):
+    permission_required = "projects.change_annualtarget"
+    queryset = AnnualTarget.objects.select_related("park", "staff")
+    extra_context = {"title": _("编辑年度目标")}
+
+
+class TargetDeleteView(PermissionRequiredMixin, DeleteView):
+    """The page where a Manager confirms deleting a target; its history keeps its last
+    state."""
+
+    permission_required = "projects.delete_annualtarget"
+    queryset = AnnualTarget.objects.select_related("park", "staff")
+    template_name = "projects/target_confirm_delete.html"
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        target = self.object
+        target.delete()  # in one transaction with its history record, as Django deletes
+        messages.success(self.request, gettext("已删除年度目标：%(target)s。") % {"target": target})
+        return redirect(targets_of_year(target.year))
 
 
 class ProjectDetailView(PageActions):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from projects.models import InvestmentProject, LeaseAgreement
+from projects.models import AnnualTarget, InvestmentProject, LeaseAgreement
 from projects.roles import EDITOR, sync_roles
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +90,18 @@ def test_a_save_without_a_change_in_between_goes_through(editors):
     assert wang.post(url, form).status_code == 302
     project.refresh_from_db()
     assert project.notes == "第二次"
+
+
+def test_a_record_ordered_by_a_related_records_name_is_locked_and_saved(demo, staff_client):
+    """A target is ordered by its park's name: the version check locks the target's row
+    alone, since PostgreSQL locks no row of the outer join that order would add."""
+    target = AnnualTarget.objects.get(year=2025, unit="county")
+    url = change_url(target)
+    form = opened_form(staff_client.get(url))
+    form["started"] = "51"
+    assert staff_client.post(url, form).status_code == 302
+    target.refresh_from_db()
+    assert target.started == 51
 
 
 def test_a_decision_taken_meanwhile_is_named_and_not_undone(editors):

@@ -413,9 +413,20 @@ def funds_of_nothing(client, language):
 
 
 def second_target(unit: str, field: str) -> Case:
+    """The targets page's form, filled in as an existing target of the unit."""
+
     def broken(client, language):
         target = AnnualTarget.objects.filter(unit=unit).order_by("pk").first()
-        return admin_copy(client, target, field, language)
+        form = client.get(reverse("projects:target_edit", args=[target.pk])).context["form"]
+        data = {
+            field.html_name: field.value()
+            for field in form
+            if field.name != "version" and field.value() is not None
+        }
+        url = reverse("projects:target_add")
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, "the page saved a second target of a unit"
+        return Broken(response.context["form"], field, response.text)
 
     return broken
 

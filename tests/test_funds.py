@@ -5,7 +5,7 @@ sheet, and counted on the dashboard, every figure opening exactly the rows it su
 import io
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from projects import admin_import
 from projects.dashboard import Dashboard, Period
 from projects.models import AnnualTarget, FundEntry, InvestmentProject, Park
 from projects.models.funds import FundsInPlace, year_elapsed
+from projects.models.staff import staff_name
 from projects.resources import TargetResource
 from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
 
@@ -218,7 +219,9 @@ class TestTheFundsList:
 class TestPermissions:
     def test_viewers_read_the_lists_but_may_not_record(self, roles):
         assert roles[VIEWER].get("/funds/").status_code == 200
-        assert roles[VIEWER].get("/targets/").status_code == 200
+        targets = roles[VIEWER].get("/targets/")
+        assert targets.status_code == 200
+        assert ">2025</td>" in targets.text and "2,025" not in targets.text  # a year
         assert Client().get("/funds/").status_code == 302  # to the login page
 
     def test_editors_record_funds_but_do_not_set_targets(self, roles):
@@ -226,9 +229,9 @@ class TestPermissions:
         assert roles[EDITOR].get("/admin/projects/annualtarget/add/").status_code == 403
         assert "新增年度目标" not in roles[EDITOR].get("/targets/").text
 
-    def test_managers_set_targets_from_the_targets_page(self, roles):
+    def test_managers_set_targets_on_the_targets_page_or_in_the_admin(self, roles):
         page = roles[MANAGER].get("/targets/")
-        assert "新增年度目标" in page.text
+        assert 'href="/targets/new/">新增年度目标' in page.text
         add = "/admin/projects/annualtarget/add/"
         response = roles[MANAGER].post(
             add, {"year": "2026", "unit": "county", "funds_wan": "80", "illustrative": ""}
@@ -245,6 +248,14 @@ class TestPermissions:
             add, {"year": "2026", "unit": "park", "park": park.pk, "started": "3"}
         )
         assert "park" in response.context["adminform"].form.errors
+
+    def test_a_mistyped_figure_is_not_also_told_to_be_filled_in(self, roles):
+        add = "/admin/projects/annualtarget/add/"
+        response = roles[MANAGER].post(add, {"year": "2026", "unit": "county", "funds_wan": "x"})
+        assert list(response.context["adminform"].form.errors) == ["funds_wan"]
+        response = roles[MANAGER].post(add, {"year": "2026", "unit": "county"})
+        errors = response.context["adminform"].form.errors
+        assert errors == {"projects_100m": ["请至少填写一项目标。"]}
 
 
 class TestTheDashboard:
@@ -284,7 +295,7 @@ class TestTheDashboard:
         html = roles[VIEWER].get("/", DEMO_PERIOD).text
         assert "2025年度目标完成情况" in html
         assert 'data-figure="elapsed">32.9%' in html
-        board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets()
+        board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets(TODAY)
         funds = next(section for section in board.sections if section.key == "funds_wan")
         rates = {line.unit: line.rate for line in funds.lines}
         assert rates["长三角"] > board.elapsed + 5 > board.elapsed - 5 > rates["珠三角"]
@@ -294,8 +305,83 @@ class TestTheDashboard:
             summary = roles[VIEWER].get(line.url).context["summary"]
             assert summary["total"] == line.actual, line.unit
 
+    @pytest.mark.parametrize(
+        ("days_after_today", "ends_later"), [(0, False), (1, True), (245, True)]
+    )
+    def test_a_period_ending_after_today_is_counted_to_today(
+        self, roles, monkeypatch, days_after_today, ends_later
+    ):
+        today = date(2025, 4, 30)
+        monkeypatch.setattr(timezone, "localdate", lambda *args: today)
+        end = today + timedelta(days=days_after_today)
+        # A project landing after today, which a count to the period's end would include.
+        signed = InvestmentProject.objects.filter(
+            total_investment_wan__gte=10000, signed_date__lte=today, landed_date=None
+        )
+        assert signed.filter(pk=signed[0].pk).update(landed_date=today + timedelta(days=1))
+        response = roles[VIEWER].get("/", {"start": "2025-01-01", "end": end.isoformat()})
+        board = response.context["targets"]
+        assert (board.as_of, board.elapsed) == (today, Decimal("32.9"))  # 120 / 365
+        assert 'data-as-of="2025-04-30"' in response.text
+        assert (f"所选期间至 {end:%Y-%m-%d} 尚未结束" in response.text) is ends_later
+        county = next(
+            line
+            for section in board.sections
+            if section.key == "projects_100m"
+            for line in section.lines
+            if line.kind == "county"
+        )
+        assert "landed_before=2025-04-30" in county.url
+        listed = roles[VIEWER].get(county.url).context["summary"]["count"]
+        assert (
+            county.actual
+            == listed
+            == InvestmentProject.objects.filter(
+                total_investment_wan__gte=10000,
+                landed_date__range=(date(2025, 1, 1), today),
+            ).count()
+        )
+
+    def test_a_deactivated_staff_members_figures_open_exactly_their_rows(self, roles):
+        target = AnnualTarget.objects.get(year=2025, unit="staff")
+        staff = target.staff
+        staff.is_active = False
+        staff.save()
+        board = roles[VIEWER].get("/", DEMO_PERIOD).context["targets"]
+        start, end = date(2025, 1, 1), date(2025, 4, 30)
+        landed = InvestmentProject.objects.filter(
+            owner=staff, landed_date__range=(start, end), total_investment_wan__gte=10000
+        )
+        funds = FundEntry.objects.filter(project__owner=staff, received_on__range=(start, end))
+        expected = {
+            "projects_100m": landed,
+            "projects_1b": landed.filter(total_investment_wan__gte=100000),
+            "investment_wan": landed,
+            "funds_wan": funds,
+            "outside_funds_wan": funds.filter(outside_province=True),
+            "started": InvestmentProject.objects.filter(
+                owner=staff, started_date__range=(start, end)
+            ),
+        }
+        assert landed.exists() and funds.exists()
+        for section in board.sections:
+            (line,) = (line for line in section.lines if line.kind == "staff")
+            response = roles[VIEWER].get(f"{line.url}&per_page=100")
+            assert response.context["filter"].form.errors == {}, section.key
+            rows = {row.record.pk for row in response.context["table"].paginated_rows}
+            assert rows == set(expected[section.key].values_list("pk", flat=True)), section.key
+            summary = response.context["summary"]
+            shown = summary["total"] if section.in_yi else summary["count"]
+            assert shown == line.actual, section.key
+            chips = [chip.value for chip in response.context["filter_chips"]]
+            assert f"{staff_name(staff)}（已停用）" in chips
+        # Offered after the active staff, so that nobody takes them for a colleague at work.
+        owners = roles[VIEWER].get("/projects/").context["filter"].form.fields["owner"]
+        names = [str(label) for _value, label in owners.choices]
+        assert names[-1] == f"{staff_name(staff)}（已停用）"
+
     def test_units_are_ranked_with_ties_shared_and_no_target_unranked(self, demo):
-        board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets()
+        board = Dashboard(Period(date(2025, 1, 1), date(2025, 4, 30)), "100m").targets(TODAY)
         started = next(section for section in board.sections if section.key == "started")
         parks = [line for line in started.lines if line.kind == "park"]
         ranks = sorted(line.rank for line in parks)

@@ -70,6 +70,21 @@ def test_an_unknown_account_is_an_error_next_to_the_filter(demo, client, staff):
     assert listed(response) == set()
 
 
+def test_a_deactivated_account_is_a_filter_only_while_it_owns_projects(demo, client, staff):
+    client.force_login(staff("wuhua"))
+    gone = staff("zhangzou", "走", "张")
+    gone.is_active = False
+    gone.save()
+    assert client.get(LIST, {"owner": gone.pk}).context["filter"].errors["owner"]
+    project = InvestmentProject.objects.order_by("pk").first()
+    project.owner = gone
+    project.save()
+    response = client.get(LIST, {"owner": gone.pk})
+    assert response.context["filter"].errors == {}
+    assert listed(response) == {project.name}
+    assert "张走（已停用）" in response.text
+
+
 def test_the_page_names_the_owner_or_the_name_written_down(demo, client, staff):
     viewer = staff("wuhua", "华", "吴")
     client.force_login(viewer)

@@ -102,6 +102,12 @@ class TestPdf:
         assert f"完成率{county.rate}%，时序进度32.9%，欠进度" in text
         assert "到位资金按产业" in text and "年度目标" in text
 
+    def test_a_report_made_before_its_year_ends_sets_the_target_against_that_day(self, demo):
+        whole_year = Period(date(2025, 1, 1), date(2025, 12, 31))
+        report = content.build(whole_year, made_on=date(2025, 4, 30))
+        text = "".join(report.sections[0].sentences)
+        assert "时序进度32.9%" in text  # 120 / 365, not the year's 100%
+
     def test_the_2024_report_counts_37_and_8(self, viewer):
         text = pdf_text(download(viewer, "pdf", **YEAR_2024))
         assert "2024年，全县招引落地亿元以上项目37个，含10亿元以上项目8个" in text

@@ -133,10 +133,10 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
 
     Subclasses set ``queryset``, ``filterset_class`` and ``table_class``, and may set
     ``total`` to (field, label) or (field, label, conversion to display units) for the
-    summary line, ``add_label`` for a link to the admin's form adding a record, shown to
-    staff who may add one, and ``see_also`` for links to the lists of other models, each
-    shown to users who may view that model. Seeing the list needs the model's view
-    permission.
+    summary line, ``add_label`` for a link to the form adding a record, shown to users who
+    may add one (the admin's, for staff, unless ``add_url_name`` names the app's), and
+    ``see_also`` for links to the lists of other models, each shown to users who may view
+    that model. Seeing the list needs the model's view permission.
     """
 
     template_name = "lists/object_list.html"
@@ -146,6 +146,7 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
     export_formats = ListExport.FORMATS
     total: Total | None = None
     add_label: StrOrPromise | None = None
+    add_url_name: str | None = None
     # Other models' lists this one links to, under their names: (model, URL name).
     see_also: Sequence[tuple[type[Model], str]] = ()
 
@@ -226,13 +227,11 @@ class ObjectListView(PermissionRequiredMixin, ExportMixin, SingleTableMixin, Fil
         ]
         if (
             self.add_label
-            and user.is_staff
+            and (self.add_url_name or user.is_staff)
             and user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
         ):
-            context.update(
-                add_url=reverse(f"admin:{opts.app_label}_{opts.model_name}_add"),
-                add_label=self.add_label,
-            )
+            add_url_name = self.add_url_name or f"admin:{opts.app_label}_{opts.model_name}_add"
+            context.update(add_url=reverse(add_url_name), add_label=self.add_label)
         return context
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:

@@ -2,6 +2,8 @@
 top-level park and each member of staff set out to achieve in a year, against which the
 dashboard reports 完成率 and 时序进度 every month."""
 
+from collections.abc import Collection
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -160,7 +162,24 @@ class AnnualTarget(ConstraintErrorsOnFields):
         park = self.park if self.park_id is not None else None
         if park is not None and "park" not in errors and park.parent_id is not None:
             errors["park"] = _("目标按一级园区（含下级园区）设定，请选择一级园区。")
-        if all(getattr(self, name) is None for name in TARGET_FIGURES):
-            errors["projects_100m"] = _("请至少填写一项目标。")
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        """Each field's own checks, then that some figure is set: unless a figure was
+        refused already (a form leaves a field it refused out, as ``exclude``), which may
+        be the one meant, so that a mistyped amount is not also told to be filled in."""
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        refused = set(exclude or ()) | set(errors)
+        if not refused & set(TARGET_FIGURES) and all(
+            getattr(self, name) is None for name in TARGET_FIGURES
+        ):
+            errors.setdefault("projects_100m", []).append(
+                ValidationError(_("请至少填写一项目标。"), code="no_figure")
+            )
         if errors:
             raise ValidationError(errors)
