@@ -2,12 +2,15 @@
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import Client
 from django.utils import translation
 
 from projects.history import start_history
 from projects.management.commands.load_demo import DEMO_FIXTURES
 from projects.models import LEDGER_MODELS, InvestmentProject, Park
+from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
 
 
 def load_demo_ledger() -> None:
@@ -43,6 +46,20 @@ def staff_client(client, admin_user):
     """A client logged in as a superuser with staff access."""
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture
+def roles(demo, django_user_model) -> dict[str, Client]:
+    """A client of each role; Editors and Managers may reach the admin."""
+    sync_roles()
+    clients = {}
+    for role in (VIEWER, EDITOR, MANAGER):
+        user = django_user_model.objects.create_user(role.lower(), is_staff=role != VIEWER)
+        user.groups.add(Group.objects.get(name=role))
+        client = Client()
+        client.force_login(user)
+        clients[role] = client
+    return clients
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pytest
 import tablib
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
@@ -19,24 +18,10 @@ from projects import admin_import
 from projects.models import Department, InvestmentProject, Problem, WarningRule
 from projects.models.warnings import NO_DAYS, RED_NOT_AFTER_YELLOW, STAGE_NOT_FOR_KIND
 from projects.resources import WarningRuleResource
-from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
+from projects.roles import EDITOR, MANAGER, VIEWER
 from tests.test_admin_import import refused_rows
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def roles(demo, django_user_model) -> dict[str, Client]:
-    """A client of each role; Editors and Managers may reach the admin."""
-    sync_roles()
-    clients = {}
-    for role in (VIEWER, EDITOR, MANAGER):
-        user = django_user_model.objects.create_user(role.lower(), is_staff=role != VIEWER)
-        user.groups.add(Group.objects.get(name=role))
-        client = Client()
-        client.force_login(user)
-        clients[role] = client
-    return clients
 
 
 def listed(client: Client, url: str, **params) -> list:

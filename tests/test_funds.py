@@ -12,7 +12,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 import tablib
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -23,7 +22,7 @@ from projects.models import AnnualTarget, FundEntry, InvestmentProject, Park
 from projects.models.funds import FundsInPlace, year_elapsed
 from projects.models.staff import staff_name
 from projects.resources import TargetResource
-from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
+from projects.roles import EDITOR, MANAGER, VIEWER
 
 pytestmark = pytest.mark.django_db
 
@@ -35,20 +34,6 @@ DEMO_PERIOD = {"start": "2025-01-01", "end": "2025-04-30"}
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args: TODAY)
-
-
-@pytest.fixture
-def roles(demo, django_user_model) -> dict[str, Client]:
-    """A client of each role; Editors and Managers may reach the admin."""
-    sync_roles()
-    clients = {}
-    for role in (VIEWER, EDITOR, MANAGER):
-        user = django_user_model.objects.create_user(role.lower(), is_staff=role != VIEWER)
-        user.groups.add(Group.objects.get(name=role))
-        client = Client()
-        client.force_login(user)
-        clients[role] = client
-    return clients
 
 
 def fixture_funds() -> list[dict]:
