@@ -42,3 +42,31 @@ def test_switch_to_english_and_back_keeps_the_figures(demo_ledger, logged_in_pag
     expect(page.get_by_label("投资规模")).to_have_value("1yi")
     expect(page.locator(".summary strong").first).to_have_text(count)
     expect(page.locator(".summary strong").nth(1)).to_have_text(total)
+
+
+def test_the_english_menu_fits_a_desktop(demo_ledger, logged_in_page):
+    """The English names are longer than the Chinese: on a 1440 px screen the menu wraps
+    onto a second line, each name kept on one line, instead of widening the page or
+    breaking names into stacks of words; and no link runs into another."""
+    page = logged_in_page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.get_by_role("form", name="语言").get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+    navigation = page.get_by_role("navigation", name="Main navigation")
+    controls = navigation.locator(".nav-link, button:visible")
+    boxes = [controls.nth(i).bounding_box() for i in range(controls.count())]
+    assert len(boxes) > 10
+    one_line = min(box["height"] for box in boxes)
+    assert all(box["height"] < 1.5 * one_line for box in boxes), boxes
+    for box in boxes:
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1440, box
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = (
+                a["x"] + a["width"] <= b["x"] + 1
+                or b["x"] + b["width"] <= a["x"] + 1
+                or a["y"] + a["height"] <= b["y"] + 1
+                or b["y"] + b["height"] <= a["y"] + 1
+            )
+            assert apart, (a, b)
