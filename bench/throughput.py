@@ -201,8 +201,8 @@ def main() -> None:
 
 
 def worker_options(worker_class: str, threads: int) -> list[str]:
-    """gunicorn's options for a worker class: sync, as the service ran before, or gthread
-    with ``threads`` threads a worker."""
+    """gunicorn's options for a worker class: sync, gunicorn's default, or gthread, as the
+    service runs, with ``threads`` threads a worker."""
     if worker_class == "sync":
         return []
     return ["--worker-class", "gthread", "--threads", str(threads)]
