@@ -55,7 +55,8 @@ RECORD_LINK = re.compile(r'href="(/(?:projects|parks|parcels|companies|leases)/\
 
 def pages() -> list[tuple[str, str]]:
     """(title, path) of the pages a user reaches most: every list, the filtered, sorted,
-    deep and searched projects list, two record pages and the dashboard."""
+    deep and searched projects list, the companies and parks sorted by their totals, two
+    record pages and the dashboard."""
     from projects.models import LeaseAgreement, Park, Sector
 
     sector = Sector.objects.filter(name="短途交通").first() or Sector.objects.first()
@@ -77,6 +78,9 @@ def pages() -> list[tuple[str, str]]:
         ("Parks list", "/parks/"),
         ("Parcels list", "/parcels/"),
         ("Companies list", "/companies/"),
+        ("Companies: sorted by -investment_wan", "/companies/?sort=-investment_wan"),
+        ("Companies: sorted by -project_count", "/companies/?sort=-project_count"),
+        ("Parks: sorted by -project_count", "/parks/?sort=-project_count"),
         ("Leases list", "/leases/"),
         ("Dashboard, 2025", "/?start=2025-01-01&end=2025-12-31"),
     ]

@@ -314,24 +314,14 @@ class ParcelListView(ObjectListView):
 
 
 class ParkListView(ObjectListView):
-    queryset = (
-        Park.objects.select_related("parent")
-        .annotate(
-            parcel_count=Coalesce(per_row(LandParcel.objects, "park", Count("*")), 0),
-            project_count=Coalesce(per_row(InvestmentProject.objects, "park", Count("*")), 0),
-        )
-        .order_by("name", "pk")
-    )
+    queryset = Park.objects.select_related("parent").order_by("name", "pk")
     filterset_class = ParkFilterSet
     table_class = ParkTable
     total = ("floor_area_m2", _("总建筑面积（m²）"))
 
 
 class CompanyListView(ObjectListView):
-    queryset = Company.objects.annotate(
-        project_count=Coalesce(per_row(InvestmentProject.objects, "company", Count("*")), 0),
-        investment_wan=per_row(InvestmentProject.objects, "company", Sum("total_investment_wan")),
-    ).order_by("name", "pk")
+    queryset = Company.objects.order_by("name", "pk")
     filterset_class = CompanyFilterSet
     table_class = CompanyTable
 

@@ -80,6 +80,23 @@ def test_names_in_pinyin_and_codes_in_natural_order_are_read_from_an_index(
     assert f"using {index}" in page
 
 
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [
+        ("-investment_wan", "company_investment_desc_idx"),
+        ("investment_wan", "company_investment_idx"),
+        ("-project_count", "company_project_count_idx"),
+        ("project_count", "company_project_count_idx"),
+    ],
+)
+def test_companies_sorted_by_their_totals_are_read_from_an_index(demo, staff_client, sort, index):
+    """Each company's number of projects and total investment are stored on its row, so a
+    sort by either, either way (the companies without projects last), needs no project."""
+    (page,) = plans(staff_client, f"/companies/?sort={sort}&page=2", "OFFSET 25")
+    assert f"using {index}" in page
+    assert "projects_investmentproject" not in page
+
+
 def test_the_dashboard_figures_come_from_their_index(demo, staff_client):
     url = "/?start=2025-01-01&end=2025-12-31&basis=landed"
     # The list's order index would serve the date range too; without it, the figures

@@ -11,6 +11,7 @@ from projects.models.projects import InvestmentProject, ProjectParcel, SizeTier
 from projects.models.reports import IssuedReport
 from projects.models.sectors import Sector
 from projects.models.targets import AnnualTarget
+from projects.models.totals import STORED_TOTALS
 from projects.models.warnings import WarningLevel, WarningRule
 
 # The ledger's own models (not their history tables), each after those it refers to.
@@ -36,6 +37,7 @@ LEDGER_MODELS = (
 
 __all__ = [
     "LEDGER_MODELS",
+    "STORED_TOTALS",
     "AnnualTarget",
     "Assessment",
     "Company",

@@ -9,10 +9,12 @@ from simple_history.models import HistoricalRecords
 from projects.models.fields import (
     ConstraintErrorsOnFields,
     NaturalKeyManager,
+    NullsLastIndex,
     PinyinCharField,
     illustrative_flag,
 )
 from projects.models.pages import RecordPage
+from projects.models.totals import StoredCount, StoredSum
 from projects.validators import validate_credit_code, validate_plain_text
 
 
@@ -34,15 +36,24 @@ class Company(RecordPage, ConstraintErrorsOnFields):
     )
     above_scale = models.BooleanField(_("规上企业"), default=False)
     illustrative = illustrative_flag()
+    # Kept by the database (projects/models/totals.py).
+    project_count = StoredCount(_("项目数"))
+    investment_wan = StoredSum(_("总投资（万元）"))
 
     objects = NaturalKeyManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["project_count", "investment_wan"])
     constraint_fields = {"company_credit_code_unique": "credit_code"}
 
     class Meta:
         verbose_name = _("企业")
         verbose_name_plural = pgettext_lazy("plural", "企业")
         ordering = ["name"]
+        indexes = [
+            # The list's sorts by each total, both ways, the companies without any last.
+            models.Index(fields=["project_count", "id"], name="company_project_count_idx"),
+            models.Index(fields=["investment_wan", "id"], name="company_investment_idx"),
+            NullsLastIndex(fields=["-investment_wan", "-id"], name="company_investment_desc_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"],

@@ -31,6 +31,7 @@ from projects.models.fields import (
     quantity_field,
 )
 from projects.models.pages import RecordPage
+from projects.models.totals import StoredCount
 from projects.units import m2_to_mu
 from projects.validators import validate_plain_text
 
@@ -126,9 +127,12 @@ class Park(RecordPage, models.Model):
     boundary = boundary_field()
     boundary_illustrative = illustrative_boundary_flag()
     illustrative = illustrative_flag()
+    # Kept by the database (projects/models/totals.py): its own, not its sub-parks'.
+    parcel_count = StoredCount(_("直属地块数"))
+    project_count = StoredCount(_("直属项目数"))
 
     objects = ParkManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["parcel_count", "project_count"])
 
     class Meta:
         verbose_name = _("园区")

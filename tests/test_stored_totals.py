@@ -1,0 +1,225 @@
+"""The companies' and parks' stored totals always equal the totals of their records,
+whichever way the records change: the admin, an import, loaddata, generate_ledger, a bulk
+insert, a queryset update, a delete, plain SQL. Run on SQLite and on PostgreSQL."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+
+from projects.models import STORED_TOTALS, Company, InvestmentProject, LandParcel, Park
+from tests.test_admin_edits import change_url, opened_form
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh() -> dict:
+    """Every company's and park's totals, worked out from the records now."""
+    companies = {
+        row["pk"]: (row["n"], row["total"])
+        for row in Company.objects.annotate(
+            n=Count("projects"), total=Sum("projects__total_investment_wan")
+        ).values("pk", "n", "total")
+    }
+    parcels = dict(Park.objects.annotate(n=Count("parcels")).values_list("pk", "n"))
+    projects = dict(Park.objects.annotate(n=Count("projects")).values_list("pk", "n"))
+    parks = {pk: (parcels[pk], projects[pk]) for pk in parcels}
+    return {"companies": companies, "parks": parks}
+
+
+def stored() -> dict:
+    return {
+        "companies": {
+            pk: (count, total)
+            for pk, count, total in Company.objects.values_list(
+                "pk", "project_count", "investment_wan"
+            )
+        },
+        "parks": {
+            pk: (parcels, projects)
+            for pk, parcels, projects in Park.objects.values_list(
+                "pk", "parcel_count", "project_count"
+            )
+        },
+    }
+
+
+def assert_kept() -> None:
+    assert stored() == fresh()
+
+
+@pytest.fixture
+def kept(demo):
+    """The demo ledger, whose totals are checked before and after the test."""
+    assert_kept()
+    yield
+    assert_kept()
+
+
+def test_the_demo_ledger_loaded_by_loaddata_has_its_totals(kept):
+    hanxi = InvestmentProject.objects.get(name="涵禧科技汽车零部件及新材料项目")
+    assert hanxi.company.project_count == hanxi.company.projects.count() >= 1
+
+
+def test_an_admin_edit_moves_a_project_to_another_company_and_park(kept, staff_client):
+    project = InvestmentProject.objects.filter(park__isnull=False).first()
+    company = Company.objects.exclude(pk=project.company_id).first()
+    park = Park.objects.exclude(pk=project.park_id).first()
+    url = change_url(project)
+    form = opened_form(staff_client.get(url))
+    form.update(company=company.pk, park=park.pk, total_investment_wan="12.34")
+    response = staff_client.post(url, form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert InvestmentProject.objects.get(pk=project.pk).total_investment_wan == Decimal("123400")
+    company.refresh_from_db()
+    assert company.investment_wan >= Decimal("123400")
+
+
+def test_a_company_added_in_the_admin_has_no_projects_and_no_total(kept, staff_client):
+    response = staff_client.post("/admin/projects/company/add/", {"name": "新企业有限公司"})
+    assert response.status_code == 302
+    company = Company.objects.get(name="新企业有限公司")
+    assert (company.project_count, company.investment_wan) == (0, None)
+
+
+def test_a_project_deleted_in_the_admin(kept, staff_client):
+    project = InvestmentProject.objects.filter(parcels__isnull=True, leases__isnull=True).first()
+    response = staff_client.post(change_url(project).replace("change", "delete"), {"post": "yes"})
+    assert response.status_code == 302
+    assert not InvestmentProject.objects.filter(pk=project.pk).exists()
+
+
+def test_a_save_of_a_company_read_before_its_projects_changed_keeps_the_new_totals(kept):
+    """A save writes every column with what it read; the database recomputes them."""
+    company = Company.objects.filter(project_count__gte=1).first()
+    read_before = Company.objects.get(pk=company.pk)
+    other = Company.objects.exclude(pk=company.pk).first()
+    company.projects.filter(pk=company.projects.first().pk).update(company=other)
+    read_before.home_region = "丽水"
+    read_before.save()
+    Company.objects.filter(pk=company.pk).update(project_count=99, investment_wan=1)
+
+
+def import_sheet(path) -> None:
+    err = io.StringIO()
+    try:
+        call_command("import_ledger", str(path), stdout=io.StringIO(), stderr=err)
+    except CommandError:
+        pytest.fail(err.getvalue())
+
+
+def test_an_import_of_new_and_changed_projects(kept, staff_client, tmp_path):
+    content = staff_client.get("/projects/", {"_export": "csv"}).getvalue().decode("utf-8-sig")
+    header, *rows = csv.reader(io.StringIO(content))
+    name, company, total = (header.index(c) for c in ("项目名称", "企业", "总投资（亿元）"))
+    edited = []
+    for number, row in enumerate(rows[:5]):
+        row[total] = str(Decimal(row[total]) + Decimal("0.01"))
+        edited.append(row)
+        copy = list(row)
+        copy[name] = f"导入新项目{number}"
+        copy[company] = f"导入新企业{number}有限公司"  # made by the import, with its project
+        edited.append(copy)
+    sheet = tmp_path / "projects.csv"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([header, *edited])
+    import_sheet(sheet)
+    assert InvestmentProject.objects.filter(name__startswith="导入新项目").count() == 5
+    first = InvestmentProject.objects.get(name="导入新项目0")
+    assert first.company.investment_wan == first.total_investment_wan
+
+
+def test_bulk_inserts_updates_and_deletes(kept):
+    company, other = Company.objects.all()[:2]
+    template = InvestmentProject.objects.first()
+    with transaction.atomic():
+        InvestmentProject.objects.bulk_create(
+            [
+                InvestmentProject(
+                    name=f"批量项目{n}",
+                    company=company,
+                    sector=template.sector,
+                    park=template.park,
+                    total_investment_wan=Decimal("1000.55"),
+                    source_zone=template.source_zone,
+                )
+                for n in range(30)
+            ]
+        )
+    assert_kept()
+    batch = InvestmentProject.objects.filter(name__startswith="批量项目")
+    batch.update(company=other)
+    assert_kept()
+    batch.update(total_investment_wan=Decimal("0.01"))
+    assert_kept()
+    batch.update(park=None)
+    assert_kept()
+    batch.delete()
+    assert_kept()
+
+
+def test_parcels_moved_and_deleted(kept):
+    parcel = LandParcel.objects.filter(projects__isnull=True).first()
+    park = Park.objects.exclude(pk=parcel.park_id).first()
+    LandParcel.objects.filter(pk=parcel.pk).update(park=park)
+    assert_kept()
+    parcel.delete()
+    assert_kept()
+
+
+def test_plain_sql_is_counted_too(kept):
+    project = InvestmentProject.objects.first()
+    table = InvestmentProject._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET total_investment_wan = total_investment_wan + 1 WHERE id = %s",
+            [project.pk],
+        )
+
+
+def test_projects_inserted_before_their_company_are_counted_when_it_comes(kept):
+    """As loaddata may insert them, foreign keys being checked at the end."""
+    template = InvestmentProject.objects.first()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        pk = (Company.objects.order_by("-pk").first().pk or 0) + 1000
+        InvestmentProject.objects.bulk_create(
+            [
+                InvestmentProject(
+                    name=f"先到项目{n}",
+                    company_id=pk,
+                    sector=template.sector,
+                    total_investment_wan=Decimal("200"),
+                    source_zone=template.source_zone,
+                )
+                for n in range(2)
+            ]
+        )
+        Company.objects.bulk_create([Company(pk=pk, name="后到企业有限公司")])
+    assert Company.objects.get(pk=pk).project_count == 2
+
+
+def test_generate_ledger_keeps_them(kept):
+    call_command(
+        "generate_ledger", projects=300, seed=77, stdout=io.StringIO(), stderr=io.StringIO()
+    )
+
+
+def test_the_migration_fills_them_for_a_ledger_already_kept(kept):
+    """Made again from scratch on the demo ledger, as the migration makes them."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        for totals in STORED_TOTALS:
+            for statement in totals.drop_sql(vendor):
+                cursor.execute(statement)
+        Company.objects.update(project_count=0, investment_wan=None)
+        Park.objects.update(parcel_count=0, project_count=0)
+        assert stored() != fresh()
+        for totals in STORED_TOTALS:
+            for statement in totals.create_sql(vendor):
+                cursor.execute(statement)
