@@ -516,6 +516,22 @@ class TestExport:
         assert any(text.endswith(" Remediation deadline") for text in next_dates)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL cursor")
+def test_an_export_sends_its_first_rows_before_postgresql_has_found_the_last(
+    transactional_db, demo, admin_user, client
+):
+    """Outside a transaction (as in production, not as in a test's own), Django declares
+    its cursor WITH HOLD, and PostgreSQL then works out every row of the export before
+    it sends the first; read in a transaction, the rows come as they are found."""
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/projects/", {"_export": "csv"})
+        rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+    assert len(rows) - 1 == InvestmentProject.objects.count()
+    (declared,) = [query["sql"] for query in queries if query["sql"].startswith("DECLARE")]
+    assert "WITH HOLD" not in declared, declared
+
+
 def table_rows(html: str) -> list[str]:
     """The rows of a table's body, with the whitespace between tags left out."""
     body = re.search(r"<tbody[^>]*>(.*)</tbody>", html, re.S).group(1)

@@ -2,6 +2,7 @@
 
 from collections.abc import Collection, Iterator
 
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -57,9 +58,13 @@ class ListExport:
         return HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8")
 
     def rows(self) -> Iterator[list]:
-        """The table's rows in its order (the one chosen on the page), read in chunks."""
+        """The table's rows in its order (the one chosen on the page), read in chunks.
+
+        Read in a transaction, so that PostgreSQL's cursor sends the first rows as soon as
+        it has them: outside one, Django's cursor must outlive the statement's own
+        transaction, and PostgreSQL then works out every row before sending any."""
         cells = [cell for _header, cell in self.columns]
-        with translation.override(self.language):
+        with translation.override(self.language), transaction.atomic():
             for record in self.table.data.data.iterator(chunk_size=self.CHUNK_SIZE):
                 values = (cell(record) for cell in cells)
                 yield ["" if value == EMPTY else value for value in values]
