@@ -62,9 +62,10 @@ class ListExport:
 
         Read in a transaction, so that PostgreSQL's cursor sends the first rows as soon as
         it has them: outside one, Django's cursor must outlive the statement's own
-        transaction, and PostgreSQL then works out every row before sending any."""
+        transaction, and PostgreSQL then works out every row before sending any. Already in
+        a transaction (a test's), it needs no savepoint of its own."""
         cells = [cell for _header, cell in self.columns]
-        with translation.override(self.language), transaction.atomic():
+        with translation.override(self.language), transaction.atomic(savepoint=False):
             for record in self.table.data.data.iterator(chunk_size=self.CHUNK_SIZE):
                 values = (cell(record) for cell in cells)
                 yield ["" if value == EMPTY else value for value in values]
