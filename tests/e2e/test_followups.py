@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from projects.models import FollowUp, InvestmentProject
 from projects.roles import EDITOR, sync_roles
 from tests.e2e import test_accessibility
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, PHONE, log_in
 from tests.e2e.test_accessibility import axe_violations, check_fields_are_labelled
 
 axe_source = test_accessibility.axe_source  # the fixture, shared
@@ -24,7 +24,7 @@ def test_an_editor_logs_a_follow_up_from_the_project_page_on_a_phone(
     sync_roles()
     editor = django_user_model.objects.create_user("editor", password=PASSWORD)
     editor.groups.add(Group.objects.get(name=EDITOR))
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     log_in(page, "editor")
     page.wait_for_url("**/")
     project = InvestmentProject.objects.get(name=PROJECT)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from projects.models import FundEntry, InvestmentProject
 from projects.roles import EDITOR, sync_roles
 from tests.e2e import test_accessibility
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, PHONE, fits_the_phone, log_in
 from tests.e2e.test_accessibility import axe_violations, check_fields_are_labelled
 
 axe_source = test_accessibility.axe_source  # the fixture, shared
@@ -22,17 +22,13 @@ def funds_figure(page) -> Decimal:
     return Decimal(page.locator('[data-figure="funds"]').inner_text())
 
 
-def fits_the_phone(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
-
-
 def test_an_editor_records_funds_and_the_dashboard_rises(
     demo_ledger, django_user_model, page, axe_source
 ):
     sync_roles()
     editor = django_user_model.objects.create_user("editor", password=PASSWORD)
     editor.groups.add(Group.objects.get(name=EDITOR))
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     log_in(page, "editor")
     page.wait_for_url("**/")
     page.goto(JAN_APR_2025)

@@ -8,13 +8,12 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from projects.roles import VIEWER, sync_roles
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, PHONE, fits_the_phone, log_in
 
 WRONG_PASSWORD = "not-the-passphrase"
 WRONG_PASSWORD_ERROR = "请输入一个正确的用户名和密码"
 LOCKOUT_WARNING = "再输错 1 次，账户将被锁定 30 分钟。"
 NEW_PASSWORD = "Lishui-Jinyun-2025"
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -86,11 +85,6 @@ def test_five_wrong_passwords_lock_the_account(page, staff_user, expected_errors
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
 
-def fits_the_screen(page) -> bool:
-    """Whether the page needs no sideways scrolling."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def test_a_viewer_changes_their_password_on_a_phone(page, viewer_user):
     page.set_viewport_size(PHONE)
     log_in(page, viewer_user.username)
@@ -103,7 +97,7 @@ def test_a_viewer_changes_their_password_on_a_phone(page, viewer_user):
 
     expect(page.get_by_role("heading", name="修改密码")).to_be_visible()
     expect(page.get_by_text("你的密码必须包含至少 10 个字符。")).to_be_visible()
-    assert fits_the_screen(page)
+    fits_the_phone(page)
 
     # A password the project's rules refuse: the form says why, next to the field.
     page.get_by_label("旧密码").fill(PASSWORD)
@@ -111,14 +105,14 @@ def test_a_viewer_changes_their_password_on_a_phone(page, viewer_user):
     page.get_by_label("新密码确认").fill("Qz7#kLp2x")
     page.get_by_role("button", name="修改密码").click()
     expect(page.get_by_text("密码长度太短。密码必须包含至少 10 个字符。")).to_be_visible()
-    assert fits_the_screen(page)
+    fits_the_phone(page)
 
     page.get_by_label("旧密码").fill(PASSWORD)
     page.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("新密码确认").fill(NEW_PASSWORD)
     page.get_by_role("button", name="修改密码").click()
     expect(page.get_by_role("heading", name="密码已修改")).to_be_visible()
-    assert fits_the_screen(page)
+    fits_the_phone(page)
 
     # Still logged in; the next login takes the new password, not the old one.
     page.get_by_role("link", name="返回首页").click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from projects.models import Department, InvestmentProject, Problem
 from projects.roles import EDITOR, sync_roles
 from tests.e2e import test_accessibility
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, PHONE, fits_the_phone, log_in
 from tests.e2e.test_accessibility import axe_violations
 
 axe_source = test_accessibility.axe_source  # the fixture, shared
@@ -38,7 +38,7 @@ def test_an_editor_finds_the_next_step_and_the_overdue_problem_in_my_work(
         raised_on=today - timedelta(days=5),
         due_on=today - timedelta(days=1),
     )
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     log_in(page, "wuhua")
     page.wait_for_url("**/")
     my_work = page.get_by_role("region", name="我的待办")
@@ -60,8 +60,7 @@ def test_an_editor_finds_the_next_step_and_the_overdue_problem_in_my_work(
     expect(my_work).to_contain_text(NEXT_STEP)
     expect(my_work).to_contain_text(project.name)
     assert axe_violations(page, axe_source) == []
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
+    fits_the_phone(page)
 
     my_work.locator("[data-figure=my-next_steps]").click()
     page.wait_for_url("**/followups/**")

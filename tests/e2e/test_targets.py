@@ -13,16 +13,12 @@ from pypdf import PdfReader
 from projects.models import AnnualTarget
 from projects.roles import MANAGER, sync_roles
 from tests.e2e import test_accessibility
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, PHONE, fits_the_phone, log_in
 from tests.e2e.test_accessibility import axe_violations, check_fields_are_labelled
 
 axe_source = test_accessibility.axe_source  # the fixture, shared
 
 JAN_APR_2025 = "/?start=2025-01-01&end=2025-04-30"
-
-
-def fits_the_phone(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
 
 
 def test_a_manager_sets_a_target_and_the_dashboard_shows_it(
@@ -31,7 +27,7 @@ def test_a_manager_sets_a_target_and_the_dashboard_shows_it(
     sync_roles()
     manager = django_user_model.objects.create_user("manager", password=PASSWORD)
     manager.groups.add(Group.objects.get(name=MANAGER))
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     log_in(page, "manager")
     page.wait_for_url("**/")
 
