@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
-from tests.e2e.conftest import PHONE, log_in
+from tests.e2e.conftest import PHONE, log_in_as
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 FIELDS = "input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea"
@@ -124,8 +124,7 @@ def test_page_is_accessible(url, request, staff_user, page, axe_source):
         expect(page.get_by_role("heading", name="登录")).to_be_visible()
     else:
         request.getfixturevalue("demo_ledger")
-        log_in(page, staff_user.username)
-        page.wait_for_url("**/")
+        log_in_as(page, staff_user)
         page.goto(url())
         expect(page.get_by_role("heading", level=1)).to_be_visible()
 

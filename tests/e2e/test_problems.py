@@ -8,20 +8,17 @@ from playwright.sync_api import expect
 
 from projects.models import InvestmentProject, Problem
 from projects.roles import EDITOR
-from tests.e2e.conftest import PHONE, fits_the_phone, log_in
+from tests.e2e.conftest import fits_the_phone, log_in_as
 from tests.e2e.test_accessibility import axe_source, axe_violations, check_fields_are_labelled
-from tests.e2e.test_roles import role_user
 
-__all__ = ["axe_source", "role_user"]  # fixtures the tests below use
+__all__ = ["axe_source"]  # the fixture the tests below use
 
 PROJECT = "江苏永久摩托车（缙云）工厂项目"
 
 
 def test_an_editor_raises_a_problem_on_a_phone(demo_ledger, role_user, page, axe_source):
-    editor = role_user("editor", EDITOR, is_staff=False)
-    page.set_viewport_size(PHONE)
-    log_in(page, editor.username)
-    page.wait_for_url("**/")
+    editor = role_user("editor", EDITOR)
+    log_in_as(page, editor, phone=True)
     project = InvestmentProject.objects.get(name=PROJECT)
     page.goto(project.get_absolute_url())
 
