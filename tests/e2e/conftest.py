@@ -8,8 +8,10 @@ synchronous ORM calls there. No browser is downloaded: the tests use /usr/bin/ch
 import os
 
 import pytest
+from django.contrib.auth.models import Group
 from playwright.sync_api import sync_playwright
 
+from projects.roles import sync_roles
 from tests.conftest import load_demo_ledger
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -26,6 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "a-long-test-passphrase"
+# The screen of a phone, held upright.
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +49,20 @@ def demo_ledger(transactional_db):
 @pytest.fixture
 def staff_user(django_user_model, transactional_db):
     return django_user_model.objects.create_superuser("staff", password=PASSWORD)
+
+
+@pytest.fixture
+def role_user(django_user_model, transactional_db):
+    """A function that creates a user in one role, with any other fields of the user given;
+    the groups are created first."""
+    sync_roles()
+
+    def create(username: str, role: str, **fields):
+        user = django_user_model.objects.create_user(username, password=PASSWORD, **fields)
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return create
 
 
 @pytest.fixture
@@ -102,9 +120,22 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="登录").click()
 
 
+def log_in_as(page, user, *, phone: bool = False) -> None:
+    """Log the user in through the login form, on a phone's screen if asked, and wait for
+    the home page the form leads to."""
+    if phone:
+        page.set_viewport_size(PHONE)
+    log_in(page, user.username)
+    page.wait_for_url("**/")
+
+
+def fits_the_phone(page) -> None:
+    """Nothing on the page scrolls sideways on a phone's screen."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+
+
 @pytest.fixture
 def logged_in_page(page, staff_user):
     """A tab where the staff user has logged in through the login form."""
-    log_in(page, staff_user.username)
-    page.wait_for_url("**/")
+    log_in_as(page, staff_user)
     return page

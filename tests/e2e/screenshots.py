@@ -9,6 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import PHONE
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -36,7 +38,7 @@ def test_projects_list_filtered(demo_ledger, logged_in_page):
 def test_projects_list_on_a_phone(demo_ledger, logged_in_page):
     # The screen of a phone, as it opens: the filters folded, the first records as cards.
     page = logged_in_page
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     page.goto(JAN_APR_2025)
     expect(page.locator(".summary")).to_contain_text("45.32")
     expect(page.get_by_role("button", name="筛选条件（3）")).to_be_visible()

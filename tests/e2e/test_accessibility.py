@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from projects.models import Company, InvestmentProject, LandParcel, LeaseAgreement, Park
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import PHONE, log_in_as
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 FIELDS = "input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea"
@@ -124,8 +124,7 @@ def test_page_is_accessible(url, request, staff_user, page, axe_source):
         expect(page.get_by_role("heading", name="登录")).to_be_visible()
     else:
         request.getfixturevalue("demo_ledger")
-        log_in(page, staff_user.username)
-        page.wait_for_url("**/")
+        log_in_as(page, staff_user)
         page.goto(url())
         expect(page.get_by_role("heading", level=1)).to_be_visible()
 
@@ -140,7 +139,7 @@ def test_a_list_on_a_phone_is_accessible(demo_ledger, logged_in_page, axe_source
     # Its rows are cards, its filters fold behind a button and show as chips; a wrong
     # value opens the panel at the field marked invalid.
     page = logged_in_page
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     page.goto("/projects/?size=1yi&landed_after=2025-01-01")
     expect(page.get_by_role("list", name="已选筛选条件")).to_be_visible()
     assert axe_violations(page, axe_source) == []

@@ -8,6 +8,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.e2e.conftest import PHONE, fits_the_phone
+
 # The period of the article's figures (10 projects of 亿元以上, 45.32 亿元).
 JAN_APR_2025 = "/?start=2025-01-01&end=2025-04-30"
 # Every project of six years: the longest labels and the most bars.
@@ -61,11 +63,11 @@ def test_an_empty_period_offers_the_latest_year_with_projects(demo_ledger, logge
 
 def test_at_390_px_nothing_scrolls_sideways_and_chart_text_is_legible(demo_ledger, logged_in_page):
     page = logged_in_page
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     for url in (JAN_APR_2025, SIX_YEARS):
         page.goto(url)
         expect(page.locator(PROJECT_CHARTS)).to_have_count(6)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+        fits_the_phone(page)
         # The size the text is drawn at, in its style and on the screen: a chart scaled down
         # to the phone's width would keep its style's size but draw smaller.
         text = page.locator(".bar-chart .bar-label, .bar-chart .bar-value")

@@ -2,14 +2,13 @@
 
 from datetime import timedelta
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from projects.models import FollowUp, InvestmentProject
-from projects.roles import EDITOR, sync_roles
+from projects.roles import EDITOR
 from tests.e2e import test_accessibility
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import log_in_as
 from tests.e2e.test_accessibility import axe_violations, check_fields_are_labelled
 
 axe_source = test_accessibility.axe_source  # the fixture, shared
@@ -19,14 +18,9 @@ SUMMARY = "走访企业，确认二期厂房开工时间"
 
 
 def test_an_editor_logs_a_follow_up_from_the_project_page_on_a_phone(
-    demo_ledger, django_user_model, page, axe_source
+    demo_ledger, role_user, page, axe_source
 ):
-    sync_roles()
-    editor = django_user_model.objects.create_user("editor", password=PASSWORD)
-    editor.groups.add(Group.objects.get(name=EDITOR))
-    page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, "editor")
-    page.wait_for_url("**/")
+    log_in_as(page, role_user("editor", EDITOR), phone=True)
     project = InvestmentProject.objects.get(name=PROJECT)
     page.goto(project.get_absolute_url())
 

@@ -3,27 +3,15 @@ that locks the account, then lock it; any user changes their own password, on a 
 
 import re
 
-import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from projects.roles import VIEWER, sync_roles
-from tests.e2e.conftest import PASSWORD, log_in
+from projects.roles import VIEWER
+from tests.e2e.conftest import PASSWORD, fits_the_phone, log_in, log_in_as
 
 WRONG_PASSWORD = "not-the-passphrase"
 WRONG_PASSWORD_ERROR = "请输入一个正确的用户名和密码"
 LOCKOUT_WARNING = "再输错 1 次，账户将被锁定 30 分钟。"
 NEW_PASSWORD = "Lishui-Jinyun-2025"
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def viewer_user(django_user_model, transactional_db):
-    """A Viewer without staff access: the live server's database is flushed after each test."""
-    sync_roles()
-    user = django_user_model.objects.create_user("zhangwei", password=PASSWORD)
-    user.groups.add(Group.objects.get(name=VIEWER))
-    return user
 
 
 def test_log_in_and_out(page, staff_user):
@@ -86,15 +74,9 @@ def test_five_wrong_passwords_lock_the_account(page, staff_user, expected_errors
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
 
-def fits_the_screen(page) -> bool:
-    """Whether the page needs no sideways scrolling."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def test_a_viewer_changes_their_password_on_a_phone(page, viewer_user):
-    page.set_viewport_size(PHONE)
-    log_in(page, viewer_user.username)
-    page.wait_for_url("**/")
+def test_a_viewer_changes_their_password_on_a_phone(page, role_user):
+    viewer = role_user("zhangwei", VIEWER)
+    log_in_as(page, viewer, phone=True)
     navigation = page.get_by_role("navigation", name="主导航")
     navigation.get_by_role("button", name="展开导航").click()
     # The menu has opened all the way (it slides open) before its last link is tapped.
@@ -103,7 +85,7 @@ def test_a_viewer_changes_their_password_on_a_phone(page, viewer_user):
 
     expect(page.get_by_role("heading", name="修改密码")).to_be_visible()
     expect(page.get_by_text("你的密码必须包含至少 10 个字符。")).to_be_visible()
-    assert fits_the_screen(page)
+    fits_the_phone(page)
 
     # A password the project's rules refuse: the form says why, next to the field.
     page.get_by_label("旧密码").fill(PASSWORD)
@@ -111,20 +93,20 @@ def test_a_viewer_changes_their_password_on_a_phone(page, viewer_user):
     page.get_by_label("新密码确认").fill("Qz7#kLp2x")
     page.get_by_role("button", name="修改密码").click()
     expect(page.get_by_text("密码长度太短。密码必须包含至少 10 个字符。")).to_be_visible()
-    assert fits_the_screen(page)
+    fits_the_phone(page)
 
     page.get_by_label("旧密码").fill(PASSWORD)
     page.get_by_label("新密码", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("新密码确认").fill(NEW_PASSWORD)
     page.get_by_role("button", name="修改密码").click()
     expect(page.get_by_role("heading", name="密码已修改")).to_be_visible()
-    assert fits_the_screen(page)
+    fits_the_phone(page)
 
     # Still logged in; the next login takes the new password, not the old one.
     page.get_by_role("link", name="返回首页").click()
     navigation.get_by_role("button", name="展开导航").click()
     navigation.get_by_role("button", name="退出").click()
-    log_in(page, viewer_user.username, PASSWORD)
+    log_in(page, viewer.username, PASSWORD)
     expect(page.get_by_role("alert")).to_contain_text(WRONG_PASSWORD_ERROR)
-    log_in(page, viewer_user.username, NEW_PASSWORD)
+    log_in(page, viewer.username, NEW_PASSWORD)
     expect(page.get_by_role("heading", name="招商引资概况")).to_be_visible()

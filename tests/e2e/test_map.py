@@ -4,6 +4,7 @@ popup on a click, passes axe, and asks nothing of any server but the app's own."
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import PHONE, fits_the_phone
 from tests.e2e.test_accessibility import axe_source, axe_violations  # noqa: F401
 
 
@@ -52,8 +53,7 @@ def test_the_map_draws_the_listed_parcels_and_opens_a_popup(
 
 def test_the_map_fits_a_phone(demo_ledger, logged_in_page):
     page = logged_in_page
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     page.goto("/map/?status=reserve")
     expect(page.locator(".ledger-map")).to_have_attribute("data-ready", "true")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
+    fits_the_phone(page)

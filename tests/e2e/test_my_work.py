@@ -3,14 +3,13 @@ their project, in 「我的待办」 on the home page, each count opening exactl
 
 from datetime import timedelta
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from projects.models import Department, InvestmentProject, Problem
-from projects.roles import EDITOR, sync_roles
+from projects.roles import EDITOR
 from tests.e2e import test_accessibility
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import fits_the_phone, log_in_as
 from tests.e2e.test_accessibility import axe_violations
 
 axe_source = test_accessibility.axe_source  # the fixture, shared
@@ -19,13 +18,9 @@ NEXT_STEP = "协调施工许可证办理"
 
 
 def test_an_editor_finds_the_next_step_and_the_overdue_problem_in_my_work(
-    demo_ledger, django_user_model, page, axe_source
+    demo_ledger, role_user, page, axe_source
 ):
-    sync_roles()
-    editor = django_user_model.objects.create_user(
-        "wuhua", password=PASSWORD, first_name="华", last_name="吴", is_staff=True
-    )
-    editor.groups.add(Group.objects.get(name=EDITOR))
+    editor = role_user("wuhua", EDITOR, first_name="华", last_name="吴", is_staff=True)
     project = InvestmentProject.objects.filter(problems__isnull=True).order_by("pk").first()
     project.owner = editor
     project.save()
@@ -38,9 +33,7 @@ def test_an_editor_finds_the_next_step_and_the_overdue_problem_in_my_work(
         raised_on=today - timedelta(days=5),
         due_on=today - timedelta(days=1),
     )
-    page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, "wuhua")
-    page.wait_for_url("**/")
+    log_in_as(page, editor, phone=True)
     my_work = page.get_by_role("region", name="我的待办")
 
     # The overdue problem is there at once, and its count opens exactly it.
@@ -60,8 +53,7 @@ def test_an_editor_finds_the_next_step_and_the_overdue_problem_in_my_work(
     expect(my_work).to_contain_text(NEXT_STEP)
     expect(my_work).to_contain_text(project.name)
     assert axe_violations(page, axe_source) == []
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
+    fits_the_phone(page)
 
     my_work.locator("[data-figure=my-next_steps]").click()
     page.wait_for_url("**/followups/**")

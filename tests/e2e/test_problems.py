@@ -8,20 +8,17 @@ from playwright.sync_api import expect
 
 from projects.models import InvestmentProject, Problem
 from projects.roles import EDITOR
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import fits_the_phone, log_in_as
 from tests.e2e.test_accessibility import axe_source, axe_violations, check_fields_are_labelled
-from tests.e2e.test_roles import role_user
 
-__all__ = ["axe_source", "role_user"]  # fixtures the tests below use
+__all__ = ["axe_source"]  # the fixture the tests below use
 
 PROJECT = "江苏永久摩托车（缙云）工厂项目"
 
 
 def test_an_editor_raises_a_problem_on_a_phone(demo_ledger, role_user, page, axe_source):
-    editor = role_user("editor", EDITOR, is_staff=False)
-    page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, editor.username)
-    page.wait_for_url("**/")
+    editor = role_user("editor", EDITOR)
+    log_in_as(page, editor, phone=True)
     project = InvestmentProject.objects.get(name=PROJECT)
     page.goto(project.get_absolute_url())
 
@@ -44,8 +41,7 @@ def test_an_editor_raises_a_problem_on_a_phone(demo_ledger, role_user, page, axe
     expect(page.get_by_role("alert")).to_contain_text("问题已登记")
     problems = page.locator("section#problems")
     expect(problems.get_by_text("新建厂房需增容两台变压器。")).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
+    fits_the_phone(page)
     assert axe_violations(page, axe_source) == []
     problem = Problem.objects.get(description="新建厂房需增容两台变压器。")
     assert (problem.raised_by, problem.status) == (editor, Problem.Status.OPEN)
@@ -61,7 +57,7 @@ def test_an_editor_raises_a_problem_on_a_phone(demo_ledger, role_user, page, axe
     expect(page.locator("h1")).to_contain_text("办理中")
     check_fields_are_labelled(page)
     assert axe_violations(page, axe_source) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    fits_the_phone(page)
 
 
 def test_the_dashboard_card_leads_to_the_overdue_problems(demo_ledger, logged_in_page):

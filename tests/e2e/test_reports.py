@@ -6,6 +6,7 @@ import subprocess
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import PHONE, fits_the_phone
 from tests.e2e.test_accessibility import AXE, axe_violations, check_fields_are_labelled
 
 ARTICLE_SENTENCE = (
@@ -33,7 +34,7 @@ def test_choose_a_period_download_and_issue_on_a_phone(
     settings.MEDIA_ROOT = tmp_path / "media"
     axe_source = AXE.read_text()
     page = logged_in_page
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     page.goto("/reports/")
     expect(page.get_by_role("heading", name="招商月报", level=1)).to_be_visible()
     page.get_by_label("自").fill("2025-01-01")
@@ -42,7 +43,7 @@ def test_choose_a_period_download_and_issue_on_a_phone(
 
     expect(page.get_by_role("heading", name="缙云县招商引资工作月报 2025年1—4月")).to_be_visible()
     expect(page.get_by_text(ARTICLE_SENTENCE)).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    fits_the_phone(page)
     check_fields_are_labelled(page)
     assert axe_violations(page, axe_source) == []
 
@@ -56,7 +57,7 @@ def test_choose_a_period_download_and_issue_on_a_phone(
     expect(page.get_by_role("alert")).to_have_text("已印发2025年1—4月月报第1版。")
     issued = page.get_by_role("region", name="已印发的月报")
     expect(issued.get_by_role("link", name="PDF")).to_have_count(1)  # version 1
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    fits_the_phone(page)
     assert axe_violations(page, axe_source) == []
     copy = download(page, issued.get_by_role("link", name="PDF"))
     assert copy.suggested_filename == "monthly-2025-01-01-2025-04-30-landed-zh-hans-v1.pdf"

@@ -3,30 +3,15 @@ can read the project but neither sees the way to the admin nor gets in."""
 
 from decimal import Decimal
 
-import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from projects.models import InvestmentProject
-from projects.roles import EDITOR, VIEWER, sync_roles
+from projects.roles import EDITOR, VIEWER
 from projects.units import entered_yi, wan_to_yi
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import log_in_as
 
 PROJECT = "涵禧科技汽车零部件及新材料项目"
 EDIT_LINK = "在管理后台编辑"
-
-
-@pytest.fixture
-def role_user(django_user_model, transactional_db):
-    """A function that creates a user in one role; the groups are created first."""
-    sync_roles()
-
-    def create(username: str, role: str, is_staff: bool):
-        user = django_user_model.objects.create_user(username, password=PASSWORD, is_staff=is_staff)
-        user.groups.add(Group.objects.get(name=role))
-        return user
-
-    return create
 
 
 def find_project(page, name: str):
@@ -45,7 +30,7 @@ def test_editor_changes_the_total_investment_in_the_admin(
     project = InvestmentProject.objects.get(name=PROJECT)
     before = project.total_investment_wan
     after = before + Decimal("16600.00")
-    log_in(page, editor.username)
+    log_in_as(page, editor)
 
     row = find_project(page, PROJECT)
     expect(row.locator("td.num").first).to_have_text(str(wan_to_yi(before)))
@@ -76,7 +61,7 @@ def test_viewer_reads_a_project_but_cannot_edit_it(demo_ledger, role_user, page,
     amount = project.total_investment_wan
     change_url = f"/admin/projects/investmentproject/{project.pk}/change/"
     expected_errors.append((403, change_url))
-    log_in(page, viewer.username)
+    log_in_as(page, viewer)
 
     find_project(page, PROJECT).get_by_role("link", name=PROJECT).click()
     expect(page.get_by_role("heading", name=PROJECT)).to_be_visible()
@@ -93,7 +78,7 @@ def test_viewer_reads_a_project_but_cannot_edit_it(demo_ledger, role_user, page,
 
 
 def test_admin_pages_name_an_icon_the_app_serves(page, staff_user):
-    log_in(page, staff_user.username)
+    log_in_as(page, staff_user)
     page.goto("/admin/")
     expect(page.get_by_role("heading", name="台账管理")).to_be_visible()
     icons = page.locator('link[rel~="icon"]')

@@ -6,14 +6,13 @@ controls."""
 import io
 from decimal import Decimal
 
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from projects.models import AnnualTarget
-from projects.roles import MANAGER, sync_roles
+from projects.roles import MANAGER
 from tests.e2e import test_accessibility
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import fits_the_phone, log_in_as
 from tests.e2e.test_accessibility import axe_violations, check_fields_are_labelled
 
 axe_source = test_accessibility.axe_source  # the fixture, shared
@@ -21,19 +20,10 @@ axe_source = test_accessibility.axe_source  # the fixture, shared
 JAN_APR_2025 = "/?start=2025-01-01&end=2025-04-30"
 
 
-def fits_the_phone(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
-
-
 def test_a_manager_sets_a_target_and_the_dashboard_shows_it(
-    demo_ledger, django_user_model, page, axe_source
+    demo_ledger, role_user, page, axe_source
 ):
-    sync_roles()
-    manager = django_user_model.objects.create_user("manager", password=PASSWORD)
-    manager.groups.add(Group.objects.get(name=MANAGER))
-    page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, "manager")
-    page.wait_for_url("**/")
+    log_in_as(page, role_user("manager", MANAGER), phone=True)
 
     page.goto("/targets/?year=2025")
     page.get_by_role("link", name="新增年度目标").click()

@@ -3,6 +3,7 @@ same number in the list; on a phone too, and for a screen reader."""
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import PHONE, fits_the_phone
 from tests.e2e.test_accessibility import axe_source, axe_violations  # noqa: F401
 
 ARTICLE_DATE = "/?start=2025-01-01&end=2025-04-30&as_of=2025-05-01"
@@ -27,10 +28,10 @@ def test_the_red_count_opens_the_list_with_as_many_projects(demo_ledger, logged_
 
 def test_the_card_fits_a_phone_and_passes_axe(demo_ledger, logged_in_page, axe_source):  # noqa: F811
     page = logged_in_page
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     page.goto(ARTICLE_DATE)
     expect(page.locator(".warnings-card")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    fits_the_phone(page)
     assert axe_violations(page, axe_source) == []
     page.goto("/projects/?warning=any&as_of=2025-05-01")
     assert axe_violations(page, axe_source) == []
