@@ -220,8 +220,8 @@ class ParkTable(ListTable):
     )
     planned_area_m2 = tables.Column(visible=False, orderable=False)
     floor_area_m2 = NumberColumn()
-    parcel_count = NumberColumn(verbose_name=_("直属地块数"))
-    project_count = NumberColumn(verbose_name=_("直属项目数"))
+    parcel_count = NumberColumn()
+    project_count = NumberColumn()
     illustrative = YesNoColumn(visible=False, orderable=False)
 
     class Meta(ListTable.Meta):
@@ -235,7 +235,7 @@ class CompanyTable(ListTable):
     credit_code = tables.Column()
     home_region = tables.Column()
     above_scale = YesNoColumn()
-    project_count = NumberColumn(verbose_name=_("项目数"))
+    project_count = NumberColumn()
     investment_wan = UnitColumn(
         convert=wan_to_yi,
         verbose_name=_("总投资（亿元）"),
