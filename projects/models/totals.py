@@ -8,15 +8,16 @@ changes them, whichever way it comes: a form, the admin, an import's bulk insert
 ``loaddata``, ``generate_ledger``, a queryset's ``update()`` or plain SQL. A sort by one of
 them is then read from an index like any other column.
 
-The owner row's own trigger does the recomputing, on every insert and update of the row:
-so a save of a company (which writes every column, these with what it last read) cannot
-leave an old count behind, and a company that ``loaddata`` inserts after its projects
-(foreign keys are checked at the end) counts them. The records' triggers only touch the
-owner rows whose records changed. The totals are recomputed rather than added to, so that
-they are always what the records say.
+A save of a company writes every column, these with what it last read; a company that
+``loaddata`` inserts after its projects (foreign keys are checked at the end) must count
+them. So the owner row's own trigger guards its totals: on SQLite it recomputes them from
+the records on every write of the row, which is what the records' triggers ask for; on
+PostgreSQL, where a ledger grows to millions, the records' statement triggers add and take
+off what changed, and the owner's trigger keeps its totals from any write but theirs and
+counts a new row's records.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
@@ -60,12 +61,48 @@ class StoredSum(StoredTotal, models.DecimalField):
 
 @dataclass(frozen=True)
 class Tally:
-    """Stored columns worked out from one table of records: ``columns`` maps each column
-    to its aggregate over the records pointing to the owner row (alias ``r``)."""
+    """Stored columns worked out from one table of records: the number of records pointing
+    to the owner row (``count``), and the sum of some of their columns (``sums``: stored
+    column to the records' column), None while there are none."""
 
     records: str
     foreign_key: str
-    columns: dict[str, str]
+    count: str
+    sums: dict[str, str] = field(default_factory=dict)
+
+    def fresh(self, row: str) -> list[tuple[str, str]]:
+        """Each column with its value worked out from the records, for the owner row whose
+        key is ``row``."""
+        source = f"FROM {self.records} r WHERE r.{self.foreign_key} = {row}"
+        return [
+            (self.count, f"(SELECT COUNT(*) {source})"),
+            *(
+                (column, f"(SELECT SUM(r.{summed}) {source})")
+                for column, summed in self.sums.items()
+            ),
+        ]
+
+    def added(self, owner: str, tables: dict[str, str]) -> str:
+        """The statement that adds to the rows of ``owner`` what the changed records add
+        and takes off what they took: ``tables`` maps each transition table to its sign."""
+        changes = " UNION ALL ".join(
+            f"SELECT {self.foreign_key} AS key, {sign}1 AS n"
+            + "".join(f", {sign}{summed} AS {column}" for column, summed in self.sums.items())
+            + f" FROM {table}"
+            for table, sign in tables.items()
+        )
+        sums = "".join(f", SUM({column}) AS {column}" for column in self.sums)
+        count = self.count
+        assignments = [f"{count} = o.{count} + d.n"] + [
+            f"{column} = CASE WHEN o.{count} + d.n = 0 THEN NULL "
+            f"ELSE COALESCE(o.{column}, 0) + d.{column} END"
+            for column in self.sums
+        ]
+        return (
+            f"UPDATE {owner} o SET {', '.join(assignments)} FROM "
+            f"(SELECT key, SUM(n) AS n{sums} FROM ({changes}) c "
+            f"WHERE key IS NOT NULL GROUP BY key) d WHERE o.id = d.key"
+        )
 
 
 @dataclass(frozen=True)
@@ -77,23 +114,19 @@ class StoredTotals:
 
     def recomputed(self, row: str) -> list[tuple[str, str]]:
         """Each column with its value for the owner row whose key is ``row``."""
-        return [
-            (column, f"(SELECT {aggregate} FROM {t.records} r WHERE r.{t.foreign_key} = {row})")
-            for t in self.tallies
-            for column, aggregate in t.columns.items()
-        ]
+        return [pair for tally in self.tallies for pair in tally.fresh(row)]
 
     def touched(self, keys: str) -> str:
         """Have the owner rows whose keys ``keys`` selects recompute their totals (their
         own trigger does, on any update)."""
-        first = self.tallies[0].columns
-        column = next(iter(first))
-        return f"UPDATE {self.owner} SET {column} = {column} WHERE id IN ({keys})"
+        count = self.tallies[0].count
+        return f"UPDATE {self.owner} SET {count} = {count} WHERE id IN ({keys})"
 
     def create_sql(self, vendor: str) -> list[str]:
-        """The triggers, then every owner row's totals as the ledger now stands."""
+        """Every owner row's totals as the ledger now stands, then the triggers."""
+        assignments = ", ".join(f"{c} = {v}" for c, v in self.recomputed(f"{self.owner}.id"))
         triggers = self.postgresql() if vendor == "postgresql" else self.sqlite()
-        return [*triggers, self.touched(f"SELECT id FROM {self.owner}")]
+        return [f"UPDATE {self.owner} SET {assignments}", *triggers]
 
     def drop_sql(self, vendor: str) -> list[str]:
         events = ("insert", "update", "delete")
@@ -142,27 +175,32 @@ class StoredTotals:
         return statements
 
     def postgresql(self) -> list[str]:
-        """The owner's row trigger sets its totals before the row is written; the records'
-        statement triggers read the changed rows (transition tables), so that a bulk
-        insert touches each owner row once, not once a record."""
-        assignments = " ".join(f"NEW.{c} := {v};" for c, v in self.recomputed("NEW.id"))
+        """The records' statement triggers add to their owner rows what the changed records
+        (the transition tables) add and take off what they took, each owner row once a
+        statement: recounting a park's 100,000 projects for each batch of a bulk insert
+        would grow with the ledger. The owner's row trigger keeps its totals from any other
+        write (``pg_trigger_depth() = 1``: a statement of its own, such as a save of a row
+        read before its projects changed), and counts a new row's records, which
+        ``loaddata`` may have inserted first."""
         owner = f"{self.owner}_totals"
+        recomputed = " ".join(f"NEW.{c} := {v};" for c, v in self.recomputed("NEW.id"))
+        kept = " ".join(f"NEW.{c} := OLD.{c};" for c, _value in self.recomputed("NEW.id"))
         statements = [
             f"CREATE FUNCTION {owner}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"{assignments} RETURN NEW; END $$",
+            f"IF TG_OP = 'INSERT' THEN {recomputed} "
+            f"ELSIF pg_trigger_depth() = 1 THEN {kept} END IF; "
+            f"RETURN NEW; END $$",
             f"CREATE TRIGGER {owner} BEFORE INSERT OR UPDATE ON {self.owner} "
             f"FOR EACH ROW EXECUTE FUNCTION {owner}()",
         ]
         for tally in self.tallies:
             function = f"{self.owner}_{tally.records}"
-            fk = tally.foreign_key
-            new, old = (
-                self.touched(f"SELECT {fk} FROM {rows}") for rows in ("new_rows", "old_rows")
-            )
+            inserted, deleted = {"new_rows": ""}, {"old_rows": "-"}
             statements.append(
                 f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF TG_OP <> 'DELETE' THEN {new}; END IF; "
-                f"IF TG_OP <> 'INSERT' THEN {old}; END IF; "
+                f"IF TG_OP = 'INSERT' THEN {tally.added(self.owner, inserted)}; "
+                f"ELSIF TG_OP = 'DELETE' THEN {tally.added(self.owner, deleted)}; "
+                f"ELSE {tally.added(self.owner, inserted | deleted)}; END IF; "
                 f"RETURN NULL; END $$"
             )
             for event, tables in (
@@ -184,15 +222,16 @@ STORED_TOTALS = (
             Tally(
                 "projects_investmentproject",
                 "company_id",
-                {"project_count": "COUNT(*)", "investment_wan": "SUM(r.total_investment_wan)"},
+                "project_count",
+                {"investment_wan": "total_investment_wan"},
             ),
         ),
     ),
     StoredTotals(
         "projects_park",
         (
-            Tally("projects_landparcel", "park_id", {"parcel_count": "COUNT(*)"}),
-            Tally("projects_investmentproject", "park_id", {"project_count": "COUNT(*)"}),
+            Tally("projects_landparcel", "park_id", "parcel_count"),
+            Tally("projects_investmentproject", "park_id", "project_count"),
         ),
     ),
 )
