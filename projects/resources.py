@@ -736,3 +736,19 @@ class TargetResource(NumberedResource):
             "illustrative",
             "uid",
         ]
+
+
+# Every sheet the ledger imports, by the kind ``manage.py import_ledger --kind`` names it:
+# the address of the list that exports it. The admin imports each on its model's list.
+SHEET_RESOURCES: dict[str, type[LedgerResource]] = {
+    "projects": ProjectResource,
+    "companies": CompanyResource,
+    "parks": ParkResource,
+    "parcels": ParcelResource,
+    "followups": FollowUpResource,
+    "problems": ProblemResource,
+    "funds": FundResource,
+    "targets": TargetResource,
+    "departments": DepartmentResource,
+    "warning-rules": WarningRuleResource,
+}

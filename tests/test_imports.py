@@ -7,11 +7,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.contrib import admin
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from import_export.admin import ImportMixin
 
-from projects.models import Company, InvestmentProject
+from projects.models import Company, Department, InvestmentProject, WarningRule
+from projects.resources import SHEET_RESOURCES
 
 pytestmark = pytest.mark.django_db
 
@@ -87,24 +91,101 @@ def test_a_bad_credit_code_is_reported_and_nothing_imported(demo):
     assert not Company.objects.filter(name="浙江示例新材料有限公司（导入示例）").exists()
 
 
-@pytest.mark.parametrize("export_format", ["xlsx", "csv"])
-@pytest.mark.parametrize(
-    "path, kind",
-    [
-        ("/projects/", "projects"),
-        ("/parks/", "parks"),
-        ("/parcels/", "parcels"),
-        ("/companies/", "companies"),
-    ],
-)
-def test_an_export_imports_back_unchanged(demo, staff_client, tmp_path, path, kind, export_format):
-    sheet = tmp_path / f"{kind}.{export_format}"
-    response = staff_client.get(path, {"_export": export_format})
-    with sheet.open("wb") as handle:  # as a browser saves a download, piece by piece
+def download(client, path: str, sheet: Path, language: str = "zh-hans") -> Path:
+    """A list's export, in the format the file's name says, saved as a browser saves a
+    download, piece by piece."""
+    response = client.get(path, {"_export": sheet.suffix[1:]}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    with sheet.open("wb") as handle:
         for chunk in response.streaming_content:
             handle.write(chunk)
+    return sheet
+
+
+@pytest.mark.parametrize("export_format", ["xlsx", "csv"])
+@pytest.mark.parametrize("kind", SHEET_RESOURCES)
+def test_an_export_imports_back_unchanged(demo, staff_client, tmp_path, kind, export_format):
+    """Every kind the admin imports, the command imports too, from its list's export."""
+    sheet = download(staff_client, f"/{kind}/", tmp_path / f"{kind}.{export_format}")
+    model = SHEET_RESOURCES[kind]._meta.model
     output = import_sheet(sheet, "--kind", kind, "--dry-run")
-    assert " 0 new, 0 updated, " in output, output
+    assert f" 0 new, 0 updated, {model.objects.count()} unchanged {kind} " in output, output
+    assert model.objects.exists()
+
+
+def test_every_sheet_the_admin_imports_is_a_kind_the_command_takes(rf, admin_user):
+    request = rf.get("/admin/")
+    request.user = admin_user
+    imported_in_admin = {
+        model: model_admin.get_import_resource_classes(request)
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, ImportMixin)
+    }
+    assert imported_in_admin == {sheet._meta.model: [sheet] for sheet in SHEET_RESOURCES.values()}
+
+
+def test_an_unknown_kind_is_refused_naming_the_kinds(demo, tmp_path):
+    sheet = tmp_path / "rules.csv"
+    sheet.write_text("规则类型,阶段,黄色（天）,红色（天）\n", encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        import_sheet(sheet, "--kind", "rules")
+    said = str(refused.value)
+    assert "argument --kind: invalid choice: 'rules'" in said
+    listed = said.split("(choose from ")[1].rstrip(")").split(", ")
+    assert [kind.strip("'") for kind in listed] == [
+        "companies",
+        "departments",
+        "followups",
+        "funds",
+        "parcels",
+        "parks",
+        "problems",
+        "projects",
+        "targets",
+        "warning-rules",
+    ]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_edited_departments_sheet_adds_the_department_it_adds(
+    demo, staff_client, tmp_path, language
+):
+    sheet = download(staff_client, "/departments/", tmp_path / "departments.xlsx", language)
+    workbook = openpyxl.load_workbook(sheet)
+    workbook.active.append(["县应急管理局", None])
+    workbook.save(sheet)
+    count = Department.objects.count()
+    assert f"1 new, 0 updated, {count} unchanged departments were imported" in import_sheet(
+        sheet, "--kind", "departments"
+    )
+    added = Department.objects.get(name="县应急管理局")
+    assert [record.history_type for record in added.history.all()] == ["+"]
+    assert f"0 new, 0 updated, {count + 1} unchanged" in import_sheet(
+        sheet, "--kind", "departments"
+    )
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_edited_warning_rules_sheet_changes_the_rule_it_edits(
+    demo, staff_client, tmp_path, language
+):
+    sheet = download(staff_client, "/warning-rules/", tmp_path / "rules.csv", language)
+    rows = list(csv.reader(sheet.open(encoding="utf-8-sig")))
+    red = {"zh-hans": "红色（天）", "en": "Red (days)"}[language]
+    with translation.override(language):
+        signed = str(InvestmentProject.Stage.SIGNED.label)
+    (row,) = [row for row in rows if row[1] == signed]
+    row[rows[0].index(red)] = "200"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    count = WarningRule.objects.count()
+    said = import_sheet(sheet, "--kind", "warning-rules")
+    assert "warning-rules: 9/9 rows" in said  # the progress line
+    assert f"0 new, 1 updated, {count - 1} unchanged warning-rules were imported" in said
+    rule = WarningRule.objects.get(kind=WarningRule.Kind.IN_STAGE, stage="signed")
+    assert (rule.yellow_days, rule.red_days) == (90, 200)
+    assert rule.history.latest().history_type == "~"
+    assert WarningRule.objects.count() == count
 
 
 def test_export_edit_import_changes_only_the_edit(demo, staff_client, tmp_path):
