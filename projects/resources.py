@@ -365,10 +365,14 @@ class LedgerResource(resources.ModelResource):
         history.bulk_history_create(self.saved[True])
         history.bulk_history_create(self.saved[False], update=True)
 
-    def after_import_row(self, row: dict[str, Any], row_result: Any, **kwargs: Any) -> None:
+    def import_row(self, row: dict[str, Any], instance_loader: Any, **kwargs: Any) -> Any:
+        # Every row counts towards the progress, a refused one too, which the library's
+        # after_import_row is not told of: the count reaches the sheet's length.
+        row_result = super().import_row(row, instance_loader, **kwargs)
         self.rows_done += 1
         if self.progress is not None:
             self.progress(self.rows_done)
+        return row_result
 
     class Meta:
         skip_unchanged = True

@@ -81,6 +81,17 @@ def test_a_sheet_with_bad_rows_imports_nothing_and_names_each_problem(demo):
     assert not Company.objects.filter(name="浙江示例车业科技有限公司（导入示例）").exists()
 
 
+def test_the_progress_counts_refused_rows_and_ends_before_their_reasons(demo):
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_ledger", str(SHEETS / "projects-errors.csv"), stderr=err)
+    lines = err.getvalue().split("\n")
+    assert lines[0] == "\rprojects: 5/5 rows"
+    reasons = lines[1:-1]
+    assert reasons[0].startswith("row 2, ") and all(line.startswith("row ") for line in reasons)
+    assert lines[-1] == ""
+
+
 def test_a_bad_credit_code_is_reported_and_nothing_imported(demo):
     err = io.StringIO()
     with pytest.raises(CommandError):
@@ -313,6 +324,8 @@ def test_a_company_name_that_fails_its_check_refuses_each_row_naming_it(demo, tm
     err = io.StringIO()
     with pytest.raises(CommandError, match="2 problem"):
         call_command("import_ledger", str(path), stdout=io.StringIO(), stderr=err)
-    assert [line.split(",")[0] for line in err.getvalue().splitlines()] == ["row 2", "row 4"]
+    lines = err.getvalue().split("\n")
+    assert lines[0] == "\rprojects: 3/3 rows"
+    assert [line.split(",")[0] for line in lines[1:-1]] == ["row 2", "row 4"]
     assert "企业" in err.getvalue()
     assert counts() == before
