@@ -50,6 +50,7 @@ from projects.sheet_widgets import (
     CompanyWidget,
     ConvertedDecimalWidget,
     DateWidget,
+    DecimalNumberWidget,
     ListedRecordWidget,
     NamedRecordWidget,
     StaffWidget,
@@ -405,8 +406,8 @@ class ParkResource(LedgerResource):
     kind = column("kind", ChoiceWidget(Park.Kind.choices))
     parent = column("parent", NamedRecordWidget(Park, "name"))
     town = column("town")
-    planned_area_m2 = column("planned_area_m2", widgets.DecimalWidget())
-    floor_area_m2 = column("floor_area_m2", widgets.DecimalWidget())
+    planned_area_m2 = column("planned_area_m2", DecimalNumberWidget())
+    floor_area_m2 = column("floor_area_m2", DecimalNumberWidget())
     illustrative = column("illustrative", YesNoWidget())
 
     class Meta(LedgerResource.Meta):
@@ -427,12 +428,12 @@ class ParcelResource(LedgerResource):
     sheet_table = ParcelTable
     code = column("code")
     park = column("park", NamedRecordWidget(Park, "name"))
-    area_m2 = column("area_m2", widgets.DecimalWidget())
+    area_m2 = column("area_m2", DecimalNumberWidget())
     land_use = column("land_use", ChoiceWidget(LandParcel.LandUse.choices))
     supply_mode = column("supply_mode", ChoiceWidget(LandParcel.SupplyMode.choices))
     status = column("status", ChoiceWidget(LandParcel.Status.choices))
     term_years = column("term_years", WholeNumberWidget())
-    price_wan = column("price_wan", widgets.DecimalWidget())
+    price_wan = column("price_wan", DecimalNumberWidget())
     handover_date = day("handover_date")
     illustrative = column("illustrative", YesNoWidget())
 

@@ -4,18 +4,33 @@ import csv
 import io
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import openpyxl
 import pytest
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import DecimalField, Model
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from import_export.admin import ImportMixin
 
-from projects.models import Company, Department, InvestmentProject, WarningRule
+from projects import admin_import
+from projects.models import (
+    Company,
+    Department,
+    FundEntry,
+    InvestmentProject,
+    LandParcel,
+    Park,
+    WarningRule,
+)
 from projects.resources import SHEET_RESOURCES
+from projects.sheet_widgets import DecimalNumberWidget
+from tests.test_admin_import import refused_rows
+from tests.test_departments_and_rules import state
 
 pytestmark = pytest.mark.django_db
 
@@ -329,3 +344,150 @@ def test_a_company_name_that_fails_its_check_refuses_each_row_naming_it(demo, tm
     assert [line.split(",")[0] for line in lines[1:-1]] == ["row 2", "row 4"]
     assert "企业" in err.getvalue()
     assert counts() == before
+
+
+class DecimalColumn(NamedTuple):
+    """A column of decimals on a sheet: its model and field, its header in each language,
+    text a sheet may hold for it, and what 1,234.5 written there stores."""
+
+    model: type[Model]
+    field: str
+    headers: dict[str, str]
+    text: str
+    stored: Decimal
+
+
+# Areas and prices are stored as written, amounts are written in 亿元 and stored in 万元.
+DECIMAL_COLUMNS = {
+    "parks": DecimalColumn(
+        Park,
+        "planned_area_m2",
+        {"zh-hans": "规划面积（m²）", "en": "Planned area (m²)"},
+        "约3000",
+        Decimal("1234.5"),
+    ),
+    "parcels": DecimalColumn(
+        LandParcel,
+        "price_wan",
+        {"zh-hans": "价格（万元）", "en": "Price (CNY 10k)"},
+        "abc",
+        Decimal("1234.5"),
+    ),
+    "projects": DecimalColumn(
+        InvestmentProject,
+        "total_investment_wan",
+        {"zh-hans": "总投资（亿元）", "en": "Total investment (CNY 100M)"},
+        "Infinity",
+        Decimal("12345000"),
+    ),
+    "funds": DecimalColumn(
+        FundEntry,
+        "amount_wan",
+        {"zh-hans": "到位金额（亿元）", "en": "Amount received (CNY 100M)"},
+        "NaN",  # as a sheet written by a program may leave an empty cell
+        Decimal("12345000"),
+    ),
+}
+
+
+def not_a_number(text: str, language: str) -> str:
+    return {"zh-hans": f"“{text}”不是数字。", "en": f"“{text}” is not a number."}[language]
+
+
+def exported_with(client, tmp_path, kind: str, language: str, cells: dict[int, str]) -> Path:
+    """The list's CSV export, in the language, with cells of its decimal column replaced,
+    by the row number the spreadsheet gives them (the header is row 1)."""
+    sheet = download(client, f"/{kind}/", tmp_path / f"{kind}.csv", language)
+    rows = list(csv.reader(sheet.open(encoding="utf-8-sig")))
+    column = rows[0].index(DECIMAL_COLUMNS[kind].headers[language])
+    for number, cell in cells.items():
+        rows[number - 1][column] = cell
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return sheet
+
+
+@pytest.fixture
+def text_for_a_number(staff_client, tmp_path):
+    """A list's export whose decimal column holds text on row 3 and, on row 2, a number
+    written with a thousands separator, which alone would be imported."""
+
+    def sheet(kind: str, language: str) -> Path:
+        cells = {2: "1,234.5", 3: DECIMAL_COLUMNS[kind].text}
+        return exported_with(staff_client, tmp_path, kind, language, cells)
+
+    return sheet
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("kind", DECIMAL_COLUMNS)
+def test_the_command_refuses_text_for_a_number_beside_its_column(
+    demo, text_for_a_number, kind, language
+):
+    column = DECIMAL_COLUMNS[kind]
+    sheet = text_for_a_number(kind, language)
+    before, err = state(column.model), io.StringIO()
+    with translation.override(language), pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_ledger", str(sheet), "--kind", kind, stdout=io.StringIO(), stderr=err)
+    refused = [line for line in err.getvalue().split("\n") if line.startswith("row ")]
+    reason = not_a_number(column.text, language)
+    assert refused == [f"row 3, {column.headers[language]}: {reason}"]
+    assert state(column.model) == before
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("kind", DECIMAL_COLUMNS)
+def test_the_admin_preview_refuses_text_for_a_number_beside_its_column(
+    demo, staff_client, text_for_a_number, tmp_path, monkeypatch, kind, language
+):
+    monkeypatch.setattr(admin_import, "PREVIEW_FOLDER", tmp_path / "previews")
+    column = DECIMAL_COLUMNS[kind]
+    sheet = text_for_a_number(kind, language)
+    before = state(column.model)
+    response = staff_client.post(
+        f"/admin/projects/{column.model._meta.model_name}/import/",
+        {"import_file": SimpleUploadedFile(sheet.name, sheet.read_bytes()), "format": "0"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 200
+    assert not response.context.get("confirm_form")
+    beside = {"zh-hans": "%s：%s", "en": "%s: %s"}[language]
+    reason = not_a_number(column.text, language)
+    assert refused_rows(response.text) == [("3", beside % (column.headers[language], reason))]
+    assert "decimal." not in response.text
+    assert state(column.model) == before
+
+
+@pytest.mark.parametrize("kind", DECIMAL_COLUMNS)
+def test_a_number_with_a_thousands_separator_and_spaces_is_read_as_written(
+    demo, staff_client, tmp_path, kind
+):
+    column = DECIMAL_COLUMNS[kind]
+    sheet = exported_with(staff_client, tmp_path, kind, "zh-hans", {2: " 1,234.5 "})
+    assert " 0 new, 1 updated, " in import_sheet(sheet, "--kind", kind)
+    assert column.model.objects.filter(**{column.field: column.stored}).count() == 1
+
+
+def test_an_amount_with_more_digits_than_can_be_stored_is_refused_beside_its_column(demo, tmp_path):
+    sheet = tmp_path / "projects.csv"
+    sheet.write_text(
+        "项目名称,企业,产业,园区,总投资（亿元）,阶段,来源区域,签约日期\n"
+        "巨额项目,浙江臻泰能源科技有限公司,氢能装备,丽缙高新区,1e30,签约,省内,2026-05-20\n",
+        encoding="utf-8",
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_ledger", str(sheet), stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().split("\n")[1] == "row 2, 总投资（亿元）: 确保总共不超过 14 位数字。"
+    assert not InvestmentProject.objects.filter(name="巨额项目").exists()
+
+
+def test_every_decimal_column_is_read_as_a_number(db):
+    for kind, sheet in SHEET_RESOURCES.items():
+        model = sheet._meta.model
+        decimals = {
+            field.name for field in model._meta.concrete_fields if isinstance(field, DecimalField)
+        }
+        for name, field in sheet().fields.items():
+            if field.attribute in decimals:
+                assert isinstance(field.widget, DecimalNumberWidget), (kind, name)
