@@ -52,18 +52,6 @@ from projects.models import (
 )
 from projects.models.fields import ConstraintErrorsOnFields
 from projects.models.projects import PLANNED_DATE_ORDER
-from projects.resources import (
-    CompanyResource,
-    DepartmentResource,
-    FollowUpResource,
-    FundResource,
-    ParcelResource,
-    ParkResource,
-    ProblemResource,
-    ProjectResource,
-    TargetResource,
-    WarningRuleResource,
-)
 from projects.roles import Viewable
 from projects.versioning import VersionedModelForm
 
@@ -225,7 +213,6 @@ class SubParkInline(admin.TabularInline):
 
 @admin.register(Park)
 class ParkAdmin(BoundaryImportMixin, LedgerImportMixin, LedgerAdmin):
-    resource_classes = [ParkResource]
     list_display = [
         "name",
         "kind",
@@ -285,7 +272,6 @@ class ParkAdmin(BoundaryImportMixin, LedgerImportMixin, LedgerAdmin):
 
 @admin.register(LandParcel)
 class LandParcelAdmin(BoundaryImportMixin, LedgerImportMixin, LedgerAdmin):
-    resource_classes = [ParcelResource]
     list_display = [
         "code",
         "park",
@@ -335,7 +321,6 @@ class LandParcelAdmin(BoundaryImportMixin, LedgerImportMixin, LedgerAdmin):
 
 @admin.register(Company)
 class CompanyAdmin(LedgerImportMixin, LedgerAdmin):
-    resource_classes = [CompanyResource]
     list_display = ["name", "credit_code", "home_region", "above_scale", "illustrative"]
     list_filter = ["above_scale", "illustrative"]
     search_fields = ["name", "credit_code"]
@@ -350,7 +335,6 @@ class ProjectParcelInline(admin.TabularInline):
 
 @admin.register(InvestmentProject)
 class InvestmentProjectAdmin(LedgerImportMixin, LedgerAdmin):
-    resource_classes = [ProjectResource]
     list_display = [
         "name",
         "company",
@@ -549,7 +533,6 @@ class RecordedByAdmin(LedgerAdmin):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(LedgerImportMixin, RecordedByAdmin):
-    resource_classes = [FollowUpResource]
     list_display = ["occurred_on", "project", "kind", "next_step", "next_due", "recorded_by"]
     list_filter = ["kind", "illustrative"]
     list_select_related = ["project", "recorded_by"]
@@ -560,7 +543,6 @@ class FollowUpAdmin(LedgerImportMixin, RecordedByAdmin):
 
 @admin.register(FundEntry)
 class FundEntryAdmin(LedgerImportMixin, RecordedByAdmin):
-    resource_classes = [FundResource]
     list_display = [
         "received_on",
         "project",
@@ -578,7 +560,6 @@ class FundEntryAdmin(LedgerImportMixin, RecordedByAdmin):
 
 @admin.register(AnnualTarget)
 class AnnualTargetAdmin(LedgerImportMixin, LedgerAdmin):
-    resource_classes = [TargetResource]
     list_display = [
         "year",
         "unit",
@@ -597,7 +578,6 @@ class AnnualTargetAdmin(LedgerImportMixin, LedgerAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(LedgerImportMixin, LedgerAdmin):
-    resource_classes = [DepartmentResource]
     list_display = ["name"]
     search_fields = ["name"]
 
@@ -608,7 +588,6 @@ class ProblemAdminForm(UnresolvableGuard, VersionedModelForm):
 
 @admin.register(Problem)
 class ProblemAdmin(LedgerImportMixin, LedgerAdmin):
-    resource_classes = [ProblemResource]
     form = ProblemAdminForm
     list_display = [
         "project",
@@ -642,7 +621,6 @@ class ProblemAdmin(LedgerImportMixin, LedgerAdmin):
 
 @admin.register(WarningRule)
 class WarningRuleAdmin(LedgerImportMixin, LedgerAdmin):
-    resource_classes = [WarningRuleResource]
     list_display = ["kind", "stage", "yellow_days", "red_days"]
     list_filter = ["kind"]
 

@@ -41,6 +41,7 @@ from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import BaseStorage
 
+from projects.resources import SHEET_RESOURCES, LedgerResource
 from projects.roles import LoggedInRequest
 
 MAX_UPLOAD_BYTES = 8 * 2**20
@@ -241,14 +242,18 @@ class LedgerConfirmForm(ConfirmImportForm):
 
 
 class LedgerImportMixin(ImportMixin):
-    """The admin's import, with the caps, the signed preview and the all-or-nothing
-    confirmation described at the top of this module."""
+    """The admin's import of its model's sheet, the one ``SHEET_RESOURCES`` holds for it
+    (as ``manage.py import_ledger`` reads it), with the caps, the signed preview and the
+    all-or-nothing confirmation described at the top of this module."""
 
     import_form_class = LedgerImportForm
     import_template_name = "admin/ledger_import.html"
     confirm_form_class = LedgerConfirmForm
     import_formats = [CSV, XLSX]
     tmp_storage_class = PreviewStorage
+
+    def get_resource_classes(self, request: HttpRequest) -> list[type[LedgerResource]]:
+        return [sheet for sheet in SHEET_RESOURCES.values() if sheet._meta.model is self.model]
 
     def get_confirm_form_kwargs(
         self, request: LoggedInRequest, import_form: ImportForm | None = None

@@ -50,6 +50,7 @@ from projects.sheet_widgets import (
     CompanyWidget,
     ConvertedDecimalWidget,
     DateWidget,
+    DecimalNumberWidget,
     ListedRecordWidget,
     NamedRecordWidget,
     StaffWidget,
@@ -365,10 +366,14 @@ class LedgerResource(resources.ModelResource):
         history.bulk_history_create(self.saved[True])
         history.bulk_history_create(self.saved[False], update=True)
 
-    def after_import_row(self, row: dict[str, Any], row_result: Any, **kwargs: Any) -> None:
+    def import_row(self, row: dict[str, Any], instance_loader: Any, **kwargs: Any) -> Any:
+        # Every row counts towards the progress, a refused one too, which the library's
+        # after_import_row is not told of: the count reaches the sheet's length.
+        row_result = super().import_row(row, instance_loader, **kwargs)
         self.rows_done += 1
         if self.progress is not None:
             self.progress(self.rows_done)
+        return row_result
 
     class Meta:
         skip_unchanged = True
@@ -401,8 +406,8 @@ class ParkResource(LedgerResource):
     kind = column("kind", ChoiceWidget(Park.Kind.choices))
     parent = column("parent", NamedRecordWidget(Park, "name"))
     town = column("town")
-    planned_area_m2 = column("planned_area_m2", widgets.DecimalWidget())
-    floor_area_m2 = column("floor_area_m2", widgets.DecimalWidget())
+    planned_area_m2 = column("planned_area_m2", DecimalNumberWidget())
+    floor_area_m2 = column("floor_area_m2", DecimalNumberWidget())
     illustrative = column("illustrative", YesNoWidget())
 
     class Meta(LedgerResource.Meta):
@@ -423,12 +428,12 @@ class ParcelResource(LedgerResource):
     sheet_table = ParcelTable
     code = column("code")
     park = column("park", NamedRecordWidget(Park, "name"))
-    area_m2 = column("area_m2", widgets.DecimalWidget())
+    area_m2 = column("area_m2", DecimalNumberWidget())
     land_use = column("land_use", ChoiceWidget(LandParcel.LandUse.choices))
     supply_mode = column("supply_mode", ChoiceWidget(LandParcel.SupplyMode.choices))
     status = column("status", ChoiceWidget(LandParcel.Status.choices))
     term_years = column("term_years", WholeNumberWidget())
-    price_wan = column("price_wan", widgets.DecimalWidget())
+    price_wan = column("price_wan", DecimalNumberWidget())
     handover_date = day("handover_date")
     illustrative = column("illustrative", YesNoWidget())
 
@@ -736,3 +741,19 @@ class TargetResource(NumberedResource):
             "illustrative",
             "uid",
         ]
+
+
+# Every sheet the ledger imports, by the kind ``manage.py import_ledger --kind`` names it:
+# the address of the list that exports it. The admin imports each on its model's list.
+SHEET_RESOURCES: dict[str, type[LedgerResource]] = {
+    "projects": ProjectResource,
+    "companies": CompanyResource,
+    "parks": ParkResource,
+    "parcels": ParcelResource,
+    "followups": FollowUpResource,
+    "problems": ProblemResource,
+    "funds": FundResource,
+    "targets": TargetResource,
+    "departments": DepartmentResource,
+    "warning-rules": WarningRuleResource,
+}

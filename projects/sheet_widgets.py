@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -58,7 +58,25 @@ class DateWidget(widgets.Widget):
         return value.isoformat() if value else ""
 
 
-class ConvertedDecimalWidget(widgets.DecimalWidget):
+class DecimalNumberWidget(widgets.DecimalWidget):
+    """A number that may have decimals (an area, a price, an amount), as typed (1234.5),
+    with the thousands separators the pages write (1,234.5) or spaces around it, or as a
+    spreadsheet keeps it. Text (约3000), or a number that is not finite (NaN, Infinity), is
+    refused saying so beside its column, rather than failing the row in the library's words."""
+
+    def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Decimal | None:
+        if self.is_empty(value):
+            return None
+        try:
+            number = super().clean(value, row, **kwargs)
+        except (ArithmeticError, ValueError):  # decimal.InvalidOperation: not a number
+            number = None
+        if number is None or not number.is_finite():
+            raise ValueError(_("“%(value)s”不是数字。") % {"value": value})
+        return number
+
+
+class ConvertedDecimalWidget(DecimalNumberWidget):
     """A quantity typed in display units (亿元, 亩) and stored in others (万元, m²)."""
 
     def __init__(
@@ -72,11 +90,14 @@ class ConvertedDecimalWidget(widgets.DecimalWidget):
         self.to_shown = to_shown
 
     def clean(self, value: Any, row: dict[str, Any] | None = None, **kwargs: Any) -> Decimal | None:
+        amount = super().clean(value, row, **kwargs)
+        if amount is None:
+            return None
+        stored = self.to_stored(amount)
         try:
-            amount = super().clean(value, row, **kwargs)
-        except Exception:
-            raise ValueError(_("“%(value)s”不是数字。") % {"value": value}) from None
-        return None if amount is None else self.to_stored(amount).quantize(TWO_PLACES)
+            return stored.quantize(TWO_PLACES)
+        except InvalidOperation:
+            return stored  # more digits than Decimal holds: refused by the field's max_digits
 
     def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
         return "" if value is None else str(self.to_shown(value))

@@ -9,11 +9,14 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from projects import admin_import
 from projects.models import FollowUp, InvestmentProject
+from projects.models.followups import NEXT_DUE_BEFORE_FOLLOW_UP, NEXT_DUE_WITHOUT_STEP
 from projects.roles import EDITOR, VIEWER, sync_roles
+from tests.test_admin_import import refused_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -233,6 +236,32 @@ def test_it_refuses_rows_of_unknown_projects_or_staff(previews, editor, project)
     assert not preview.context.get("confirm_form")
     assert "“没有这个项目”不存在" in preview.text
     assert "没有名为张三的在职人员" in preview.text
+    assert not project.follow_ups.exists()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_it_refuses_a_next_due_date_before_the_follow_up_or_without_a_step(
+    previews, editor, project, language
+):
+    rows = [
+        f"2026-11-02,{project.name},电话,,,{SUMMARY},报送用地,2026-11-30,,否",
+        f"2026-11-02,{project.name},电话,,,{SUMMARY},报送用地,2026-11-01,,否",
+        f"2026-11-02,{project.name},电话,,,{SUMMARY},,2026-11-30,,否",
+    ]
+    preview = client_of(editor).post(
+        IMPORT,
+        {"import_file": sheet_of(*rows), "format": "0", "resource": "0"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert preview.status_code == 200
+    assert not preview.context.get("confirm_form")
+    with translation.override(language):
+        beside = gettext("%(column)s：%(reason)s")
+        assert refused_rows(preview.text) == [
+            ("3", beside % {"column": "下一步期限", "reason": NEXT_DUE_BEFORE_FOLLOW_UP}),
+            ("4", beside % {"column": "下一步期限", "reason": NEXT_DUE_WITHOUT_STEP}),
+        ]
+    assert "constraint" not in preview.text
     assert not project.follow_ups.exists()
 
 

@@ -14,15 +14,17 @@ import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from projects import admin_import
 from projects.dashboard import Dashboard, Period
 from projects.models import AnnualTarget, FundEntry, InvestmentProject, Park
-from projects.models.funds import FundsInPlace, year_elapsed
+from projects.models.funds import AMOUNT_NOT_POSITIVE, FundsInPlace, year_elapsed
 from projects.models.staff import staff_name
 from projects.resources import TargetResource
 from projects.roles import EDITOR, MANAGER, VIEWER
+from tests.test_admin_import import refused_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -433,6 +435,30 @@ def test_it_imports_funds_from_the_exported_sheet_format(previews, roles):
     entry = FundEntry.objects.get(source="验资报告（导入）")
     assert entry.amount_wan == Decimal("2500.00") and entry.kind == "registered_capital"
     assert entry.outside_province
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_amount_of_nothing_is_refused_beside_its_column(previews, roles, language):
+    header = "到位日期,招引项目,到位金额（亿元）"
+    rows = [f"2026-11-02,涵禧科技汽车零部件及新材料项目,{amount}" for amount in ("0.25", "0")]
+    count = FundEntry.objects.count()
+    preview = roles[EDITOR].post(
+        "/admin/projects/fundentry/import/",
+        {
+            "import_file": SimpleUploadedFile("funds.csv", "\n".join([header, *rows]).encode()),
+            "format": "0",
+            "resource": "0",
+        },
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert not preview.context.get("confirm_form")
+    with translation.override(language):
+        reason = gettext("%(column)s：%(reason)s") % {
+            "column": "到位金额（亿元）",
+            "reason": AMOUNT_NOT_POSITIVE,
+        }
+    assert refused_rows(preview.text) == [("3", reason)]
+    assert FundEntry.objects.count() == count
 
 
 def test_the_demo_funds_never_exceed_a_projects_total(demo):

@@ -1,24 +1,36 @@
 """The problem list (问题清单): raising problems, moving them on, who may close them as
 无法解决, the list's filters, and the dashboard's counts of open and overdue problems."""
 
+import csv
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
 import tablib
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from projects import admin_import
 from projects.history import latest_version
 from projects.models import Department, InvestmentProject, Problem
+from projects.models.problems import (
+    CLOSED_BEFORE_RAISED,
+    CLOSED_WITHOUT_RESOLUTION,
+    DUE_BEFORE_RAISED,
+)
 from projects.resources import ProblemResource
 from projects.roles import EDITOR, MANAGER, VIEWER, sync_roles
 from tests.conftest import load_demo_ledger
+from tests.test_admin_import import refused_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -513,3 +525,106 @@ class TestSheet:
         ]
         assert result.totals["new"] == 0
         assert result.totals["update"] == 0
+
+
+class TestDatesInASheet:
+    """A sheet's problem whose dates break a rule of the problem is refused beside the
+    column of the date, in the rule's own words, before anything is saved."""
+
+    HEADERS = {
+        "zh-hans": ["招引项目", "问题类别", "问题描述", "责任部门", "提出日期", "办结期限"],
+        "en": [
+            "Investment project",
+            "Category",
+            "Description",
+            "Responsible department",
+            "Raised on",
+            "Due by",
+        ],
+    }
+
+    @pytest.fixture(autouse=True)
+    def previews(self, tmp_path, monkeypatch):
+        monkeypatch.setattr(admin_import, "PREVIEW_FOLDER", tmp_path / "previews")
+
+    def sheet(self, path, language, department, *due_dates) -> Path:
+        """A sheet of problems raised on 2026-11-01, one a due date."""
+        with translation.override(language):
+            land = str(Problem.Category.LAND.label)
+        rows = [
+            [PROJECT, land, f"按期问题{number}", department.name, "2026-11-01", due]
+            for number, due in enumerate(due_dates)
+        ]
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([self.HEADERS[language], *rows])
+        return path
+
+    @pytest.mark.parametrize("language", ["zh-hans", "en"])
+    def test_the_admin_preview_refuses_a_due_date_before_the_raised_date(
+        self, roles, department, tmp_path, language
+    ):
+        sheet = self.sheet(tmp_path / "p.csv", language, department, "2026-12-01", "2026-10-31")
+        before = Problem.objects.count()
+        response = roles[EDITOR].post(
+            "/admin/projects/problem/import/",
+            {"import_file": SimpleUploadedFile("p.csv", sheet.read_bytes()), "format": "0"},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 200
+        assert not response.context.get("confirm_form")
+        with translation.override(language):
+            due = self.HEADERS[language][-1]
+            reason = gettext("%(column)s：%(reason)s") % {
+                "column": due,
+                "reason": DUE_BEFORE_RAISED,
+            }
+        assert refused_rows(response.text) == [("3", reason)]
+        assert Problem.objects.count() == before
+
+    @pytest.mark.parametrize("language", ["zh-hans", "en"])
+    def test_the_command_refuses_a_due_date_before_the_raised_date_and_imports_a_good_one(
+        self, demo, department, tmp_path, language
+    ):
+        before = Problem.objects.count()
+        sheet = self.sheet(tmp_path / "p.csv", language, department, "2026-12-01", "2026-10-31")
+        err = io.StringIO()
+        with translation.override(language):
+            with pytest.raises(CommandError, match="1 problem"):
+                call_command(
+                    "import_ledger", str(sheet), "--kind", "problems", stdout=err, stderr=err
+                )
+            due, reason = self.HEADERS[language][-1], str(DUE_BEFORE_RAISED)
+        assert f"\nrow 3, {due}: {reason}\n" in err.getvalue()
+        assert Problem.objects.count() == before
+
+        good = self.sheet(tmp_path / "good.csv", language, department, "2026-12-01", "2026-11-01")
+        out = io.StringIO()
+        call_command("import_ledger", str(good), "--kind", "problems", stdout=out, stderr=out)
+        assert "2 new, 0 updated, 0 unchanged problems were imported" in out.getvalue()
+        assert sorted(
+            Problem.objects.filter(description__startswith="按期问题").values_list(
+                "description", "raised_on", "due_on"
+            )
+        ) == [
+            ("按期问题0", date(2026, 11, 1), date(2026, 12, 1)),
+            ("按期问题1", date(2026, 11, 1), date(2026, 11, 1)),  # due the day it was raised
+        ]
+
+    @pytest.mark.parametrize(
+        ("closed_on", "resolution", "column", "reason"),
+        [
+            ("2026-10-31", "已落实用地指标。", "办结日期", CLOSED_BEFORE_RAISED),
+            ("2026-11-05", "", "办理结果", CLOSED_WITHOUT_RESOLUTION),
+        ],
+    )
+    def test_a_resolved_problem_is_refused_beside_what_its_closing_lacks(
+        self, demo, department, closed_on, resolution, column, reason
+    ):
+        headers = [*self.HEADERS["zh-hans"], "办理状态", "办结日期", "办理结果"]
+        row = [PROJECT, "用地", "已办结问题", department.name, "2026-11-01", ""]
+        dataset = tablib.Dataset([*row, "已解决", closed_on, resolution], headers=headers)
+        result = ProblemResource(show_changes=False).import_data(dataset, dry_run=False)
+        assert [(row.number, row.reasons) for row in result.refused_rows()] == [
+            (2, [(column, str(reason))])
+        ]
+        assert not Problem.objects.filter(description="已办结问题").exists()

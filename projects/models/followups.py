@@ -4,6 +4,7 @@ the next step agreed, so that nothing a project needs waits for someone to remem
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -124,3 +125,18 @@ class FollowUp(ConstraintErrorsOnFields):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.occurred_on:%Y-%m-%d} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        """Refuse a next step's due date without the step, or before the follow-up, beside
+        the date. The constraints hold the same rules, but a sheet's rows are checked
+        without a query per constraint: here they are told, in the constraints' own
+        words, before a row is saved."""
+        if self.next_due is None:
+            return
+        errors = []
+        if self.occurred_on and self.next_due < self.occurred_on:
+            errors.append(ValidationError(NEXT_DUE_BEFORE_FOLLOW_UP, code="next_due_before"))
+        if not self.next_step:
+            errors.append(ValidationError(NEXT_DUE_WITHOUT_STEP, code="next_due_without_step"))
+        if errors:
+            raise ValidationError({"next_due": errors})

@@ -193,12 +193,23 @@ class Problem(RecordPage, ConstraintErrorsOnFields):
         return max((today - self.due_on).days, 0)
 
     def clean(self) -> None:
-        """Say which date a problem's status needs, or must not have, beside that date."""
+        """Say which date a problem's status needs, or must not have, a due or closing date
+        before the problem was raised, and a closed problem without its result, each beside
+        its field. The constraints hold the last three as well, but a sheet's rows are
+        checked without a query per constraint: here they are told, in the constraints'
+        own words, before a row is saved."""
+        errors: dict[str, ValidationError] = {}
+        if self.due_on and self.raised_on and self.due_on < self.raised_on:
+            errors["due_on"] = ValidationError(DUE_BEFORE_RAISED, code="due_before_raised")
         if self.is_open and self.closed_on:
-            raise ValidationError(
-                {"closed_on": ValidationError(OPEN_WITH_CLOSED_DATE, code="open_closed_on")}
+            errors["closed_on"] = ValidationError(OPEN_WITH_CLOSED_DATE, code="open_closed_on")
+        elif not self.is_open and not self.closed_on:
+            errors["closed_on"] = ValidationError(CLOSED_WITHOUT_DATE, code="closed_undated")
+        elif self.closed_on and self.raised_on and self.closed_on < self.raised_on:
+            errors["closed_on"] = ValidationError(CLOSED_BEFORE_RAISED, code="closed_before_raised")
+        if not self.is_open and not self.resolution:
+            errors["resolution"] = ValidationError(
+                CLOSED_WITHOUT_RESOLUTION, code="closed_unexplained"
             )
-        if not self.is_open and not self.closed_on:
-            raise ValidationError(
-                {"closed_on": ValidationError(CLOSED_WITHOUT_DATE, code="closed_undated")}
-            )
+        if errors:
+            raise ValidationError(errors)

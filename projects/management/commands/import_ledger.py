@@ -7,22 +7,8 @@ import tablib
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from projects.resources import (
-    CompanyResource,
-    ParcelResource,
-    ParkResource,
-    ProblemResource,
-    ProjectResource,
-)
+from projects.resources import SHEET_RESOURCES
 from projects.sheet_rows import SheetResult
-
-RESOURCES = {
-    "projects": ProjectResource,
-    "companies": CompanyResource,
-    "parks": ParkResource,
-    "parcels": ParcelResource,
-    "problems": ProblemResource,
-}
 
 
 def read_sheet(path: Path) -> tablib.Dataset:
@@ -48,13 +34,19 @@ def problems(result: SheetResult) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Import a sheet of projects (or companies, parks, parcels) with the headers the "
-        "exports write. Nothing is imported if any row is wrong; --dry-run only checks."
+        "Import a sheet of projects, or of any other kind the admin imports (--kind), with "
+        "the headers the exports write. Nothing is imported if any row is wrong; --dry-run "
+        "only checks."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--kind", choices=sorted(RESOURCES), default="projects")
+        parser.add_argument(
+            "--kind",
+            choices=sorted(SHEET_RESOURCES),
+            default="projects",
+            help="what the sheet holds, named by the address of the list that exports it",
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="check the sheet, change nothing"
         )
@@ -72,7 +64,7 @@ class Command(BaseCommand):
                 )
                 self.stderr.flush()
 
-        resource = RESOURCES[kind](progress=progress, show_changes=False)
+        resource = SHEET_RESOURCES[kind](progress=progress, show_changes=False)
         # All rows or none: a sheet with any refused row leaves the ledger as it was.
         with transaction.atomic():
             result = resource.import_data(dataset, dry_run=dry_run, raise_errors=False)
