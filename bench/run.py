@@ -290,9 +290,11 @@ class Bench:
 
     def pages(self) -> list[Page]:
         from django.db.models import Count, F, Q, Sum
+        from django.db.models.functions import Coalesce
 
         from bench.urls import BOOK_URL
-        from projects.models import Company, InvestmentProject, Park, Sector
+        from projects.lists.data import per_row
+        from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
         from projects.tables import ProjectTable
 
         projects = InvestmentProject.objects.all()
@@ -422,9 +424,11 @@ class Bench:
             fresh_project_count=Count("projects"),
             fresh_investment_wan=Sum("projects__total_investment_wan"),
         )
+        # One subquery each: joining both to the parks would pair every project with every
+        # parcel of its park.
         parks = Park.objects.annotate(
-            fresh_project_count=Count("projects", distinct=True),
-            fresh_parcel_count=Count("parcels", distinct=True),
+            fresh_project_count=Coalesce(per_row(InvestmentProject.objects, "park", Count("*")), 0),
+            fresh_parcel_count=Coalesce(per_row(LandParcel.objects, "park", Count("*")), 0),
         )
         for listing, found, sort in (
             ("companies", companies, "investment_wan"),
