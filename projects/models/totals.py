@@ -3,8 +3,8 @@
 A list of companies sorted by their total investment would otherwise add up every project
 of every company for each page: at a million projects, seconds. Instead each company row
 holds its projects' count and total, and each park row its own parcels and projects, in
-columns that database triggers recompute from the records themselves, in the statement that
-changes them, whichever way it comes: a form, the admin, an import's bulk insert,
+columns that database triggers bring up to date in the statement that changes the records,
+whichever way it comes: a form, the admin, an import's bulk insert,
 ``loaddata``, ``generate_ledger``, a queryset's ``update()`` or plain SQL. A sort by one of
 them is then read from an index like any other column.
 
@@ -117,8 +117,8 @@ class StoredTotals:
         return [pair for tally in self.tallies for pair in tally.fresh(row)]
 
     def touched(self, keys: str) -> str:
-        """Have the owner rows whose keys ``keys`` selects recompute their totals (their
-        own trigger does, on any update)."""
+        """Have the owner rows whose keys ``keys`` selects recompute their totals (SQLite:
+        their own trigger does, on any update)."""
         count = self.tallies[0].count
         return f"UPDATE {self.owner} SET {count} = {count} WHERE id IN ({keys})"
 
