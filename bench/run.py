@@ -294,7 +294,7 @@ class Bench:
 
         from bench.urls import BOOK_URL
         from projects.lists.data import per_row
-        from projects.models import Company, InvestmentProject, LandParcel, Park, Sector
+        from projects.models import Company, InvestmentProject, LandParcel, Park, Sector, SizeTier
         from projects.tables import ProjectTable
 
         projects = InvestmentProject.objects.all()
@@ -374,6 +374,33 @@ class Bench:
                 note=f"page {deep_page} of {PER_PAGE} rows (offset {(deep_page - 1) * PER_PAGE:,})",
             ),
         ]
+        # The common filters one at a time: each page's count and total cover every project
+        # the filter selects.
+        top_park = Park.objects.filter(parent=None).order_by("-project_count", "pk").first()
+        for label, params, condition in (
+            ("size=1yi", {"size": "1yi"}, SizeTier.counted_q("1yi")),
+            (f"sector {sector.name}", {"sector": sector.pk}, Q(sector=sector)),
+            (
+                f"park {top_park.name} with its sub-parks",
+                {"park": top_park.pk},
+                Q(park__in=Park.objects.tree().subtree(top_park.pk)),
+            ),
+            ("zone=yangtze_delta", {"zone": "yangtze_delta"}, Q(source_zone="yangtze_delta")),
+            ("stage=started", {"stage": "started"}, Q(stage="started")),
+            (
+                "landed in 2024",
+                {"landed_after": landed_from, "landed_before": landed_to},
+                Q(landed_date__gte=landed_from, landed_date__lte=landed_to),
+            ),
+        ):
+            pages.append(
+                asked(
+                    f"Filtered: {label}",
+                    params,
+                    projects.filter(condition).order_by(*newest_first),
+                    book=False,
+                )
+            )
         for text in (self.args.q, self.args.broad_q):
             found = projects.filter(
                 Q(name__icontains=text)

@@ -5,6 +5,7 @@ list shows nothing, rather than being ignored and passing for a filtered answer.
 """
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -344,6 +345,68 @@ class ProjectFilterSet(LedgerFilterSet):
     def filter_size(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(SizeTier.counted_q(value))
 
+    # The filters the projects' tally can answer for; ``as_of`` dates the warnings shown,
+    # and selects no other projects unless a warning filter is set too.
+    TALLIED = frozenset(
+        {
+            "size",
+            "sector",
+            "sector_group",
+            "park",
+            "stage",
+            "zone",
+            "landed",
+            "landed_after",
+            "landed_before",
+            "signed_after",
+            "signed_before",
+            "as_of",
+        }
+    )
+
+    def tally_q(self) -> Q | None:
+        """The same projects as a filter of their tally (``ProjectTally``), which adds up
+        their count and total without reading them; None where a filter is set that the
+        tally cannot express (a word, an amount, an owner, a warning, a date within a
+        year), or the filters are wrong."""
+        if not self.is_bound:
+            return Q()
+        if not self.is_valid():
+            return None
+        data = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in EMPTY_VALUES
+        }
+        if not data.keys() <= self.TALLIED:
+            return None
+        condition = Q()
+        if "size" in data:
+            condition &= Q(band__in=SizeTier.counted_bands(data["size"]))
+        if "sector" in data:
+            condition &= Q(sector__in=[int(pk) for pk in data["sector"]])
+        if "sector_group" in data:
+            groups = Sector.objects.filter(group__in=data["sector_group"])
+            condition &= Q(sector__in=groups.values("pk"))
+        if "park" in data:
+            park = self.filters["park"]
+            if data["park"] == park.NONE:
+                condition &= Q(park=0)
+            else:
+                condition &= Q(park__in=park.tree.subtree(int(data["park"])))
+        if "stage" in data:
+            condition &= Q(stage__in=data["stage"])
+        if "zone" in data:
+            condition &= Q(zone__in=data["zone"])
+        if "landed" in data:
+            condition &= Q(landed_year__gt=0) if data["landed"] else Q(landed_year=0)
+        for basis in ("landed", "signed"):
+            years = whole_years(data.get(f"{basis}_after"), data.get(f"{basis}_before"))
+            if years is None:
+                return None
+            condition &= years.filter(f"{basis}_year")
+        return condition
+
     def filter_warning(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == ANY_WARNING:
             return queryset.filter(warning_level__in=[WarningLevel.RED, WarningLevel.YELLOW])
@@ -351,6 +414,35 @@ class ProjectFilterSet(LedgerFilterSet):
 
     def filter_as_of(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
         return queryset  # read by __init__, which annotates the warnings as of this date
+
+
+@dataclass(frozen=True)
+class Years:
+    """The calendar years from ``first`` to ``last``, either open."""
+
+    first: int | None
+    last: int | None
+
+    def filter(self, field: str) -> Q:
+        """The tally rows of these years; with any bound, not those without a date (0)."""
+        condition = Q()
+        if self.first is not None or self.last is not None:
+            condition &= Q(**{f"{field}__gt": 0})
+        if self.first is not None:
+            condition &= Q(**{f"{field}__gte": self.first})
+        if self.last is not None:
+            condition &= Q(**{f"{field}__lte": self.last})
+        return condition
+
+
+def whole_years(after: date | None, before: date | None) -> Years | None:
+    """The years a date range from ``after`` to ``before`` covers, if it begins on
+    1 January and ends on 31 December; None if it cuts a year."""
+    if after is not None and (after.month, after.day) != (1, 1):
+        return None
+    if before is not None and (before.month, before.day) != (12, 31):
+        return None
+    return Years(after.year if after else None, before.year if before else None)
 
 
 class ParcelFilterSet(LedgerFilterSet):

@@ -1,4 +1,5 @@
-"""The companies' and parks' stored totals always equal the totals of their records,
+"""The companies' and parks' stored totals, and the projects' tally, always equal the totals
+of their records,
 whichever way the records change: the admin, an import, loaddata, generate_ledger, a bulk
 insert, a queryset update, a delete, plain SQL. Run on SQLite and on PostgreSQL."""
 
@@ -11,7 +12,16 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
-from projects.models import STORED_TOTALS, Company, InvestmentProject, LandParcel, Park
+from projects.models import (
+    STORED_TOTALS,
+    Company,
+    InvestmentProject,
+    LandParcel,
+    Park,
+    ProjectTally,
+    SizeTier,
+)
+from projects.models.tallies import TallySQL
 from tests.test_admin_edits import change_url, opened_form
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +38,28 @@ def fresh() -> dict:
     parcels = dict(Park.objects.annotate(n=Count("parcels")).values_list("pk", "n"))
     projects = dict(Park.objects.annotate(n=Count("projects")).values_list("pk", "n"))
     parks = {pk: (parcels[pk], projects[pk]) for pk in parcels}
-    return {"companies": companies, "parks": parks}
+    return {"companies": companies, "parks": parks, "tally": fresh_tally()}
+
+
+def fresh_tally() -> dict:
+    """The projects' count and total (in hundredths of 万元) by the tally's key, added up
+    here from every project."""
+    tally: dict = {}
+    for project in InvestmentProject.objects.all():
+        amount = project.total_investment_wan
+        band = SizeTier.for_amount(amount)
+        key = (
+            project.sector_id,
+            project.park_id or 0,
+            project.source_zone,
+            project.stage,
+            band.value if band else "",
+            project.landed_date.year if project.landed_date else 0,
+            project.signed_date.year if project.signed_date else 0,
+        )
+        count, cents = tally.get(key, (0, 0))
+        tally[key] = (count + 1, cents + int(amount * 100))
+    return tally
 
 
 def stored() -> dict:
@@ -43,6 +74,20 @@ def stored() -> dict:
             pk: (parcels, projects)
             for pk, parcels, projects in Park.objects.values_list(
                 "pk", "parcel_count", "project_count"
+            )
+        },
+        "tally": {
+            row[:-2]: row[-2:]
+            for row in ProjectTally.objects.exclude(count=0, total_cents=0).values_list(
+                "sector",
+                "park",
+                "zone",
+                "stage",
+                "band",
+                "landed_year",
+                "signed_year",
+                "count",
+                "total_cents",
             )
         },
     }
@@ -219,7 +264,12 @@ def test_the_migration_fills_them_for_a_ledger_already_kept(kept):
                 cursor.execute(statement)
         Company.objects.update(project_count=0, investment_wan=None)
         Park.objects.update(parcel_count=0, project_count=0)
-        assert stored() != fresh()
+        for statement in TallySQL(vendor).drop_sql():
+            cursor.execute(statement)
+        for part, figures in stored().items():
+            assert figures != fresh()[part]
         for totals in STORED_TOTALS:
             for statement in totals.create_sql(vendor):
                 cursor.execute(statement)
+        for statement in TallySQL(vendor).create_sql():
+            cursor.execute(statement)

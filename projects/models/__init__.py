@@ -10,6 +10,7 @@ from projects.models.problems import Department, Problem
 from projects.models.projects import InvestmentProject, ProjectParcel, SizeTier
 from projects.models.reports import IssuedReport
 from projects.models.sectors import Sector
+from projects.models.tallies import ProjectTally
 from projects.models.targets import AnnualTarget
 from projects.models.totals import STORED_TOTALS
 from projects.models.warnings import WarningLevel, WarningRule
@@ -57,6 +58,7 @@ __all__ = [
     "ParkTree",
     "Problem",
     "ProjectParcel",
+    "ProjectTally",
     "Sector",
     "SizeTier",
     "WarningLevel",

@@ -92,6 +92,18 @@ class SizeTier(models.TextChoices):
         return cls.at_least_q(tier, field)
 
     @classmethod
+    def counted_bands(cls, tier: str) -> list[str]:
+        """The tiers, each as its own band (``q``), that ``counted_q`` counts under one."""
+        if tier == cls.BELOW_100M:
+            return [tier]
+        lower, _upper = cls.bounds_wan()[tier]
+        return [
+            band
+            for band, (low, _high) in cls.bounds_wan().items()
+            if low is not None and lower is not None and low >= lower
+        ]
+
+    @classmethod
     def for_amount(cls, amount_wan: Decimal | None) -> "SizeTier | None":
         """The tier of one amount in 万元, computed from the same bounds as ``q``."""
         if amount_wan is None:
