@@ -72,6 +72,13 @@ def pages() -> list[tuple[str, str]]:
     found = [
         ("Projects list", "/projects/"),
         ("Projects: sector + size=1yi + landed 2024", "/projects/?" + urlencode(filtered)),
+        ("Projects: size=1yi", "/projects/?size=1yi"),
+        ("Projects: zone=yangtze_delta", "/projects/?zone=yangtze_delta"),
+        ("Projects: stage=started", "/projects/?stage=started"),
+        (
+            "Projects: landed 2024",
+            "/projects/?" + urlencode({"landed_after": landed_from, "landed_before": landed_to}),
+        ),
         ("Projects: sorted by -total_investment_wan", "/projects/?sort=-total_investment_wan"),
         ("Projects: page 2000", "/projects/?page=2000"),
         ("Projects: q=电机", "/projects/?q=%E7%94%B5%E6%9C%BA"),
@@ -114,6 +121,7 @@ def main() -> None:
     parser.add_argument("--before", required=True, help="the earlier commit")
     parser.add_argument("--after", help="the later commit (default: this checkout as it is)")
     parser.add_argument("--rounds", type=int, default=60, help="timed rounds (at least 40)")
+    parser.add_argument("--only", help="the pages whose titles hold this text, e.g. Projects")
     args = parser.parse_args()
     refuse_unsafe_target(args.database_url)
     if args.rounds < 40:
@@ -130,7 +138,7 @@ def main() -> None:
     engine, projects = ledger_size(args.database_url)
     session = viewer_client().cookies[settings.SESSION_COOKIE_NAME].value
     headers = [f"Cookie: {settings.SESSION_COOKIE_NAME}={session}", FORWARDED_HTTPS]
-    asked = pages()
+    asked = [page for page in pages() if args.only is None or args.only in page[0]]
     before_commit = subprocess.run(
         ["git", "rev-parse", "--short", args.before], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
@@ -220,6 +228,8 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     suffix = f"-{before_commit}-{after_commit}" if args.after else ""
+    if args.only:
+        suffix += "-partial"  # never replaces a table of every page
     write_results(f"results-before-after-{engine}-{projects}{suffix}.md", text)
 
 
