@@ -21,7 +21,7 @@ from projects.models import (
     ProjectTally,
     SizeTier,
 )
-from projects.models.tallies import TallySQL
+from projects.models.tallies import KEYS, TallySQL
 from tests.test_admin_edits import change_url, opened_form
 
 pytestmark = pytest.mark.django_db
@@ -79,15 +79,7 @@ def stored() -> dict:
         "tally": {
             row[:-2]: row[-2:]
             for row in ProjectTally.objects.exclude(count=0, total_cents=0).values_list(
-                "sector",
-                "park",
-                "zone",
-                "stage",
-                "band",
-                "landed_year",
-                "signed_year",
-                "count",
-                "total_cents",
+                *KEYS, "count", "total_cents"
             )
         },
     }

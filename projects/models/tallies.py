@@ -24,10 +24,13 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from projects.models.projects import SizeTier
+from projects.models.totals import statement_triggers
 
 PROJECTS = "projects_investmentproject"
 TALLY = "projects_projecttally"
 HUNDRED = Decimal(100)
+# The tally's key: the columns a row of it stands for.
+KEYS = ("sector", "park", "zone", "stage", "band", "landed_year", "signed_year")
 
 
 class ProjectTallyQuerySet(models.QuerySet):
@@ -61,15 +64,7 @@ class ProjectTally(models.Model):
         verbose_name_plural = _("项目统计")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "sector",
-                    "park",
-                    "zone",
-                    "stage",
-                    "band",
-                    "landed_year",
-                    "signed_year",
-                ],
+                fields=KEYS,
                 name="projecttally_key",
                 violation_error_message=_("每组项目的统计只有一行。"),
             )
@@ -77,9 +72,6 @@ class ProjectTally(models.Model):
 
     def __str__(self) -> str:
         return " · ".join(str(getattr(self, key)) for key in KEYS)
-
-
-KEYS = ("sector", "park", "zone", "stage", "band", "landed_year", "signed_year")
 
 
 def band_sql(amount: str) -> str:
@@ -163,24 +155,7 @@ class TallySQL:
     def postgresql(self) -> list[str]:
         """Statement triggers: one upsert a statement, over its transition tables, so a
         bulk insert of thousands of projects changes each tally row once."""
-        inserted, deleted = {"new_rows": ""}, {"old_rows": "-"}
-        statements = [
-            f"CREATE FUNCTION {TALLY}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"IF TG_OP = 'INSERT' THEN {self.upsert(self.grouped(inserted))}; "
-            f"ELSIF TG_OP = 'DELETE' THEN {self.upsert(self.grouped(deleted))}; "
-            f"ELSE {self.upsert(self.grouped(inserted | deleted))}; END IF; "
-            f"RETURN NULL; END $$"
-        ]
-        for event, tables in (
-            ("insert", "NEW TABLE AS new_rows"),
-            ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-            ("delete", "OLD TABLE AS old_rows"),
-        ):
-            statements.append(
-                f"CREATE TRIGGER {TALLY}_{event} AFTER {event.upper()} ON {PROJECTS} "
-                f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {TALLY}()"
-            )
-        return statements
+        return statement_triggers(TALLY, PROJECTS, lambda tables: self.upsert(self.grouped(tables)))
 
     def sqlite(self) -> list[str]:
         """Row triggers, SQLite having no others: take the old row off its tally row,

@@ -17,7 +17,9 @@ off what changed, and the owner's trigger keeps its totals from any write but th
 counts a new row's records.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import models
@@ -57,6 +59,33 @@ class StoredSum(StoredTotal, models.DecimalField):
         for option in ("max_digits", "decimal_places", "null"):
             del kwargs[option]
         return name, path, args, kwargs
+
+
+def statement_triggers(
+    function: str, records: str, change: Callable[[dict[str, str]], str]
+) -> list[str]:
+    """A PostgreSQL function ``function`` running the statement that ``change`` makes of a
+    statement's transition tables (each mapped to the sign of its rows: an update's old
+    rows are taken off, its new ones added), and the statement triggers on ``records``
+    that call it."""
+    inserted, deleted = {"new_rows": ""}, {"old_rows": "-"}
+    statements = [
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP = 'INSERT' THEN {change(inserted)}; "
+        f"ELSIF TG_OP = 'DELETE' THEN {change(deleted)}; "
+        f"ELSE {change(inserted | deleted)}; END IF; "
+        f"RETURN NULL; END $$"
+    ]
+    for event, tables in (
+        ("insert", "NEW TABLE AS new_rows"),
+        ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("delete", "OLD TABLE AS old_rows"),
+    ):
+        statements.append(
+            f"CREATE TRIGGER {function}_{event} AFTER {event.upper()} ON {records} "
+            f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        )
+    return statements
 
 
 @dataclass(frozen=True)
@@ -194,24 +223,9 @@ class StoredTotals:
             f"FOR EACH ROW EXECUTE FUNCTION {owner}()",
         ]
         for tally in self.tallies:
-            function = f"{self.owner}_{tally.records}"
-            inserted, deleted = {"new_rows": ""}, {"old_rows": "-"}
-            statements.append(
-                f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF TG_OP = 'INSERT' THEN {tally.added(self.owner, inserted)}; "
-                f"ELSIF TG_OP = 'DELETE' THEN {tally.added(self.owner, deleted)}; "
-                f"ELSE {tally.added(self.owner, inserted | deleted)}; END IF; "
-                f"RETURN NULL; END $$"
+            statements += statement_triggers(
+                f"{self.owner}_{tally.records}", tally.records, partial(tally.added, self.owner)
             )
-            for event, tables in (
-                ("insert", "NEW TABLE AS new_rows"),
-                ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-                ("delete", "OLD TABLE AS old_rows"),
-            ):
-                statements.append(
-                    f"CREATE TRIGGER {function}_{event} AFTER {event.upper()} ON {tally.records} "
-                    f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
-                )
         return statements
 
 
