@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import F, Sum
 
-from projects.management.commands.generate_ledger import AS_OF, PARKS
+from projects.management.commands.generate_ledger import AS_OF, PARKS, Command, Generator
 from projects.models import (
     Assessment,
     Company,
@@ -207,6 +207,33 @@ class TestDeterminism:
             other = digest(SEED + 1)
             transaction.set_rollback(True)
         assert other != first
+
+
+class TestFailure:
+    """A run is one transaction: a failure part-way, drawing the rows or writing them,
+    reaches the caller and leaves nothing written."""
+
+    @pytest.mark.parametrize(
+        "owner, method, calls_before",
+        # 20 projects a batch: the fourth batch drawn, or the third batch's fourth write
+        # (each batch writes nine kinds of rows).
+        [(Generator, "chunk", 3), (Command, "write", 2 * 9 + 3)],
+        ids=["drawing the rows", "writing them"],
+    )
+    def test_a_run_failing_half_way_writes_nothing(self, monkeypatch, owner, method, calls_before):
+        original, calls = getattr(owner, method), Counter()
+
+        def failing_after_some_batches(*args, **kwargs):
+            calls[method] += 1
+            if calls[method] > calls_before:
+                raise RuntimeError("磁盘已满")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, method, failing_after_some_batches)
+        with pytest.raises(RuntimeError, match="磁盘已满"):
+            generate(batch_size=20)
+        assert calls[method] == calls_before + 1
+        assert all(not rows.exists() for rows in generated().values())
 
 
 class TestValidity:
