@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 
 from projects.management.commands.generate_ledger import AS_OF, PARKS, Command, Generator
@@ -234,6 +234,38 @@ class TestFailure:
             generate(batch_size=20)
         assert calls[method] == calls_before + 1
         assert all(not rows.exists() for rows in generated().values())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's constraint modes")
+class TestForeignKeys:
+    """The load checks foreign keys statement by statement, and leaves them deferred, as
+    Django declares them, for the rest of the caller's transaction."""
+
+    ORPHAN = "INSERT INTO projects_projectparcel (project_id, parcel_id) VALUES (%s, %s)"
+
+    def orphan_link(self) -> None:
+        """A link to a project and a parcel that do not exist (yet)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.ORPHAN, [10**12, 10**12])
+
+    def test_a_row_referring_to_no_row_fails_at_once_during_the_load(self, monkeypatch):
+        original = Command.write_projects
+
+        def with_an_orphan(command, *args):
+            self.orphan_link()
+            return original(command, *args)
+
+        monkeypatch.setattr(Command, "write_projects", with_an_orphan)
+        with pytest.raises(IntegrityError, match="projects_projectparcel"):
+            generate(projects=5)
+        assert all(not rows.exists() for rows in generated().values())
+
+    def test_after_the_load_a_reference_is_checked_at_commit_again(self):
+        with transaction.atomic():
+            generate(projects=5)
+            self.orphan_link()  # would fail here if checked at once
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM projects_projectparcel WHERE project_id = %s", [10**12])
 
 
 class TestValidity:
