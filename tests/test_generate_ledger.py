@@ -266,6 +266,7 @@ class TestForeignKeys:
             self.orphan_link()  # would fail here if checked at once
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM projects_projectparcel WHERE project_id = %s", [10**12])
+                assert cursor.rowcount == 1  # stored, to be checked at commit
 
 
 class TestValidity:
