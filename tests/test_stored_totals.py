@@ -1,5 +1,5 @@
-"""The companies' and parks' stored totals, and the projects' tally, always equal the totals
-of their records,
+"""The companies' and parks' stored totals, and the projects' and the funds' tallies, always
+equal the totals of their records,
 whichever way the records change: the admin, an import, loaddata, generate_ledger, a bulk
 insert, a queryset update, a delete, plain SQL. Run on SQLite and on PostgreSQL."""
 
@@ -15,14 +15,19 @@ from django.db.models import Count, Sum
 from projects.models import (
     STORED_TOTALS,
     Company,
+    FundEntry,
+    FundTally,
     InvestmentProject,
     LandParcel,
     Park,
     ProjectTally,
+    Sector,
     SizeTier,
 )
-from projects.models.tallies import KEYS, TallySQL
+from projects.models.tallies import FUND_KEYS, KEYS, FundTallySQL, TallySQL
+from projects.roles import EDITOR
 from tests.test_admin_edits import change_url, opened_form
+from tests.test_funds import fund_form
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +43,12 @@ def fresh() -> dict:
     parcels = dict(Park.objects.annotate(n=Count("parcels")).values_list("pk", "n"))
     projects = dict(Park.objects.annotate(n=Count("projects")).values_list("pk", "n"))
     parks = {pk: (parcels[pk], projects[pk]) for pk in parcels}
-    return {"companies": companies, "parks": parks, "tally": fresh_tally()}
+    return {
+        "companies": companies,
+        "parks": parks,
+        "tally": fresh_tally(),
+        "funds": fresh_fund_tally(),
+    }
 
 
 def fresh_tally() -> dict:
@@ -62,6 +72,31 @@ def fresh_tally() -> dict:
     return tally
 
 
+def fresh_fund_tally() -> dict:
+    """The entries' count and total (in hundredths of 万元) by the funds' tally's key,
+    added up here from every entry and its project."""
+    tally: dict = {}
+    for entry in FundEntry.objects.select_related("project"):
+        project = entry.project
+        values = {
+            "sector": project.sector_id,
+            "park": project.park_id or 0,
+            "zone": project.source_zone,
+            "owner": project.owner_id or 0,
+        }
+        neutral = {"sector": 0, "park": 0, "zone": "", "owner": 0}
+        for dimension, value in values.items():
+            key = (
+                dimension,
+                entry.received_on,
+                entry.outside_province,
+                *({**neutral, dimension: value}.values()),
+            )
+            count, cents = tally.get(key, (0, 0))
+            tally[key] = (count + 1, cents + int(entry.amount_wan * 100))
+    return tally
+
+
 def stored() -> dict:
     return {
         "companies": {
@@ -80,6 +115,12 @@ def stored() -> dict:
             row[:-2]: row[-2:]
             for row in ProjectTally.objects.exclude(count=0, total_cents=0).values_list(
                 *KEYS, "count", "total_cents"
+            )
+        },
+        "funds": {
+            row[:-2]: row[-2:]
+            for row in FundTally.objects.exclude(count=0, total_cents=0).values_list(
+                *FUND_KEYS, "count", "total_cents"
             )
         },
     }
@@ -256,12 +297,96 @@ def test_the_migration_fills_them_for_a_ledger_already_kept(kept):
                 cursor.execute(statement)
         Company.objects.update(project_count=0, investment_wan=None)
         Park.objects.update(parcel_count=0, project_count=0)
-        for statement in TallySQL(vendor).drop_sql():
-            cursor.execute(statement)
+        for tally in (TallySQL(vendor), FundTallySQL(vendor)):
+            for statement in tally.drop_sql():
+                cursor.execute(statement)
         for part, figures in stored().items():
             assert figures != fresh()[part]
         for totals in STORED_TOTALS:
             for statement in totals.create_sql(vendor):
                 cursor.execute(statement)
-        for statement in TallySQL(vendor).create_sql():
-            cursor.execute(statement)
+        for tally in (TallySQL(vendor), FundTallySQL(vendor)):
+            for statement in tally.create_sql():
+                cursor.execute(statement)
+
+
+def test_funds_recorded_on_a_project_page_changed_and_deleted_in_the_admin(
+    kept, roles, staff_client
+):
+    project = InvestmentProject.objects.get(name="涵禧科技汽车零部件及新材料项目")
+    response = roles[EDITOR].post(project.get_absolute_url(), fund_form(), follow=True)
+    assert response.status_code == 200
+    assert_kept()
+    entry = project.fund_entries.get(source="银行进账单（测试）")
+    other = InvestmentProject.objects.exclude(pk=project.pk).exclude(sector=project.sector).first()
+    url = change_url(entry)
+    form = opened_form(staff_client.get(url))
+    form.update(project=other.pk, received_on="2025-03-01", amount_wan="0.75")
+    form.pop("outside_province")
+    response = staff_client.post(url, form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry.refresh_from_db()
+    assert (entry.project, entry.amount_wan, entry.outside_province) == (other, 7500, False)
+    assert_kept()
+    response = staff_client.post(url.replace("change", "delete"), {"post": "yes"})
+    assert response.status_code == 302
+    assert not FundEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_project_with_funds_moved_to_another_sector_park_zone_and_owner(kept, admin_user):
+    project = InvestmentProject.objects.filter(fund_entries__isnull=False).first()
+    project.sector = Sector.objects.exclude(pk=project.sector_id).first()
+    project.park = Park.objects.exclude(pk=project.park_id).first()
+    project.source_zone = next(z for z in InvestmentProject.Zone if z != project.source_zone)
+    project.owner = admin_user
+    project.save()
+    assert_kept()
+    project.name = f"{project.name}（改名）"
+    project.save()  # a save that moves nothing
+    assert_kept()
+    with_funds = InvestmentProject.objects.filter(fund_entries__isnull=False)
+    InvestmentProject.objects.filter(pk__in=with_funds.values("pk")).update(park=None, owner=None)
+    assert_kept()
+
+
+def test_funds_changed_in_bulk_and_by_plain_sql(kept):
+    entries = FundEntry.objects.order_by("pk")
+    FundEntry.objects.filter(pk__in=entries.values("pk")[:3]).update(outside_province=True)
+    assert_kept()
+    table = FundEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET amount_wan = amount_wan + 1, received_on = %s WHERE id = %s",
+            ["2024-02-29", entries.first().pk],
+        )
+    assert_kept()
+    FundEntry.objects.filter(pk__in=entries.values("pk")[:2]).delete()
+
+
+def test_entries_inserted_before_their_project_are_counted_when_it_comes(kept):
+    """As loaddata may insert them, foreign keys being checked at the end."""
+    template = InvestmentProject.objects.first()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        pk = InvestmentProject.objects.order_by("-pk").first().pk + 1000
+        FundEntry.objects.bulk_create(
+            [
+                FundEntry(project_id=pk, received_on=f"2025-0{n + 1}-15", amount_wan=100 + n)
+                for n in range(2)
+            ]
+        )
+        assert stored()["funds"] == fresh_fund_tally()  # no project yet: nothing counted
+        InvestmentProject.objects.bulk_create(
+            [
+                InvestmentProject(
+                    pk=pk,
+                    name="后到项目",
+                    company=template.company,
+                    sector=template.sector,
+                    total_investment_wan=Decimal("500"),
+                    source_zone=template.source_zone,
+                )
+            ]
+        )
+    assert_kept()

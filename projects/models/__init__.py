@@ -10,7 +10,7 @@ from projects.models.problems import Department, Problem
 from projects.models.projects import InvestmentProject, ProjectParcel, SizeTier
 from projects.models.reports import IssuedReport
 from projects.models.sectors import Sector
-from projects.models.tallies import ProjectTally
+from projects.models.tallies import FundTally, ProjectTally
 from projects.models.targets import AnnualTarget
 from projects.models.totals import STORED_TOTALS
 from projects.models.warnings import WarningLevel, WarningRule
@@ -47,6 +47,7 @@ __all__ = [
     "Direction",
     "FollowUp",
     "FundEntry",
+    "FundTally",
     "Indicator",
     "IndicatorResult",
     "InvestmentProject",
