@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.validators import MinValueValidator
-from django.db.models import Aggregate, Count, Expression, F, Max, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Expression, F, Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,7 @@ from projects.lists.sheets import Sheet
 from projects.models import (
     AnnualTarget,
     FundEntry,
+    FundTally,
     InvestmentProject,
     Park,
     Problem,
@@ -203,12 +204,13 @@ FUNDS = Counting("projects:fund_list", "amount_wan", "received_on", "date_after"
 @dataclass(frozen=True)
 class TargetMeasure:
     """One figure a target sets: its field, title, whether it is an amount (万元, shown
-    in 亿元), how its actual is summed, and the list parameters that add to its source's."""
+    in 亿元), how its actual is summed (an aggregate of the projects, or the figure of the
+    funds' tally), and the list parameters that add to its source's."""
 
     key: str
     title: StrOrPromise
     in_yi: bool
-    aggregate: Aggregate
+    aggregate: Aggregate | str
     params: dict
 
 
@@ -229,12 +231,12 @@ TARGET_MEASURES = (
         Sum("total_investment_wan"),
         LANDED_100M,
     ),
-    TargetMeasure("funds_wan", _("到位资金（亿元）"), True, Sum("amount_wan"), {}),
+    TargetMeasure("funds_wan", _("到位资金（亿元）"), True, "total", {}),
     TargetMeasure(
         "outside_funds_wan",
         _("省外到位资金（亿元）"),
         True,
-        Sum("amount_wan", filter=Q(outside_province=True)),
+        "outside_total",
         {"outside_province": "true"},
     ),
     TargetMeasure("started", _("开工项目（个）"), False, Count("pk"), {}),
@@ -275,6 +277,13 @@ UNIT_LOOKUPS: dict[str, tuple[str | None, str]] = {
     AnnualTarget.Unit.ZONE: ("zone", "source_zone"),
     AnnualTarget.Unit.PARK: ("park", "park"),
     AnnualTarget.Unit.STAFF: ("owner", "owner"),
+}
+# The column of the funds' tally each kind of unit is counted by.
+FUND_UNITS: dict[str, str | None] = {
+    AnnualTarget.Unit.COUNTY: None,
+    AnnualTarget.Unit.ZONE: "zone",
+    AnnualTarget.Unit.PARK: "park",
+    AnnualTarget.Unit.STAFF: "owner",
 }
 
 
@@ -443,21 +452,17 @@ class Dashboard:
             f"{period.basis}_before",
         )
 
-    def rows(self, counting: Counting, params: dict) -> QuerySet:
-        """The rows the list of ``counting`` shows for these parameters."""
-        if counting.listing == FUNDS.listing:
-            return self.funds_matching(params)
-        return self.matching(params)
-
     def grouped(
         self, params: dict, key: str | Expression, counting: Counting | None = None
     ) -> list[dict]:
         """Count and total of the matching projects (or the rows ``counting`` counts) per
         value of ``key``, in one query."""
         counting = counting or self.projects
+        if counting is FUNDS:
+            return self.fund_figures(params, key)
         expression = F(key) if isinstance(key, str) else key
         return list(
-            self.rows(counting, params)
+            self.matching(params)
             .values(group=expression)
             .annotate(count=Count("pk"), total=Sum(counting.amount))
             .order_by("group")
@@ -538,7 +543,10 @@ class Dashboard:
         params = self.counted if params is None else params
         rows = {
             row["group"]: row
-            for row in self.grouped(params, TruncMonth(counting.date_field), counting)
+            # The funds are counted from their tally, by the day it holds.
+            for row in self.grouped(
+                params, TruncMonth("day" if counting is FUNDS else counting.date_field), counting
+            )
         }
         if not rows:
             return []
@@ -664,17 +672,21 @@ class Dashboard:
             ],
         )
 
-    def funds_matching(self, params: dict) -> QuerySet:
-        """The fund entries the funds list shows for these parameters."""
+    def fund_figures(self, params: dict, group: str | Expression | None = None) -> list[dict]:
+        """The count and total of the entries the funds list shows for these parameters,
+        and of those from outside the province, in all or for each value of ``group``:
+        the project's sector, park, zone or owner, or an expression of the day. Read from
+        the funds' tally (``FundTally``), in the rows the list's filter set gives."""
         filterset = FundFilterSet(
             params,
             queryset=FundEntry.objects.all(),
             park_tree=self.tree,
             sectors=self.sectors.values(),
         )
-        if not filterset.is_valid():
-            raise ValueError(f"dashboard parameters rejected: {filterset.errors.as_json()}")
-        return filterset.qs
+        condition = filterset.tally_q(group if isinstance(group, str) else None)
+        if condition is None:
+            raise ValueError(f"dashboard parameters not tallied: {filterset.errors.as_json()}")
+        return FundTally.objects.filter(condition).figures(group)
 
     def funds(self) -> dict:
         """The funds cards: 到位资金 and 省外到位资金 in the period and the same days a year
@@ -683,13 +695,7 @@ class Dashboard:
         for key, when in (("current", self.period), ("previous", self.period.year_earlier())):
             params = FUNDS.span(when.start, when.end)
             outside = {**params, "outside_province": "true"}
-            counted = self.funds_matching(params).aggregate(
-                # Count("*"), not of the key: the date's covering index alone serves it.
-                count=Count("*"),
-                total=Sum("amount_wan"),
-                outside_count=Count("outside_province", filter=Q(outside_province=True)),
-                outside_total=Sum("amount_wan", filter=Q(outside_province=True)),
-            )
+            (counted,) = self.fund_figures(params)
             figures[key] = {
                 "all": figure(_("到位资金"), counted, params, FUNDS.listing),
                 "outside": figure(
@@ -711,27 +717,11 @@ class Dashboard:
         base = FUNDS.span(self.period.start, self.period.end)
         listing = FUNDS.listing
 
-        # One query: the entries by the project's sector, park and zone, added up here.
-        counted = list(
-            self.funds_matching(base)
-            .values("project__sector", "project__park", "project__source_zone")
-            .annotate(count=Count("*"), total=Sum("amount_wan"))
-            .order_by()
-        )
-
-        def by(key: str) -> dict:
-            sums: dict = {}
-            for row in counted:
-                group = sums.setdefault(row[key], {"group": row[key], "count": 0, "total": 0})
-                group["count"] += row["count"]
-                group["total"] += row["total"] or 0
-            return sums
-
         by_sector = sorted(
-            by("project__sector").values(), key=lambda row: self.sectors[row["group"]].sort_order
+            self.fund_figures(base, "sector"), key=lambda row: self.sectors[row["group"]].sort_order
         )
-        parks = self.by_top_park(by("project__park").values())
-        by_zone = by("project__source_zone")
+        parks = self.by_top_park(self.fund_figures(base, "park"))
+        by_zone = {row["group"]: row for row in self.fund_figures(base, "zone")}
         return [
             Breakdown(
                 _("到位资金按产业"),
@@ -793,29 +783,18 @@ class Dashboard:
     def target_actuals(self, targets: list[AnnualTarget], start: date, end: date) -> dict:
         """Each unit's actual of each figure, as ``{(unit, key): {figure: (value, url)}}``
         where the key is the zone, the top-level park's or the staff member's id (None for
-        the county): one query per source of figures, grouped by zone, park and owner at
-        once and added up here for each kind of unit."""
+        the county), added up here for each kind of unit from ``unit_figures``."""
         units: dict[str, set] = {}
         for target in targets:
             units.setdefault(target.unit, set()).add(unit_key(target))
         actuals: dict = {}
         for source, params, measures in target_sources(start, end):
-            aggregates = {measure.key: measure.aggregate for measure in measures}
-            prefix = "project__" if source is FUNDS else ""
-            lookups = sorted(
-                {prefix + UNIT_LOOKUPS[kind][1] for kind in units if UNIT_LOOKUPS[kind][0]}
-            )
-            rows = self.rows(source, params)
-            grouped = (
-                list(rows.values(*lookups).annotate(**aggregates).order_by())
-                if lookups
-                else [rows.aggregate(**aggregates)]
-            )
+            grouped = self.unit_figures(source, params, measures, units.keys())
             for kind, keys in units.items():
-                parameter, lookup = UNIT_LOOKUPS[kind]
+                parameter, _lookup = UNIT_LOOKUPS[kind]
                 sums: dict = {}
-                for row in grouped:
-                    group = None if parameter is None else row[prefix + lookup]
+                for row in grouped[kind]:
+                    group = row["group"]
                     if kind == AnnualTarget.Unit.PARK:
                         if group not in self.top_level:
                             continue  # a project without a park counts for no park
@@ -834,6 +813,43 @@ class Dashboard:
                         value = sums.get(key, {}).get(measure.key, 0)
                         actuals.setdefault((kind, key), {})[measure.key] = (value, url)
         return actuals
+
+    def unit_figures(
+        self,
+        source: Counting,
+        params: dict,
+        measures: list[TargetMeasure],
+        kinds: Iterable[str],
+    ) -> dict[str, list[dict]]:
+        """For each kind of unit, the figures of ``measures`` by the unit's value
+        (``group``, None for the county): the funds from their tally, a query a kind; the
+        projects in one query grouped by every kind's field at once."""
+        if source is FUNDS:
+            return {
+                kind: [
+                    {
+                        "group": row.get("group"),
+                        **{measure.key: row[measure.aggregate] for measure in measures},
+                    }
+                    for row in self.fund_figures(params, FUND_UNITS[kind])
+                ]
+                for kind in kinds
+            }
+        aggregates = {measure.key: measure.aggregate for measure in measures}
+        lookups = sorted({UNIT_LOOKUPS[kind][1] for kind in kinds if UNIT_LOOKUPS[kind][0]})
+        rows = self.matching(params)
+        grouped = (
+            list(rows.values(*lookups).annotate(**aggregates).order_by())
+            if lookups
+            else [rows.aggregate(**aggregates)]
+        )
+        return {
+            kind: [
+                {**row, "group": row[UNIT_LOOKUPS[kind][1]] if UNIT_LOOKUPS[kind][0] else None}
+                for row in grouped
+            ]
+            for kind in kinds
+        }
 
     def latest_year(self) -> Period | None:
         """The calendar year of the latest project the breakdowns would count in any

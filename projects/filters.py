@@ -29,6 +29,7 @@ from projects.models import (
     Department,
     FollowUp,
     FundEntry,
+    FundTally,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
@@ -138,6 +139,23 @@ class ParkFilter(django_filters.ChoiceFilter):
             return qs.filter(**{f"{self.field_name}__isnull": True})
         return qs.filter(**{f"{self.field_name}__in": self.tree.subtree(int(value))})
 
+    def tallied(self, value: str) -> Q:
+        """The same parks in a tally, which holds 0 for no park."""
+        if value == self.NONE:
+            return Q(park=0)
+        return Q(park__in=self.tree.subtree(int(value)))
+
+
+def tallied_sectors(data: dict) -> Q:
+    """The sectors and sector groups of a filter set's cleaned ``data`` in a tally."""
+    condition = Q()
+    if "sector" in data:
+        condition &= Q(sector__in=[int(pk) for pk in data["sector"]])
+    if "sector_group" in data:
+        groups = Sector.objects.filter(group__in=data["sector_group"])
+        condition &= Q(sector__in=groups.values("pk"))
+    return condition
+
 
 class LazyChoices(BaseChoiceIterator):
     """A filter's choices read from the database when first needed (to check a value or
@@ -243,6 +261,19 @@ class LedgerFilterSet(django_filters.FilterSet):
             elif isinstance(filter_, SectorFilter):
                 sectors = Sector.objects.all() if sectors is None else sectors
                 filter_.extra["choices"] = sector_choices(sectors)
+
+    def given(self) -> dict | None:
+        """The filters set and their cleaned values (none for an unbound filter set), or
+        None where they are wrong."""
+        if not self.is_bound:
+            return {}
+        if not self.is_valid():
+            return None
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in EMPTY_VALUES
+        }
 
     class Meta:
         form = FilterForm
@@ -369,31 +400,15 @@ class ProjectFilterSet(LedgerFilterSet):
         their count and total without reading them; None where a filter is set that the
         tally cannot express (a word, an amount, an owner, a warning, a date within a
         year), or the filters are wrong."""
-        if not self.is_bound:
-            return Q()
-        if not self.is_valid():
-            return None
-        data = {
-            name: value
-            for name, value in self.form.cleaned_data.items()
-            if value not in EMPTY_VALUES
-        }
-        if not data.keys() <= self.TALLIED:
+        data = self.given()
+        if data is None or not data.keys() <= self.TALLIED:
             return None
         condition = Q()
         if "size" in data:
             condition &= Q(band__in=SizeTier.counted_bands(data["size"]))
-        if "sector" in data:
-            condition &= Q(sector__in=[int(pk) for pk in data["sector"]])
-        if "sector_group" in data:
-            groups = Sector.objects.filter(group__in=data["sector_group"])
-            condition &= Q(sector__in=groups.values("pk"))
+        condition &= tallied_sectors(data)
         if "park" in data:
-            park = self.filters["park"]
-            if data["park"] == park.NONE:
-                condition &= Q(park=0)
-            else:
-                condition &= Q(park__in=park.tree.subtree(int(data["park"])))
+            condition &= self.filters["park"].tallied(data["park"])
         if "stage" in data:
             condition &= Q(stage__in=data["stage"])
         if "zone" in data:
@@ -657,6 +672,47 @@ class FundFilterSet(LedgerFilterSet):
     class Meta(LedgerFilterSet.Meta):
         model = FundEntry
         fields: list[str] = []
+
+    # The filters the funds' tally can answer for, with the project's column each counts by.
+    TALLIED = {
+        "sector": "sector",
+        "sector_group": "sector",
+        "park": "park",
+        "zone": "zone",
+        "owner": "owner",
+        "date_after": None,
+        "date_before": None,
+        "outside_province": None,
+    }
+
+    def tally_q(self, by: str | None = None) -> Q | None:
+        """The same entries as a filter of their tally (``FundTally``), in the rows that
+        count them by the project's ``by`` (sector, park, zone or owner) or by the one the
+        filters name; None where the tally cannot express the filters (a word, a project,
+        a kind, two of those columns, ``owner=me``), or they are wrong."""
+        data = self.given()
+        if data is None or not data.keys() <= self.TALLIED.keys():
+            return None
+        if data.get("owner") == OwnerFilter.ME:
+            return None  # whose, the request says
+        dimensions = {self.TALLIED[name] for name in data} - {None} | ({by} if by else set())
+        if len(dimensions) > 1:
+            return None
+        condition = Q(dimension=dimensions.pop() if dimensions else FundTally.Dimension.SECTOR)
+        condition &= tallied_sectors(data)
+        if "park" in data:
+            condition &= self.filters["park"].tallied(data["park"])
+        if "zone" in data:
+            condition &= Q(zone__in=data["zone"])
+        if "owner" in data:
+            condition &= Q(owner=int(data["owner"]))
+        if "date_after" in data:
+            condition &= Q(day__gte=data["date_after"])
+        if "date_before" in data:
+            condition &= Q(day__lte=data["date_before"])
+        if "outside_province" in data:
+            condition &= Q(outside=data["outside_province"])
+        return condition
 
 
 class TargetFilterSet(LedgerFilterSet):

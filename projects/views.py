@@ -65,6 +65,7 @@ from projects.models import (
     Department,
     FollowUp,
     FundEntry,
+    FundTally,
     InvestmentProject,
     LandParcel,
     LeaseAgreement,
@@ -379,6 +380,16 @@ class FundListView(ObjectListView):
     filterset_class = FundFilterSet
     table_class = FundTable
     total = ("amount_wan", _("到位金额（亿元）"), wan_to_yi)
+
+    @cached_property
+    def aggregates(self) -> dict:
+        """Read from the funds' tally where it can answer for the filters, as the
+        dashboard's funds figures are."""
+        condition = self.filterset.tally_q()
+        if condition is None:
+            return super().aggregates
+        (figures,) = FundTally.objects.filter(condition).figures()
+        return {"count": figures["count"], "total": figures["total"]}
 
 
 class TargetListView(ObjectListView):
