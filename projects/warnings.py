@@ -8,6 +8,12 @@ watched: their level is empty. Dates are compared with constants worked out here
 (``as_of`` − N days) rather than by date arithmetic in SQL, so SQLite and PostgreSQL
 agree to the day.
 
+The level itself is worked out from the dates, not from the annotations: each annotation
+is written out wherever it is used, so a level built on them would evaluate the stage's
+CASE and the latest follow-up's subquery several times for every project, where a
+condition on the dates is a few comparisons, and the follow-ups are read once for all the
+projects (``IN`` a subquery that does not depend on the row).
+
 The boundaries: a project turns yellow (red) on the N-th day in its stage, on the N-th day
 without a follow-up, and on the day after its agreed date plus N days.
 """
@@ -70,18 +76,51 @@ def stage_since_as_of(as_of: date) -> Case:
     return Case(*whens, default=Value(None), output_field=DateField())
 
 
+def reached(field: str, as_of: date) -> Q:
+    return Q(**{f"{field}__lte": as_of})
+
+
+def watched_q(as_of: date) -> Q:
+    """The projects watched on ``as_of``: some stage reached by then, not terminated."""
+    signed = Q()
+    for field in STAGE_DATES.values():
+        signed |= reached(field, as_of)
+    return signed & ~reached("terminated_date", as_of)
+
+
+def in_stage_q(stage: Stage, as_of: date) -> Q:
+    """The projects in ``stage`` on ``as_of`` (``stage_as_of``): its date reached, no
+    later stage's, not terminated."""
+    stages = list(STAGE_DATES)
+    condition = reached(STAGE_DATES[stage], as_of) & ~reached("terminated_date", as_of)
+    for later in stages[stages.index(stage) + 1 :]:
+        condition &= ~reached(STAGE_DATES[later], as_of)
+    return condition
+
+
+def followed_by_q(cutoff: date, as_of: date) -> Q:
+    """The projects whose latest follow-up on or before ``as_of`` (their signing without
+    one: ``followed_since``) lies on or before ``cutoff``."""
+    follow_ups = FollowUp.objects.values("project")
+    since = follow_ups.filter(occurred_on__gt=cutoff, occurred_on__lte=as_of)
+    before = follow_ups.filter(occurred_on__lte=cutoff)
+    return ~Q(pk__in=since) & (Q(signed_date__lte=cutoff) | Q(pk__in=before))
+
+
 def rule_condition(rule: WarningRule, days: int, as_of: date) -> Q:
     """The projects ``rule`` flags ``days`` after its starting point, as of ``as_of``."""
     if days > (as_of - date.min).days:
         return Q(pk__in=[])  # no date lies that long before: nothing is flagged yet
     cutoff = as_of - timedelta(days=days)
     if rule.kind == WarningRule.Kind.IN_STAGE:
-        return Q(warning_stage=rule.stage, stage_since__lte=cutoff)
+        stage = Stage(rule.stage)
+        return in_stage_q(stage, as_of) & Q(**{f"{STAGE_DATES[stage]}__lte": cutoff})
     if rule.kind == WarningRule.Kind.AGREED_DATE:
         planned, actual = InvestmentProject.AGREED_DATES[Stage(rule.stage)]
         not_reached = Q(**{f"{actual}__isnull": True}) | Q(**{f"{actual}__gt": as_of})
-        return Q(warning_stage__in=WATCHED, **{f"{planned}__lt": cutoff}) & not_reached
-    return Q(warning_stage__in=FOLLOWED, followed_since__lte=cutoff)
+        return watched_q(as_of) & Q(**{f"{planned}__lt": cutoff}) & not_reached
+    in_production = in_stage_q(Stage.IN_PRODUCTION, as_of)
+    return watched_q(as_of) & ~in_production & followed_by_q(cutoff, as_of)
 
 
 def rule_level(rule: WarningRule, as_of: date) -> Case:
@@ -109,18 +148,19 @@ def annotate_warnings(queryset: QuerySet, as_of: date, rules: Sequence[WarningRu
         last_follow_up=last_follow_up,
         followed_since=Coalesce(F("last_follow_up"), F("signed_date")),
     )
-    levels = {rule_name(rule): rule_level(rule, as_of) for rule in rules}
-    queryset = queryset.annotate(**levels)
+    queryset = queryset.annotate(**{rule_name(rule): rule_level(rule, as_of) for rule in rules})
 
     def any_at(level: WarningLevel) -> Q:
         condition = Q(pk__in=[])
-        for name in levels:
-            condition |= Q(**{name: level.value})
+        for rule in rules:
+            days = threshold(rule, level)
+            if days is not None:
+                condition |= rule_condition(rule, days, as_of)
         return condition
 
     return queryset.annotate(
         warning_level=Case(
-            When(~Q(warning_stage__in=WATCHED) | Q(warning_stage__isnull=True), then=None),
+            When(~watched_q(as_of), then=None),
             When(any_at(WarningLevel.RED), then=Value(WarningLevel.RED.value)),
             When(any_at(WarningLevel.YELLOW), then=Value(WarningLevel.YELLOW.value)),
             default=Value(WarningLevel.GREEN.value),
