@@ -32,6 +32,7 @@ from projects.models import (
     InvestmentProject,
     Park,
     Problem,
+    ProjectTally,
     Sector,
     SizeTier,
     WarningLevel,
@@ -278,6 +279,9 @@ UNIT_LOOKUPS: dict[str, tuple[str | None, str]] = {
     AnnualTarget.Unit.PARK: ("park", "park"),
     AnnualTarget.Unit.STAFF: ("owner", "owner"),
 }
+# The projects' fields the dashboard groups by that the projects' tally holds, each with
+# its column there.
+TALLY_GROUPS = {"sector": "sector", "park": "park", "source_zone": "zone", "stage": "stage"}
 # The column of the funds' tally each kind of unit is counted by.
 FUND_UNITS: dict[str, str | None] = {
     AnnualTarget.Unit.COUNTY: None,
@@ -392,8 +396,8 @@ class Dashboard:
         # The list's parameters for the projects the breakdowns count.
         self.counted = {**period.params(), **({"size": size} if size else {})}
 
-    def matching(self, params: dict) -> QuerySet:
-        """The projects the list shows for these parameters."""
+    def filterset(self, params: dict) -> ProjectFilterSet:
+        """The projects list's filter set for these parameters."""
         filterset = ProjectFilterSet(
             params,
             queryset=InvestmentProject.objects.all(),
@@ -403,7 +407,21 @@ class Dashboard:
         )
         if not filterset.is_valid():
             raise ValueError(f"dashboard parameters rejected: {filterset.errors.as_json()}")
-        return filterset.qs
+        return filterset
+
+    def matching(self, params: dict) -> QuerySet:
+        """The projects the list shows for these parameters."""
+        return self.filterset(params).qs
+
+    def tallied(self, params: dict, *groups: str) -> list[dict] | None:
+        """The figures of the projects the list shows for these parameters, in all or by
+        the tally's columns ``groups``, read from the projects' tally where it can answer
+        for them (a period of whole years), as the list reads its summary; None where it
+        cannot."""
+        condition = self.filterset(params).tally_q()
+        if condition is None:
+            return None
+        return ProjectTally.objects.filter(condition).figures(*groups)
 
     def headline(self) -> dict:
         """The cards: 亿元以上 projects in the period, those of 10亿元以上, their total, the
@@ -411,10 +429,15 @@ class Dashboard:
         figures = {}
         for key, when in (("current", self.period), ("previous", self.period.year_earlier())):
             params = {**when.params(), "size": SizeTier.FROM_100M}
-            counted = self.matching(params).aggregate(
-                count=Count("pk"),
-                count_1b=Count("pk", filter=SizeTier.counted_q(SizeTier.FROM_1B)),
-                total=Sum("total_investment_wan"),
+            tallied = self.tallied(params)
+            counted = (
+                tallied[0]
+                if tallied is not None
+                else self.matching(params).aggregate(
+                    count=Count("pk"),
+                    count_1b=Count("pk", filter=SizeTier.counted_q(SizeTier.FROM_1B)),
+                    total=Sum("total_investment_wan"),
+                )
             )
             figures[key] = {
                 "count": counted["count"],
@@ -460,6 +483,17 @@ class Dashboard:
         counting = counting or self.projects
         if counting is FUNDS:
             return self.fund_figures(params, key)
+        if key in TALLY_GROUPS:
+            tallied = self.tallied(params, TALLY_GROUPS[key])
+            if tallied is not None:
+                return sorted(
+                    ({**row, "group": row[TALLY_GROUPS[key]]} for row in tallied),
+                    key=lambda row: row["group"],
+                )
+        if key == "sector__group":
+            tallied = self.tallied(params, "sector")
+            if tallied is not None:
+                return self.by_sector_group(tallied)
         expression = F(key) if isinstance(key, str) else key
         return list(
             self.matching(params)
@@ -467,6 +501,16 @@ class Dashboard:
             .annotate(count=Count("pk"), total=Sum(counting.amount))
             .order_by("group")
         )
+
+    def by_sector_group(self, rows: Iterable[dict]) -> list[dict]:
+        """Rows of the tally by sector added up by sector group."""
+        groups: dict = {}
+        for row in rows:
+            group = self.sectors[row["sector"]].group
+            total = groups.setdefault(group, {"group": group, "count": 0, "total": 0})
+            total["count"] += row["count"]
+            total["total"] += row["total"] or 0
+        return sorted(groups.values(), key=lambda row: row["group"])
 
     def by_top_park(self, rows: Iterable[dict]) -> dict:
         """Rows grouped by park added up by top-level park (一区多园), those without a park
@@ -566,8 +610,11 @@ class Dashboard:
         """The period's projects by sector (rows) and source zone (columns); each cell also
         counts those of 10亿元以上, unless only those are counted."""
         of_1b = SizeTier.counted_q(SizeTier.FROM_1B)
+        tallied = self.tallied(self.counted, "sector", "zone")
         counted = (
-            self.matching(self.counted)
+            [{**row, "source_zone": row["zone"]} for row in tallied]
+            if tallied is not None
+            else self.matching(self.counted)
             .values("sector", "source_zone")
             .annotate(
                 count=Count("pk"),

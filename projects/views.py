@@ -296,7 +296,8 @@ class ProjectListView(ObjectListView):
         condition = self.filterset.tally_q()
         if condition is None:
             return super().aggregates
-        return ProjectTally.objects.summed(condition)
+        (figures,) = ProjectTally.objects.filter(condition).figures()
+        return {"count": figures["count"], "total": figures["total"]}
 
     def get_table_kwargs(self) -> dict:
         # The reasons of the warnings are written with the rules the filter set read.

@@ -2,6 +2,7 @@
 allow it, and from the projects otherwise: the same figures either way. Run on SQLite and
 on PostgreSQL."""
 
+from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from django.db.models import Count, Sum
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from projects.dashboard import ALL_SIZES, Dashboard, Period
 from projects.filters import ProjectFilterSet
 from projects.models import InvestmentProject, Park, ProjectTally, Sector
 from projects.units import wan_to_yi
@@ -130,3 +132,34 @@ def test_a_project_moved_to_another_sector_leaves_the_count_of_its_old_one(demo,
     after, _sql = listed(staff_client, sector)
     moved = wan_to_yi(project.total_investment_wan).quantize(Decimal("0.01"))
     assert after == (before[0] - 1, before[1] - moved)
+
+
+@pytest.mark.parametrize(
+    "start, end, basis, size",
+    [
+        ("2024-01-01", "2024-12-31", "landed", "1yi"),
+        ("2021-01-01", "2025-12-31", "signed", "all"),
+        ("2000-01-01", "2026-12-31", "landed", "10yi"),
+        ("2025-01-01", "2025-04-30", "landed", "1yi"),
+    ],
+)
+def test_the_dashboards_figures_from_the_tally_equal_those_of_the_projects(
+    demo, monkeypatch, start, end, basis, size
+):
+    """Whole years are read from the tally; the same board worked out from the projects
+    (the tally turned off) shows the same figures, and a cut year reads the projects."""
+    period = Period(date.fromisoformat(start), date.fromisoformat(end), basis)
+    size = "" if size == ALL_SIZES else size
+
+    def figures() -> tuple:
+        board = Dashboard(period, size)
+        with CaptureQueriesContext(connection) as queries:
+            shown = (board.headline(), board.breakdowns(), board.crossed())
+        return shown, any(TALLY in query["sql"] for query in queries)
+
+    tallied, read_tally = figures()
+    monkeypatch.setattr(Dashboard, "tallied", lambda self, params, *groups: None)
+    counted, _read = figures()
+    assert tallied == counted
+    assert read_tally == (end[5:] == "12-31")
+    assert tallied[0]["current"]["count"] > 0

@@ -41,13 +41,33 @@ KEYS = ("sector", "park", "zone", "stage", "band", "landed_year", "signed_year")
 
 
 class ProjectTallyQuerySet(models.QuerySet):
-    def summed(self, condition: Q) -> dict:
-        """The count and total investment (万元, None for no project) of the projects whose
-        tally rows ``condition`` selects, as the list's aggregates give them."""
-        sums = self.filter(condition).aggregate(count=Sum("count"), total=Sum("total_cents"))
-        count = sums["count"] or 0
-        total = None if not count else Decimal(sums["total"]) / HUNDRED
-        return {"count": count, "total": total}
+    def figures(self, *groups: str) -> list[dict]:
+        """The count and total investment (万元, None for no project) of the projects
+        these tally rows stand for, and of those of 10亿元以上 (``count_1b``,
+        ``total_1b``), as the lists' aggregates give them: in all, or for each value of
+        the tally's columns ``groups`` (each in its row), those without projects left
+        out."""
+        large = Q(band__in=SizeTier.counted_bands(SizeTier.FROM_1B))
+        sums = {
+            "n": Sum("count"),
+            "cents": Sum("total_cents"),
+            "n_1b": Sum("count", filter=large),
+            "cents_1b": Sum("total_cents", filter=large),
+        }
+        if groups:
+            rows = [row for row in self.values(*groups).annotate(**sums).order_by() if row["n"]]
+        else:
+            rows = [self.aggregate(**sums)]
+        return [
+            {
+                **{group: row[group] for group in groups},
+                "count": row["n"] or 0,
+                "total": cents_to_wan(row["n"], row["cents"]),
+                "count_1b": row["n_1b"] or 0,
+                "total_1b": cents_to_wan(row["n_1b"], row["cents_1b"]),
+            }
+            for row in rows
+        ]
 
 
 class ProjectTally(models.Model):
