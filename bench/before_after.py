@@ -56,7 +56,8 @@ RECORD_LINK = re.compile(r'href="(/(?:projects|parks|parcels|companies|leases)/\
 def pages() -> list[tuple[str, str]]:
     """(title, path) of the pages a user reaches most: every list, the filtered, sorted,
     deep and searched projects list, the companies and parks sorted by their totals, two
-    record pages and the dashboard."""
+    record pages, the dashboard for a year, part of a year and all years, and a year's
+    funds in place."""
     from projects.models import LeaseAgreement, Park, Sector
 
     sector = Sector.objects.filter(name="短途交通").first() or Sector.objects.first()
@@ -90,6 +91,9 @@ def pages() -> list[tuple[str, str]]:
         ("Parks: sorted by -project_count", "/parks/?sort=-project_count"),
         ("Leases list", "/leases/"),
         ("Dashboard, 2025", "/?start=2025-01-01&end=2025-12-31"),
+        ("Dashboard, January to April 2025", "/?start=2025-01-01&end=2025-04-30"),
+        ("Dashboard, all years", "/?start=2000-01-01&end=2026-12-31"),
+        ("Funds in place, 2025", "/funds/?date_after=2025-01-01&date_before=2025-12-31"),
     ]
     if lease:
         found.append(
@@ -121,7 +125,9 @@ def main() -> None:
     parser.add_argument("--before", required=True, help="the earlier commit")
     parser.add_argument("--after", help="the later commit (default: this checkout as it is)")
     parser.add_argument("--rounds", type=int, default=60, help="timed rounds (at least 40)")
-    parser.add_argument("--only", help="the pages whose titles hold this text, e.g. Projects")
+    parser.add_argument(
+        "--only", help="the pages whose titles hold one of these texts, e.g. Projects,Funds"
+    )
     args = parser.parse_args()
     refuse_unsafe_target(args.database_url)
     if args.rounds < 40:
@@ -138,7 +144,8 @@ def main() -> None:
     engine, projects = ledger_size(args.database_url)
     session = viewer_client().cookies[settings.SESSION_COOKIE_NAME].value
     headers = [f"Cookie: {settings.SESSION_COOKIE_NAME}={session}", FORWARDED_HTTPS]
-    asked = [page for page in pages() if args.only is None or args.only in page[0]]
+    wanted = None if args.only is None else args.only.split(",")
+    asked = [page for page in pages() if wanted is None or any(text in page[0] for text in wanted)]
     before_commit = subprocess.run(
         ["git", "rev-parse", "--short", args.before], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
