@@ -266,7 +266,7 @@ class LeaseTable(ListTable):
     end_date = IsoDateColumn()
     status = tables.Column(attrs=LABEL)
     annual_rent_wan = NumberColumn()
-    # The queryset annotates next_date (LeaseQuerySet.with_next_date) to sort by it.
+    # Sorted by the stored next date; shown with what it is and how far off.
     next_date = tables.Column(verbose_name=_("下一个期限"), empty_values=())
     illustrative = YesNoColumn(visible=False, orderable=False)
 

@@ -260,7 +260,6 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
         attention = (
             LeaseAgreement.objects.needing_attention(DUE_SOON_DAYS, today)
             .select_related("parcel", "project")
-            .with_next_date()
             .order_by("next_date", "pk")
         )
         context.update(
@@ -339,10 +338,8 @@ class CompanyListView(ObjectListView):
 
 
 class LeaseListView(ObjectListView):
-    queryset = (
-        LeaseAgreement.objects.select_related("parcel", "project__company")
-        .with_next_date()
-        .order_by("end_date", "pk")
+    queryset = LeaseAgreement.objects.select_related("parcel", "project__company").order_by(
+        "end_date", "pk"
     )
     filterset_class = LeaseFilterSet
     table_class = LeaseTable

@@ -1,10 +1,11 @@
-"""The companies' and parks' stored totals, and the projects' and the funds' tallies, always
-equal the totals of their records,
+"""The companies' and parks' stored totals, the projects' and the funds' tallies, and the
+leases' next dates always equal the figures of their records,
 whichever way the records change: the admin, an import, loaddata, generate_ledger, a bulk
 insert, a queryset update, a delete, plain SQL. Run on SQLite and on PostgreSQL."""
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,11 +20,13 @@ from projects.models import (
     FundTally,
     InvestmentProject,
     LandParcel,
+    LeaseAgreement,
     Park,
     ProjectTally,
     Sector,
     SizeTier,
 )
+from projects.models.leases import NextDateSQL
 from projects.models.tallies import FUND_KEYS, KEYS, FundTallySQL, TallySQL
 from projects.roles import EDITOR
 from tests.test_admin_edits import change_url, opened_form
@@ -48,6 +51,10 @@ def fresh() -> dict:
         "parks": parks,
         "tally": fresh_tally(),
         "funds": fresh_fund_tally(),
+        "leases": {
+            lease.pk: upcoming[0][1] if (upcoming := lease.upcoming_dates()) else None
+            for lease in LeaseAgreement.objects.select_related("project")
+        },
     }
 
 
@@ -123,6 +130,7 @@ def stored() -> dict:
                 *FUND_KEYS, "count", "total_cents"
             )
         },
+        "leases": dict(LeaseAgreement.objects.values_list("pk", "next_date")),
     }
 
 
@@ -297,15 +305,16 @@ def test_the_migration_fills_them_for_a_ledger_already_kept(kept):
                 cursor.execute(statement)
         Company.objects.update(project_count=0, investment_wan=None)
         Park.objects.update(parcel_count=0, project_count=0)
-        for tally in (TallySQL(vendor), FundTallySQL(vendor)):
+        for tally in (TallySQL(vendor), FundTallySQL(vendor), NextDateSQL(vendor)):
             for statement in tally.drop_sql():
                 cursor.execute(statement)
+        LeaseAgreement.objects.update(next_date=None)
         for part, figures in stored().items():
             assert figures != fresh()[part]
         for totals in STORED_TOTALS:
             for statement in totals.create_sql(vendor):
                 cursor.execute(statement)
-        for tally in (TallySQL(vendor), FundTallySQL(vendor)):
+        for tally in (TallySQL(vendor), FundTallySQL(vendor), NextDateSQL(vendor)):
             for statement in tally.create_sql():
                 cursor.execute(statement)
 
@@ -390,3 +399,27 @@ def test_entries_inserted_before_their_project_are_counted_when_it_comes(kept):
             ]
         )
     assert_kept()
+
+
+def test_a_project_reaching_a_stage_and_a_lease_changed_move_its_next_date(kept):
+    lease = (
+        LeaseAgreement.objects.active()
+        .filter(start_deadline__isnull=False, project__started_date__isnull=True)
+        .first()
+    )
+    project = lease.project
+    reached = [project.signed_date, project.landed_date, project.land_supplied_date]
+    project.started_date = max(day for day in reached if day) + timedelta(days=1)
+    project.save()
+    assert_kept()
+    InvestmentProject.objects.filter(pk=project.pk).update(started_date=None)
+    assert_kept()
+    LeaseAgreement.objects.filter(pk=lease.pk).update(start_deadline=None)
+    assert_kept()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {LeaseAgreement._meta.db_table} SET status = 'reclaimed' WHERE id = %s",
+            [lease.pk],
+        )
+    lease.refresh_from_db()
+    assert lease.next_date is None

@@ -15,8 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce, Least, NullIf
+from django.db.models import F, Q
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
@@ -36,6 +35,7 @@ from projects.models.fields import (
 from projects.models.pages import RecordPage
 from projects.models.parks import LandParcel
 from projects.models.projects import InvestmentProject
+from projects.models.totals import StoredDate, statement_triggers
 from projects.units import TWO_PLACES
 from projects.validators import validate_plain_text
 
@@ -96,6 +96,54 @@ class Deadline:
         return ngettext("还有%(days)d天", "还有%(days)d天", days) % {"days": days}
 
 
+@dataclass(frozen=True)
+class PendingDate:
+    """A date an active lease must meet, and while it is not met yet: while the project
+    lacks ``project_date`` (has not reached that stage), or while the lease is
+    (``remediation``) or is not in remediation."""
+
+    field: str
+    label: StrPromise
+    project_date: str = ""
+    remediation: bool | None = None
+
+    def q(self) -> Q:
+        """The leases for which it is not met yet."""
+        if self.project_date:
+            return Q(**{f"project__{self.project_date}__isnull": True})
+        in_remediation = Q(status=LeaseAgreement.Status.REMEDIATION)
+        return in_remediation if self.remediation else ~in_remediation
+
+    def pending(self, lease: "LeaseAgreement") -> bool:
+        if self.project_date:
+            return getattr(lease.project, self.project_date) is None
+        return (lease.status == LeaseAgreement.Status.REMEDIATION) == self.remediation
+
+    def sql(self, lease: str) -> str:
+        """The same condition in SQL, of the lease row ``lease``."""
+        if self.project_date:
+            return (
+                f"(SELECT p.{self.project_date} FROM {PROJECTS} p "
+                f"WHERE p.id = {lease}.project_id) IS NULL"
+            )
+        remediation = LeaseAgreement.Status.REMEDIATION.value
+        return f"{lease}.status {'=' if self.remediation else '<>'} '{remediation}'"
+
+
+LEASES = "projects_leaseagreement"
+PROJECTS = "projects_investmentproject"
+# The end of the term (superseded by the new deadline while in remediation), the 开工 /
+# 竣工 / 投产 deadlines until the project reaches the stage, and a remediation deadline
+# while in remediation.
+PENDING_DATES = (
+    PendingDate("end_date", _("租期届满"), remediation=False),
+    PendingDate("start_deadline", _("开工期限"), project_date="started_date"),
+    PendingDate("completion_deadline", _("竣工期限"), project_date="completed_date"),
+    PendingDate("production_deadline", _("投产期限"), project_date="production_date"),
+    PendingDate("remediation_deadline", _("整改期限"), remediation=True),
+)
+
+
 class LeaseQuerySet(models.QuerySet):
     """The questions land staff ask about leases."""
 
@@ -103,29 +151,14 @@ class LeaseQuerySet(models.QuerySet):
         """Leases not yet converted or reclaimed."""
         return self.filter(status__in=LeaseAgreement.ACTIVE_STATUSES)
 
-    @staticmethod
-    def pending_dates() -> list[tuple[str, Q]]:
-        """Each date an active lease must meet, with the condition that it is not met yet:
-        the end of the term (superseded by the new deadline while in remediation), the
-        开工 / 竣工 / 投产 deadlines while the project has not reached that stage, and a
-        remediation deadline while in remediation."""
-        remediation = Q(status=LeaseAgreement.Status.REMEDIATION)
-        return [
-            ("end_date", ~remediation),
-            ("start_deadline", Q(project__started_date__isnull=True)),
-            ("completion_deadline", Q(project__completed_date__isnull=True)),
-            ("production_deadline", Q(project__production_date__isnull=True)),
-            ("remediation_deadline", remediation),
-        ]
-
     def deadline_conditions(self, before: date, after: date | None = None) -> Q:
         """Leases with a date to meet in (after, before] that is not met yet."""
         conditions = Q()
-        for field, pending in self.pending_dates():
-            within = Q(**{f"{field}__lte": before})
+        for pending in PENDING_DATES:
+            within = Q(**{f"{pending.field}__lte": before})
             if after is not None:
-                within &= Q(**{f"{field}__gt": after})
-            conditions |= within & pending
+                within &= Q(**{f"{pending.field}__gt": after})
+            conditions |= within & pending.q()
         return conditions
 
     def due_within(self, days: int, today: date) -> "LeaseQuerySet":
@@ -135,26 +168,14 @@ class LeaseQuerySet(models.QuerySet):
         )
 
     def overdue(self, today: date) -> "LeaseQuerySet":
-        """Active leases with a date that passed before today and was not met."""
-        return self.active().filter(self.deadline_conditions(today - timedelta(days=1)))
+        """Active leases with a date that passed before today and was not met: those whose
+        next date has passed."""
+        return self.active().filter(next_date__lt=today)
 
     def needing_attention(self, days: int, today: date) -> "LeaseQuerySet":
         """The overdue leases and those due within ``days`` days, together: the active
-        leases with a date not met by ``days`` days ahead."""
-        return self.active().filter(self.deadline_conditions(today + timedelta(days=days)))
-
-    def with_next_date(self) -> "LeaseQuerySet":
-        """Annotate ``next_date``: the earliest date an active lease has still to meet,
-        passed or not (what ``LeaseAgreement.next_deadline`` reads); empty for a closed one."""
-        active = Q(status__in=LeaseAgreement.ACTIVE_STATUSES)
-        # SQLite's MIN() of several values is NULL if one is: each missing date is the last
-        # day instead, which then means none.
-        never = Value(date.max, output_field=models.DateField())
-        dates = [
-            Coalesce(Case(When(active & pending, then=F(field))), never)
-            for field, pending in self.pending_dates()
-        ]
-        return self.annotate(next_date=NullIf(Least(*dates), never))
+        leases whose next date comes by ``days`` days ahead."""
+        return self.active().filter(next_date__lte=today + timedelta(days=days))
 
 
 # Named at module level, where django-stubs can read the class from_queryset() makes.
@@ -212,9 +233,12 @@ class LeaseAgreement(RecordPage, ConstraintErrorsOnFields):
     )
     notes = models.TextField(_("备注"), blank=True, validators=[validate_plain_text])
     illustrative = illustrative_flag()
+    # The first of ``upcoming_dates``, kept by the database (``NextDateSQL``), so that the
+    # leases needing attention and the list sorted by it are read from an index.
+    next_date = StoredDate(_("下一个期限"))
 
     objects = LeaseManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["next_date"])
     constraint_fields = {"lease_one_active_per_parcel": "parcel"}
 
     class Meta:
@@ -227,6 +251,7 @@ class LeaseAgreement(RecordPage, ConstraintErrorsOnFields):
             # Leases are listed by end of term: the first ones due are read in this order
             # instead of sorting every lease.
             models.Index(fields=["end_date", "id"], name="lease_end_idx"),
+            models.Index(fields=["next_date", "id"], name="lease_next_date_idx"),
         ]
         constraints = [
             non_negative_constraint("lease", "annual_rent_wan"),
@@ -274,24 +299,14 @@ class LeaseAgreement(RecordPage, ConstraintErrorsOnFields):
 
     def upcoming_dates(self) -> list[tuple[StrPromise, date]]:
         """The dates still to be met, soonest first, as (what, date)."""
-        project = self.project
-        candidates = [
-            (_("租期届满"), self.end_date, self.status != self.Status.REMEDIATION),
-            (_("开工期限"), self.start_deadline, project.started_date is None),
-            (_("竣工期限"), self.completion_deadline, project.completed_date is None),
-            (_("投产期限"), self.production_deadline, project.production_date is None),
-            (
-                _("整改期限"),
-                self.remediation_deadline,
-                self.status == self.Status.REMEDIATION,
-            ),
-        ]
         if not self.is_active:
             return []
-        return sorted(
-            ((label, when) for label, when, pending in candidates if when and pending),
-            key=lambda item: item[1],
-        )
+        found = [
+            (pending.label, getattr(self, pending.field))
+            for pending in PENDING_DATES
+            if getattr(self, pending.field) and pending.pending(self)
+        ]
+        return sorted(found, key=lambda item: item[1])
 
     def next_deadline(self, today: date) -> Deadline | None:
         """The earliest date still to be met, passed or not: the date that puts the lease
@@ -367,3 +382,99 @@ class LeaseTarget(ConstraintErrorsOnFields):
     @depends_on("projects.leaseagreement")
     def natural_key(self) -> tuple:
         return (*self.lease.natural_key(), self.indicator)
+
+
+@dataclass(frozen=True)
+class NextDateSQL:
+    """``LeaseAgreement.next_date`` worked out by the database, in the statement that
+    changes the lease or its project's stage dates, whichever way it comes (a form, a
+    decision, an import, ``loaddata``, ``generate_ledger``, ``update()``, plain SQL)."""
+
+    vendor: str
+
+    def expression(self, lease: str) -> str:
+        """The next date of the lease row ``lease``: the least of its pending dates. The
+        missing ones are the last day, which then means none: SQLite's MIN() of several
+        values is NULL if one is."""
+        postgresql = self.vendor == "postgresql"
+        never = "DATE '9999-12-31'" if postgresql else "'9999-12-31'"
+        dates = ", ".join(
+            f"COALESCE(CASE WHEN {pending.sql(lease)} THEN {lease}.{pending.field} END, {never})"
+            for pending in PENDING_DATES
+        )
+        active = ", ".join(f"'{status}'" for status in LeaseAgreement.ACTIVE_STATUSES)
+        least = "LEAST" if postgresql else "MIN"
+        return f"CASE WHEN {lease}.status IN ({active}) THEN NULLIF({least}({dates}), {never}) END"
+
+    def project_dates(self) -> list[str]:
+        return [pending.project_date for pending in PENDING_DATES if pending.project_date]
+
+    def create_sql(self) -> list[str]:
+        """Every lease's next date as the ledger now stands, then the triggers."""
+        every = f"UPDATE {LEASES} SET next_date = {self.expression(LEASES)}"
+        return [every, *(self.postgresql() if self.vendor == "postgresql" else self.sqlite())]
+
+    def postgresql(self) -> list[str]:
+        """A row trigger sets a lease's next date whenever it is written; the projects'
+        statement triggers rewrite the leases of those that come or whose stage dates
+        change, which sets them again."""
+        moved = " OR ".join(
+            f"n.{field} IS DISTINCT FROM o.{field}" for field in self.project_dates()
+        )
+
+        def rewritten(tables: dict[str, str]) -> str:
+            if len(tables) == 2:
+                projects = (
+                    f"SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {moved}"
+                )
+            else:
+                projects = f"SELECT id FROM {next(iter(tables))}"
+            return f"UPDATE {LEASES} SET next_date = NULL WHERE project_id IN ({projects})"
+
+        return [
+            f"CREATE FUNCTION {LEASES}_next_date() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN NEW.next_date := {self.expression('NEW')}; RETURN NEW; END $$",
+            f"CREATE TRIGGER {LEASES}_next_date BEFORE INSERT OR UPDATE ON {LEASES} "
+            f"FOR EACH ROW EXECUTE FUNCTION {LEASES}_next_date()",
+            *statement_triggers(f"{LEASES}_next_dates", PROJECTS, rewritten),
+        ]
+
+    def sqlite(self) -> list[str]:
+        """Row triggers: a lease written, or a project added or reaching a stage, sets
+        the next dates of its leases. A lease's own UPDATE inside its trigger does not fire
+        it again: SQLite's triggers are not recursive unless asked."""
+        expression = self.expression(LEASES)
+        dates = ", ".join(("id", *self.project_dates()))
+        triggers = {
+            "next_date_insert": (f"INSERT ON {LEASES}", "id = NEW.id"),
+            "next_date_update": (f"UPDATE ON {LEASES}", "id = NEW.id"),
+            "next_dates_insert": (f"INSERT ON {PROJECTS}", "project_id = NEW.id"),
+            "next_dates_update": (f"UPDATE OF {dates} ON {PROJECTS}", "project_id = NEW.id"),
+        }
+        return [
+            f"CREATE TRIGGER {LEASES}_{name} AFTER {event} BEGIN "
+            f"UPDATE {LEASES} SET next_date = {expression} WHERE {rows}; END"
+            for name, (event, rows) in triggers.items()
+        ]
+
+    def drop_sql(self) -> list[str]:
+        """The triggers dropped; the column is dropped with its field."""
+        if self.vendor != "postgresql":
+            return [
+                f"DROP TRIGGER {LEASES}_{name}"
+                for name in (
+                    "next_date_insert",
+                    "next_date_update",
+                    "next_dates_insert",
+                    "next_dates_update",
+                )
+            ]
+        return [
+            f"DROP TRIGGER {LEASES}_next_date ON {LEASES}",
+            f"DROP FUNCTION {LEASES}_next_date()",
+            *(
+                f"DROP TRIGGER {LEASES}_next_dates_{event} ON {PROJECTS}"
+                for event in ("insert", "update", "delete")
+            ),
+            f"DROP FUNCTION {LEASES}_next_dates()",
+        ]

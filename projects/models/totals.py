@@ -61,6 +61,18 @@ class StoredSum(StoredTotal, models.DecimalField):
         return name, path, args, kwargs
 
 
+class StoredDate(StoredTotal, models.DateField):
+    """A date worked out from the row and its related rows, None when there is none."""
+
+    def __init__(self, verbose_name: Any) -> None:
+        super().__init__(verbose_name, null=True)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        del kwargs["null"]
+        return name, path, args, kwargs
+
+
 def statement_triggers(
     function: str, records: str, change: Callable[[dict[str, str]], str]
 ) -> list[str]:

@@ -417,7 +417,6 @@ def lease_sections(period: Period, made_on: date) -> tuple[list[str], list[Secti
     attention = (
         LeaseAgreement.objects.needing_attention(DUE_SOON_DAYS, made_on)
         .select_related("parcel", "project")
-        .with_next_date()
         .order_by("next_date", "pk")
     )
     due = []
