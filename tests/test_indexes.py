@@ -98,7 +98,9 @@ def test_companies_sorted_by_their_totals_are_read_from_an_index(demo, staff_cli
 
 
 def test_the_dashboard_figures_come_from_their_index(demo, staff_client):
-    url = "/?start=2025-01-01&end=2025-12-31&basis=landed"
+    """A period that cuts a year is counted from the projects (a whole year from their
+    tally, below)."""
+    url = "/?start=2025-01-01&end=2025-04-30&basis=landed"
     # The list's order index would serve the date range too; without it, the figures
     # index must serve every figure. It holds every column they read, so on a vacuumed
     # table PostgreSQL answers them from the index alone. The 红黄绿 card is not a figure
@@ -121,10 +123,20 @@ def test_the_dashboard_figures_come_from_their_index(demo, staff_client):
             assert "project_landed_figures_idx" in plan, plan
 
 
+@pytest.mark.parametrize("basis", ["landed", "signed"])
+def test_a_whole_years_dashboard_figures_come_from_the_tallys_year_index(demo, staff_client, basis):
+    url = f"/?start=2025-01-01&end=2025-12-31&basis={basis}"
+    figures = plans(staff_client, url, '"projects_projecttally"', sorting=True)
+    assert len(figures) >= 8
+    for plan in figures:
+        assert f"projecttally_{basis}_year_idx" in plan, plan
+
+
 def test_the_leases_needing_attention_are_found_from_an_index(demo, staff_client):
-    """The home page's 需关注 list reads the active leases from an index, never the whole
-    table, and orders just those by their next date."""
-    found = plans(staff_client, "/", "LEAST(", sorting=True)
-    assert found
-    for plan in found:
-        assert "Index" in plan and "Seq Scan" not in plan
+    """The home page's 需关注 list reads the leases from an index, by their stored next
+    date, never the whole table nor the projects, and orders them by it."""
+    rows, count = plans(staff_client, "/", '"next_date" <=', sorting=True)
+    for plan in (rows, count):
+        assert "Index" in plan and "Seq Scan" not in plan, plan
+    # Only the rows shown are joined to their projects, to name them.
+    assert "projects_investmentproject" not in count, count
