@@ -14,7 +14,6 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from projects.models import (
-    STORED_TOTALS,
     Company,
     FundEntry,
     FundTally,
@@ -26,8 +25,8 @@ from projects.models import (
     Sector,
     SizeTier,
 )
-from projects.models.leases import NextDateSQL
-from projects.models.tallies import FUND_KEYS, KEYS, FundTallySQL, TallySQL
+from projects.models import kept as kept_figures
+from projects.models.tallies import FUND_KEYS, KEYS
 from projects.roles import EDITOR
 from tests.test_admin_edits import change_url, opened_form
 from tests.test_funds import fund_form
@@ -297,26 +296,18 @@ def test_generate_ledger_keeps_them(kept):
 
 
 def test_the_migration_fills_them_for_a_ledger_already_kept(kept):
-    """Made again from scratch on the demo ledger, as the migration makes them."""
+    """Made again from scratch on the demo ledger, as the migrations make them."""
     vendor = connection.vendor
     with connection.cursor() as cursor:
-        for totals in STORED_TOTALS:
-            for statement in totals.drop_sql(vendor):
-                cursor.execute(statement)
+        for statement in kept_figures.drop_sql(vendor):
+            cursor.execute(statement)
         Company.objects.update(project_count=0, investment_wan=None)
         Park.objects.update(parcel_count=0, project_count=0)
-        for tally in (TallySQL(vendor), FundTallySQL(vendor), NextDateSQL(vendor)):
-            for statement in tally.drop_sql():
-                cursor.execute(statement)
         LeaseAgreement.objects.update(next_date=None)
         for part, figures in stored().items():
             assert figures != fresh()[part]
-        for totals in STORED_TOTALS:
-            for statement in totals.create_sql(vendor):
-                cursor.execute(statement)
-        for tally in (TallySQL(vendor), FundTallySQL(vendor), NextDateSQL(vendor)):
-            for statement in tally.create_sql():
-                cursor.execute(statement)
+        for statement in kept_figures.create_sql(vendor):
+            cursor.execute(statement)
 
 
 def test_funds_recorded_on_a_project_page_changed_and_deleted_in_the_admin(
