@@ -154,7 +154,10 @@ class FundTallyQuerySet(models.QuerySet):
 
 
 def cents_to_wan(count: int | None, cents: int | None) -> Decimal | None:
-    return Decimal(cents) / HUNDRED if count else None
+    """A tally's total in 万元, None where it counts nothing, as a list's sum gives it."""
+    if not count or cents is None:
+        return None
+    return Decimal(cents) / HUNDRED
 
 
 class FundTally(models.Model):
