@@ -388,7 +388,8 @@ class LeaseTarget(ConstraintErrorsOnFields):
 class NextDateSQL:
     """``LeaseAgreement.next_date`` worked out by the database, in the statement that
     changes the lease or its project's stage dates, whichever way it comes (a form, a
-    decision, an import, ``loaddata``, ``generate_ledger``, ``update()``, plain SQL)."""
+    decision, an import, ``loaddata``, ``update()``, plain SQL; ``generate_ledger`` makes
+    them from its rows at its end: ``kept``)."""
 
     vendor: str
 

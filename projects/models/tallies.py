@@ -7,9 +7,10 @@ set: at a few million projects, longer than the page may take. ``ProjectTally`` 
 row for each combination of sector, park, source zone, stage, size band and the years
 landed and signed that some project has, with the number of those projects and their
 total. Database triggers bring it up to date in the statement that changes a project,
-whichever way it comes (a form, the admin, an import, ``loaddata``, ``generate_ledger``, a
-queryset's ``update()``, plain SQL), so a count read from it is exact: the list's filters
-that it can express are answered by adding up its rows, the others by the projects.
+whichever way it comes (a form, the admin, an import, ``loaddata``, a queryset's
+``update()``, plain SQL; ``generate_ledger`` makes it from its rows at its end: ``kept``),
+so a count read from it is exact: the list's filters that it can express are answered by
+adding up its rows, the others by the projects.
 
 ``FundTally`` does the same for the funds in place, which the dashboard adds up by the
 project's sector, park, source zone and owner: one row for each day, origin (省外 or not)

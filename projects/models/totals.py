@@ -5,8 +5,9 @@ of every company for each page: at a million projects, seconds. Instead each com
 holds its projects' count and total, and each park row its own parcels and projects, in
 columns that database triggers bring up to date in the statement that changes the records,
 whichever way it comes: a form, the admin, an import's bulk insert,
-``loaddata``, ``generate_ledger``, a queryset's ``update()`` or plain SQL. A sort by one of
-them is then read from an index like any other column.
+``loaddata``, a queryset's ``update()`` or plain SQL (``generate_ledger`` makes them from its
+rows at its end: ``kept``). A sort by one of them is then read from an index like any other
+column.
 
 A save of a company writes every column, these with what it last read; a company that
 ``loaddata`` inserts after its projects (foreign keys are checked at the end) must count
