@@ -3,17 +3,14 @@ funds' tally where the filters allow it, and from the entries otherwise: the sam
 either way. Run on SQLite and on PostgreSQL."""
 
 from decimal import Decimal
-from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
-from django.db.models import Count, Sum
-from django.http import QueryDict
-from django.test.utils import CaptureQueriesContext
 
 from projects.filters import FundFilterSet
 from projects.models import FundEntry, FundTally, InvestmentProject, Park, Sector
 from projects.units import wan_to_yi
+from tests.test_project_tally import counted_by
+from tests.test_project_tally import listed as listed_at
 
 pytestmark = pytest.mark.django_db
 
@@ -44,21 +41,12 @@ def answerable() -> list[dict]:
 
 
 def from_entries(params: dict) -> tuple[int, Decimal]:
-    """The count and total (亿元, two places) of the filter set's own queryset."""
-    query = QueryDict(urlencode(params, doseq=True))
-    filterset = FundFilterSet(query, queryset=FundEntry.objects.all())
-    assert filterset.is_valid(), filterset.errors
-    sums = filterset.qs.aggregate(count=Count("pk"), total=Sum("amount_wan"))
-    return sums["count"], wan_to_yi(Decimal(sums["total"] or 0)).quantize(Decimal("0.01"))
+    return counted_by(FundFilterSet, "amount_wan", params)
 
 
 def listed(client, params: dict) -> tuple[tuple[int, Decimal], list[str]]:
     """The funds list's summary for ``params``, and the SQL the page ran."""
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/funds/", params)
-    assert response.status_code == 200
-    summary = response.context["summary"]
-    return (summary["count"], summary["total"]), [query["sql"] for query in queries]
+    return listed_at(client, params, "/funds/")
 
 
 def test_the_common_filters_are_counted_from_the_tally(demo, staff_client):

@@ -60,19 +60,24 @@ def answerable(demo) -> list[dict]:
     ]
 
 
-def from_projects(params: dict) -> tuple[int, Decimal]:
-    """The count and total (亿元, two places) of the filter set's own queryset."""
+def counted_by(filterset_class: type, amount: str, params: dict) -> tuple[int, Decimal]:
+    """The count and total of ``amount`` (亿元, two places) of a filter set's own queryset."""
     query = QueryDict(urlencode(params, doseq=True))
-    filterset = ProjectFilterSet(query, queryset=InvestmentProject.objects.all())
+    model = filterset_class._meta.model
+    filterset = filterset_class(query, queryset=model.objects.all())
     assert filterset.is_valid(), filterset.errors
-    sums = filterset.qs.aggregate(count=Count("pk"), total=Sum("total_investment_wan"))
+    sums = filterset.qs.aggregate(count=Count("pk"), total=Sum(amount))
     return sums["count"], wan_to_yi(Decimal(sums["total"] or 0)).quantize(Decimal("0.01"))
 
 
-def listed(client, params: dict) -> tuple[tuple[int, Decimal], list[str]]:
+def from_projects(params: dict) -> tuple[int, Decimal]:
+    return counted_by(ProjectFilterSet, "total_investment_wan", params)
+
+
+def listed(client, params: dict, path: str = "/projects/") -> tuple[tuple[int, Decimal], list[str]]:
     """The list's summary for ``params``, and the SQL the page ran."""
     with CaptureQueriesContext(connection) as queries:
-        response = client.get("/projects/", params)
+        response = client.get(path, params)
     assert response.status_code == 200
     summary = response.context["summary"]
     return (summary["count"], summary["total"]), [query["sql"] for query in queries]
