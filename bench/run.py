@@ -648,6 +648,26 @@ class Bench:
             assert funds.count == arrived["count"], funds
             assert funds.total_yi == wan_to_yi(arrived["total"] or 0), funds
             assert response.context_data["targets"] is not None
+            # The breakdowns read from the tallies, against the rows grouped here.
+            entries = FundEntry.objects.filter(received_on__year=2025)
+            for table, rows, key, amount in (
+                (
+                    response.context_data["tables"][0],
+                    counted,
+                    "sector__name",
+                    "total_investment_wan",
+                ),
+                (
+                    response.context_data["funds_tables"][0],
+                    entries,
+                    "project__sector__name",
+                    "amount_wan",
+                ),
+            ):
+                grouped = rows.values(key).annotate(n=Count("*"), total=Sum(amount)).order_by()
+                plain = {row[key]: (row["n"], wan_to_yi(row["total"] or 0)) for row in grouped}
+                shown = {item.label: (item.count, item.total_yi) for item in table.figures}
+                assert shown == plain, (table.title, shown, plain)
 
         return check
 
