@@ -689,7 +689,7 @@ class FundFilterSet(LedgerFilterSet):
         """The same entries as a filter of their tally (``FundTally``), in the rows that
         count them by the project's ``by`` (sector, park, zone or owner) or by the one the
         filters name; None where the tally cannot express the filters (a word, a project,
-        a kind, two of those columns, ``owner=me``), or they are wrong."""
+        a kind, 示例数据, two of those columns, ``owner=me``), or they are wrong."""
         data = self.given()
         if data is None or not data.keys() <= self.TALLIED.keys():
             return None

@@ -37,8 +37,6 @@ Stage = InvestmentProject.Stage
 STAGE_DATES = InvestmentProject.STAGE_DATES
 # The stages of a watched project: signed and neither terminated nor not yet signed.
 WATCHED = tuple(STAGE_DATES)
-# The stages a project can still be followed up in: 投产 ends the chase.
-FOLLOWED = tuple(stage for stage in WATCHED if stage != Stage.IN_PRODUCTION)
 
 
 def load_rules() -> list[WarningRule]:
@@ -113,6 +111,8 @@ def rule_condition(rule: WarningRule, days: int, as_of: date) -> Q:
         return Q(pk__in=[])  # no date lies that long before: nothing is flagged yet
     cutoff = as_of - timedelta(days=days)
     if rule.kind == WarningRule.Kind.IN_STAGE:
+        if rule.stage not in STAGE_DATES:
+            return Q(pk__in=[])  # a stage no project is watched in (the rule's form refuses it)
         stage = Stage(rule.stage)
         return in_stage_q(stage, as_of) & Q(**{f"{STAGE_DATES[stage]}__lte": cutoff})
     if rule.kind == WarningRule.Kind.AGREED_DATE:

@@ -39,6 +39,8 @@ def made_from_the_rows_at_the_end() -> Iterator[None]:
     kept figure made from the rows when it ends. With deferred foreign keys, PostgreSQL
     refuses to change a table's triggers while checks are pending: those must be checked
     as each statement ends."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("the kept figures are set aside only inside a transaction")
     vendor = connection.vendor
     with connection.cursor() as cursor:
         for statement in drop_sql(vendor):
