@@ -7,7 +7,7 @@ link opens exactly the rows it counts.
 """
 
 import calendar
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -172,6 +172,17 @@ class WarningsCard:
     levels: list[Figure]
     by_stage: list[WarningRow]
     by_park: list[WarningRow]
+
+
+def added_up(rows: Iterable[dict], group_of: Callable[[dict], object]) -> dict:
+    """The count and total of rows added up for each value ``group_of`` gives them."""
+    sums: dict = {}
+    for row in rows:
+        group = group_of(row)
+        total = sums.setdefault(group, {"group": group, "count": 0, "total": 0})
+        total["count"] += row["count"]
+        total["total"] += row["total"] or 0
+    return sums
 
 
 def figure(
@@ -504,23 +515,13 @@ class Dashboard:
 
     def by_sector_group(self, rows: Iterable[dict]) -> list[dict]:
         """Rows of the tally by sector added up by sector group."""
-        groups: dict = {}
-        for row in rows:
-            group = self.sectors[row["sector"]].group
-            total = groups.setdefault(group, {"group": group, "count": 0, "total": 0})
-            total["count"] += row["count"]
-            total["total"] += row["total"] or 0
+        groups = added_up(rows, lambda row: self.sectors[row["sector"]].group)
         return sorted(groups.values(), key=lambda row: row["group"])
 
     def by_top_park(self, rows: Iterable[dict]) -> dict:
         """Rows grouped by park added up by top-level park (一区多园), those without a park
         under ``ParkFilter.NONE``, the largest count first."""
-        parks: dict = {}
-        for row in rows:
-            root = self.top_level.get(row["group"], ParkFilter.NONE)
-            total = parks.setdefault(root, {"count": 0, "total": 0})
-            total["count"] += row["count"]
-            total["total"] += row["total"] or 0
+        parks = added_up(rows, lambda row: self.top_level.get(row["group"], ParkFilter.NONE))
         return dict(sorted(parks.items(), key=lambda item: -item[1]["count"]))
 
     def park_name(self, root: int | str) -> StrOrPromise:
@@ -732,7 +733,7 @@ class Dashboard:
         )
         condition = filterset.tally_q(group if isinstance(group, str) else None)
         if condition is None:
-            raise ValueError(f"dashboard parameters not tallied: {filterset.errors.as_json()}")
+            raise ValueError(f"dashboard parameters the funds' tally cannot answer: {params}")
         return FundTally.objects.filter(condition).figures(group)
 
     def funds(self) -> dict:
