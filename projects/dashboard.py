@@ -407,22 +407,24 @@ class Dashboard:
         # The list's parameters for the projects the breakdowns count.
         self.counted = {**period.params(), **({"size": size} if size else {})}
 
-    def filterset(self, params: dict) -> ProjectFilterSet:
-        """The projects list's filter set for these parameters."""
+    def filterset(self, params: dict, warnings: bool = False) -> ProjectFilterSet:
+        """The projects list's filter set for these parameters, its projects annotated
+        with their warnings for a warning filter, or where ``warnings`` asks for them."""
         filterset = ProjectFilterSet(
             params,
             queryset=InvestmentProject.objects.all(),
             park_tree=self.tree,
             sectors=self.sectors.values(),
             rules=self.rules,
+            warnings=warnings,
         )
         if not filterset.is_valid():
             raise ValueError(f"dashboard parameters rejected: {filterset.errors.as_json()}")
         return filterset
 
-    def matching(self, params: dict) -> QuerySet:
-        """The projects the list shows for these parameters."""
-        return self.filterset(params).qs
+    def matching(self, params: dict, warnings: bool = False) -> QuerySet:
+        """The projects the list shows for these parameters (``filterset``)."""
+        return self.filterset(params, warnings).qs
 
     def tallied(self, params: dict, *groups: str) -> list[dict] | None:
         """The figures of the projects the list shows for these parameters, in all or by
@@ -668,7 +670,7 @@ class Dashboard:
         base = {"as_of": as_of.isoformat()}
         # One query: the watched projects by level, stage and park, added up here.
         counted = (
-            self.matching(base)
+            self.matching(base, warnings=True)
             .filter(warning_level__isnull=False)
             .values("warning_level", "warning_stage", "park")
             .annotate(count=Count("pk"), total=Sum("total_investment_wan"))

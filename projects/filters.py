@@ -359,10 +359,21 @@ class ProjectFilterSet(LedgerFilterSet):
         model = InvestmentProject
         fields: list[str] = []
 
-    def __init__(self, *args: Any, rules: list[WarningRule] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        rules: list[WarningRule] | None = None,
+        warnings: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """``warnings`` False: the projects are annotated with their warnings only for a
+        warning filter, for a caller that counts them without showing them."""
         super().__init__(*args, **kwargs)
         self.rules = load_rules() if rules is None else rules
-        self.queryset: QuerySet = annotate_warnings(self.queryset, self.as_of_date(), self.rules)
+        if warnings or any(self.data.get(name) for name in ("warning", "warning_stage")):
+            self.queryset: QuerySet = annotate_warnings(
+                self.queryset, self.as_of_date(), self.rules
+            )
 
     def as_of_date(self) -> date:
         """The date of the warnings: the ``as_of`` given, or today when it is missing or
