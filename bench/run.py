@@ -235,7 +235,7 @@ class Bench:
         from django.core.management import call_command
         from django.db.models import F
 
-        from projects.models import AnnualTarget, InvestmentProject
+        from projects.models import AnnualTarget, InvestmentProject, WarningRule
 
         call_command("migrate", verbosity=0)
         tag = f"（示例·生成S{self.args.seed}-"
@@ -257,6 +257,10 @@ class Bench:
                 cursor.execute("VACUUM ANALYZE")
             elif self.args.analyze:
                 cursor.execute("ANALYZE")
+        # The demo's warning rules, as a county keeps them: the 红黄绿 card reads its
+        # figures from the warnings' tally for stored rules only.
+        if not WarningRule.objects.exists():
+            call_command("loaddata", ROOT / "fixtures" / "warningrules.json", verbosity=0)
         # Targets for the dashboard's year, so that its targets table is measured too.
         targets = [{"unit": "county"}] + [
             {"unit": "zone", "zone": zone} for zone in ("yangtze_delta", "pearl_delta", "central")

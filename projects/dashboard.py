@@ -37,9 +37,12 @@ from projects.models import (
     SizeTier,
     WarningLevel,
     WarningRule,
+    WarningState,
+    WarningTally,
 )
 from projects.models.funds import year_elapsed
 from projects.models.leases import add_years
+from projects.models.warning_tally import kept_for
 from projects.units import wan_to_yi
 from projects.warnings import WATCHED, load_rules
 
@@ -668,14 +671,27 @@ class Dashboard:
         """The 红黄绿 card as of ``as_of``: the watched projects by level, and the red and
         yellow ones by the stage they were in and by top-level park."""
         base = {"as_of": as_of.isoformat()}
-        # One query: the watched projects by level, stage and park, added up here.
-        counted = (
-            self.matching(base, warnings=True)
-            .filter(warning_level__isnull=False)
-            .values("warning_level", "warning_stage", "park")
-            .annotate(count=Count("pk"), total=Sum("total_investment_wan"))
-            .order_by()
-        )
+
+        def by_level(projects: QuerySet) -> list[dict]:
+            """The watched projects by level, stage and park, added up below."""
+            return list(
+                projects.filter(warning_level__isnull=False)
+                .values("warning_level", "warning_stage", "park")
+                .annotate(count=Count("pk"), total=Sum("total_investment_wan"))
+                .order_by()
+            )
+
+        if kept_for(self.rules, as_of):
+            # Those settled by then from the warnings' tally, the others from their dates.
+            counted = WarningTally.objects.levels(as_of)
+            settled_later = WarningState.objects.filter(settled_on__gt=as_of)
+            if settled_later.exists():
+                later = self.matching(base, warnings=True).filter(
+                    pk__in=settled_later.values("project")
+                )
+                counted += by_level(later)
+        else:
+            counted = by_level(self.matching(base, warnings=True))
         levels: dict = {}
         stages: dict = {}
         parks: dict = {}
@@ -710,16 +726,18 @@ class Dashboard:
                 for stage in WATCHED
                 if stage in stages
             ],
-            [
-                split(
-                    self.tree.names[root] if root != ParkFilter.NONE else _("未定园区"),
-                    parks[root],
-                    {**base, "park": root},
-                )
-                for root in sorted(
-                    parks, key=lambda root: -sum(level["count"] for level in parks[root].values())
-                )
-            ],
+            sorted(
+                (
+                    split(
+                        self.tree.names[root] if root != ParkFilter.NONE else _("未定园区"),
+                        parks[root],
+                        {**base, "park": root},
+                    )
+                    for root in parks
+                ),
+                # The most flagged first; as many, by name.
+                key=lambda row: (-row.red.count - row.yellow.count, row.label),
+            ),
         )
 
     def fund_figures(self, params: dict, group: str | Expression | None = None) -> list[dict]:

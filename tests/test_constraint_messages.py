@@ -33,6 +33,7 @@ from projects.models import (
     ProjectParcel,
     ProjectTally,
     WarningRule,
+    WarningTally,
 )
 from projects.models.assessments import ASSESSMENT_FIGURES
 from tests.test_admin_edits import change_url, opened_form
@@ -62,9 +63,11 @@ SET_BY_THE_CODE: dict[str, tuple[str, type[BaseForm] | None]] = {
     # An issued report's next version, and its period, checked by the period's form.
     "issued_report_version_unique": ("version", None),
     "issued_report_period_in_order": ("end", None),
-    # The projects' and the funds' tallies, which only the database's triggers write.
+    # The projects', the funds' and the warnings' tallies, which only the database's
+    # triggers write.
     "projecttally_key": ("sector", None),
     "fundtally_key": ("sector", None),
+    "warningtally_key": ("stage", None),
 }
 
 
@@ -533,7 +536,7 @@ def test_a_constraint_on_values_the_code_sets_is_on_no_form(name):
     if form is not None:
         assert form._meta.model is model
         assert field not in form.base_fields
-    elif model in admin.site._registry or model in (ProjectTally, FundTally):
+    elif model in admin.site._registry or model in (ProjectTally, FundTally, WarningTally):
         assert not model._meta.get_field(field).editable
     else:
         assert model is IndicatorResult

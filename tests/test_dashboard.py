@@ -374,7 +374,7 @@ class TestPeriods:
         assert "landed_before=9999-12-31" in months[-1].url
 
     def test_query_count_is_bounded(self, demo, staff_client, django_assert_max_num_queries):
-        with django_assert_max_num_queries(36):
+        with django_assert_max_num_queries(37):
             dashboard(staff_client, start="2021-01-01", end="2026-12-31", size="all")
 
 

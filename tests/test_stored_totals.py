@@ -1,11 +1,11 @@
-"""The companies' and parks' stored totals, the projects' and the funds' tallies, and the
-leases' next dates always equal the figures of their records,
+"""The companies' and parks' stored totals, the projects', the funds' and the warnings'
+tallies, and the leases' next dates always equal the figures of their records,
 whichever way the records change: the admin, an import, loaddata, generate_ledger, a bulk
 insert, a queryset update, a delete, plain SQL. Run on SQLite and on PostgreSQL."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from django.db.models import Count, Sum
 
 from projects.models import (
     Company,
+    FollowUp,
     FundEntry,
     FundTally,
     InvestmentProject,
@@ -24,14 +25,20 @@ from projects.models import (
     ProjectTally,
     Sector,
     SizeTier,
+    WarningRule,
 )
 from projects.models import kept as kept_figures
 from projects.models.tallies import FUND_KEYS, KEYS
 from projects.roles import EDITOR
 from tests.test_admin_edits import change_url, opened_form
+from tests.test_followups import visit
 from tests.test_funds import fund_form
+from tests.test_warning_tally import card
 
 pytestmark = pytest.mark.django_db
+
+# The days the 红黄绿 card is compared on: before, within and after the demo's dates.
+CARD_DAYS = (date(2024, 6, 30), date(2025, 4, 30), date(2025, 12, 31), date.today())
 
 
 def fresh() -> dict:
@@ -54,6 +61,7 @@ def fresh() -> dict:
             lease.pk: upcoming[0][1] if (upcoming := lease.upcoming_dates()) else None
             for lease in LeaseAgreement.objects.select_related("project")
         },
+        "warnings": {day: card(day, kept=False) for day in CARD_DAYS},
     }
 
 
@@ -130,6 +138,7 @@ def stored() -> dict:
             )
         },
         "leases": dict(LeaseAgreement.objects.values_list("pk", "next_date")),
+        "warnings": {day: card(day) for day in CARD_DAYS},
     }
 
 
@@ -414,3 +423,67 @@ def test_a_project_reaching_a_stage_and_a_lease_changed_move_its_next_date(kept)
         )
     lease.refresh_from_db()
     assert lease.next_date is None
+
+
+def signed_in_march(name: str) -> InvestmentProject:
+    """A project signed on 2025-03-01 that got no further: green on 2025-04-30 with a
+    follow-up in the 30 days before, yellow without one."""
+    return InvestmentProject.objects.create(
+        name=name,
+        company=Company.objects.create(name=f"{name}有限公司"),
+        sector=Sector.objects.first(),
+        total_investment_wan=Decimal(15000),
+        source_zone=InvestmentProject.Zone.OTHER,
+        stage=InvestmentProject.Stage.SIGNED,
+        signed_date=date(2025, 3, 1),
+    )
+
+
+def test_follow_ups_recorded_on_a_project_page_moved_in_the_admin_and_deleted(
+    kept, roles, staff_client
+):
+    project, other = signed_in_march("跟踪测试甲"), signed_in_march("跟踪测试乙")
+    response = roles[EDITOR].post(project.get_absolute_url(), visit(occurred_on="2025-04-20"))
+    assert response.status_code == 302
+    assert_kept()
+    follow_up = project.follow_ups.get()
+    url = change_url(follow_up)
+    form = opened_form(staff_client.get(url))
+    form.update(project=other.pk, occurred_on="2025-04-25")
+    response = staff_client.post(url, form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert_kept()
+    response = staff_client.post(url.replace("change", "delete"), {"post": "yes"})
+    assert response.status_code == 302
+    assert not FollowUp.objects.filter(pk=follow_up.pk).exists()
+
+
+def test_follow_ups_in_bulk_and_by_plain_sql(kept):
+    projects = [signed_in_march(f"批量跟踪测试{i}") for i in range(6)]
+    FollowUp.objects.bulk_create(
+        FollowUp(project=project, occurred_on=date(2025, 4, 1) + timedelta(days=i), kind="call")
+        for i, project in enumerate(projects)
+    )
+    assert_kept()
+    FollowUp.objects.filter(project__in=projects[:3]).update(project=projects[5])
+    assert_kept()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {FollowUp._meta.db_table} WHERE project_id = %s", [projects[5].pk]
+        )
+    assert_kept()
+    FollowUp.objects.filter(project__in=projects).delete()
+
+
+def test_warning_rules_changed_in_the_admin_loaded_and_deleted(kept, staff_client):
+    rule = WarningRule.objects.get(kind=WarningRule.Kind.IN_STAGE, stage="landed")
+    url = change_url(rule)
+    form = opened_form(staff_client.get(url))
+    form.update(yellow_days="20", red_days="40")
+    response = staff_client.post(url, form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert_kept()
+    WarningRule.objects.filter(kind=WarningRule.Kind.AGREED_DATE).delete()
+    assert_kept()
+    call_command("loaddata", "fixtures/warningrules.json", verbosity=0)
+    assert_kept()

@@ -13,6 +13,7 @@ from projects.models.sectors import Sector
 from projects.models.tallies import FundTally, ProjectTally
 from projects.models.targets import AnnualTarget
 from projects.models.totals import STORED_TOTALS
+from projects.models.warning_tally import WarningState, WarningTally
 from projects.models.warnings import WarningLevel, WarningRule
 
 # The ledger's own models (not their history tables), each after those it refers to.
@@ -64,4 +65,6 @@ __all__ = [
     "SizeTier",
     "WarningLevel",
     "WarningRule",
+    "WarningState",
+    "WarningTally",
 ]

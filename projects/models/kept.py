@@ -1,5 +1,6 @@
 """Every figure the database keeps beside the ledger's rows: the companies' and parks'
-stored totals, the projects' and the funds' tallies, and the leases' next dates.
+stored totals, the projects', the funds' and the warnings' tallies, and the leases'
+next dates.
 
 Their triggers keep them in the statement that changes the rows. A bulk load of millions
 of rows would pay that for each batch; instead it may set the triggers aside and make the
@@ -15,12 +16,18 @@ from django.db import connection
 from projects.models.leases import NextDateSQL
 from projects.models.tallies import FundTallySQL, TallySQL
 from projects.models.totals import STORED_TOTALS
+from projects.models.warning_tally import WarningTallySQL
+
+
+def keepers(vendor: str) -> tuple:
+    """The statements and triggers of each kept figure but the stored totals."""
+    return (TallySQL(vendor), FundTallySQL(vendor), NextDateSQL(vendor), WarningTallySQL(vendor))
 
 
 def drop_sql(vendor: str) -> list[str]:
     """Every kept figure's triggers dropped, the tallies emptied."""
     statements = [statement for totals in STORED_TOTALS for statement in totals.drop_sql(vendor)]
-    for kept in (TallySQL(vendor), FundTallySQL(vendor), NextDateSQL(vendor)):
+    for kept in keepers(vendor):
         statements += kept.drop_sql()
     return statements
 
@@ -28,7 +35,7 @@ def drop_sql(vendor: str) -> list[str]:
 def create_sql(vendor: str) -> list[str]:
     """Every kept figure made from the rows as they stand, then its triggers."""
     statements = [statement for totals in STORED_TOTALS for statement in totals.create_sql(vendor)]
-    for kept in (TallySQL(vendor), FundTallySQL(vendor), NextDateSQL(vendor)):
+    for kept in keepers(vendor):
         statements += kept.create_sql()
     return statements
 
