@@ -681,7 +681,7 @@ class Dashboard:
                 .order_by()
             )
 
-        if kept_for(self.rules, as_of):
+        if kept_for(self.rules):
             # Those settled by then from the warnings' tally, the others from their dates.
             counted = WarningTally.objects.levels(as_of)
             settled_later = WarningState.objects.filter(settled_on__gt=as_of)

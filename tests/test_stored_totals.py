@@ -29,6 +29,13 @@ from projects.models import (
 )
 from projects.models import kept as kept_figures
 from projects.models.tallies import FUND_KEYS, KEYS
+from projects.models.warning_tally import (
+    STATE_COLUMNS,
+    STATES,
+    WARNING_KEYS,
+    WARNING_TALLY,
+    WarningTallySQL,
+)
 from projects.roles import EDITOR
 from tests.test_admin_edits import change_url, opened_form
 from tests.test_followups import visit
@@ -62,6 +69,7 @@ def fresh() -> dict:
             for lease in LeaseAgreement.objects.select_related("project")
         },
         "warnings": {day: card(day, kept=False) for day in CARD_DAYS},
+        **warning_rows(fresh=True),
     }
 
 
@@ -111,6 +119,36 @@ def fresh_fund_tally() -> dict:
     return tally
 
 
+def warning_rows(fresh: bool) -> dict:
+    """The projects' warning states and their tally's rows (those counting anything) as
+    stored, or worked out afresh from the projects, follow-ups and rules."""
+    sql = WarningTallySQL(connection.vendor)
+    keys = ", ".join(WARNING_KEYS)
+    queries = {
+        "warning_states": (
+            sql.states("true") if fresh else f"SELECT {', '.join(STATE_COLUMNS)} FROM {STATES}"
+        ),
+        "warning_tally": (
+            sql.grouped({f"({sql.states('true')})": ""})
+            if fresh
+            else f"SELECT {keys}, count, total_cents FROM {WARNING_TALLY} "
+            f"WHERE count <> 0 OR total_cents <> 0"
+        ),
+    }
+    rows = {}
+    with connection.cursor() as cursor:
+        for name, query in queries.items():
+            cursor.execute(query)
+            width = 1 if name == "warning_states" else len(WARNING_KEYS)
+            # SQLite gives the stored days as dates, and the days worked out as text.
+            found = [
+                [str(value) if isinstance(value, date) else value for value in row]
+                for row in cursor.fetchall()
+            ]
+            rows[name] = {tuple(row[:width]): tuple(row[width:]) for row in found}
+    return rows
+
+
 def stored() -> dict:
     return {
         "companies": {
@@ -139,6 +177,7 @@ def stored() -> dict:
         },
         "leases": dict(LeaseAgreement.objects.values_list("pk", "next_date")),
         "warnings": {day: card(day) for day in CARD_DAYS},
+        **warning_rows(fresh=False),
     }
 
 

@@ -164,3 +164,61 @@ def test_without_a_stored_no_follow_up_rule_the_card_is_worked_out_from_the_date
     WarningTally.objects.all().delete()  # not read
     assert level_in_park(project, date(2025, 1, 10)) == "green"
     assert level_in_park(project, date(2025, 1, 11)) == "yellow"
+
+
+def test_odd_projects_and_rules_give_the_same_card_as_the_dates(project):
+    """Projects the forms would refuse but an import or plain SQL may hold, and rules at
+    the edges of what a rule may say."""
+    odd = {
+        # Watched without a signed date: no 未跟踪 day to count from.
+        "unsigned": {"stage": "landed", "signed_date": None, "landed_date": date(2025, 3, 1)},
+        # Terminated before a later stage's date.
+        "terminated": {
+            "stage": "terminated",
+            "started_date": date(2025, 6, 1),
+            "terminated_date": date(2025, 4, 1),
+        },
+        # Followed up before it was signed.
+        "followed_early": {"signed_date": date(2025, 2, 1)},
+        # In production, where only an in-stage rule of that stage flags it.
+        "in_production": {"stage": "in_production", "production_date": date(2025, 2, 1)},
+    }
+    for name, fields in odd.items():
+        created = InvestmentProject.objects.create(
+            **{
+                "name": f"预警统计测试项目（{name}）",
+                "company": project.company,
+                "sector": project.sector,
+                "park": project.park,
+                "total_investment_wan": Decimal(1000),
+                "source_zone": project.source_zone,
+                "stage": "signed",
+                "signed_date": date(2025, 1, 1),
+                **fields,
+            }
+        )
+        if name == "followed_early":
+            FollowUp.objects.create(project=created, occurred_on=date(2025, 1, 10), kind="call")
+    WarningRule.objects.create(kind="in_stage", stage="in_production", yellow_days=30)
+    WarningRule.objects.filter(kind=WarningRule.Kind.AGREED_DATE, stage="started").update(
+        yellow_days=2_147_483_647, red_days=None
+    )
+    day = date(2024, 12, 25)
+    while day <= date(2025, 9, 1):
+        assert_same_card(day)
+        day += timedelta(days=3)
+    assert_same_card(LAST_DAY)
+
+
+def test_a_project_given_another_id_by_plain_sql_takes_its_state_along(project):
+    from django.db import connection
+
+    old = project.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {InvestmentProject._meta.db_table} SET id = %s WHERE id = %s",
+            [old + 100_000, old],
+        )
+    assert not WarningState.objects.filter(project=old).exists()
+    assert WarningState.objects.filter(project=old + 100_000).exists()
+    assert_same_card(date(2025, 3, 1))

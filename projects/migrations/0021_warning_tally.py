@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='WarningState',
             fields=[
-                ('project', models.IntegerField(editable=False, primary_key=True, serialize=False, verbose_name='项目')),
+                ('project', models.BigIntegerField(editable=False, primary_key=True, serialize=False, verbose_name='项目')),
                 ('settled_on', models.DateField(editable=False, null=True, verbose_name='最后日期')),
                 ('stage', models.CharField(editable=False, max_length=20, verbose_name='阶段')),
                 ('park', models.IntegerField(editable=False, verbose_name='园区')),

@@ -3,7 +3,8 @@
 A project's warning as of a date depends on that date: its stage then, and how long it has
 been in it, without a follow-up, or past an agreed date. Worked out for every project, the
 card reads the whole ledger. But once a date lies on or after every date of the project
-and its follow-ups (its ``settled_on``), nothing changes for it any more but the date
+and its follow-ups (its ``settled_on``; the agreed dates aside, as passing one only turns
+it yellow or red, on a day the rules fix), nothing changes for it any more but the date
 itself: it is in its last stage, its latest follow-up is its last one, an agreed stage not
 reached is still not reached. From then on it is watched, or not, for good; and it turns
 yellow, then red, on days that the warning rules fix (``projects.warnings``). So for each
@@ -46,14 +47,14 @@ STATE_COLUMNS = ("project", "settled_on", "stage", "park", "total_cents", *DAYS.
 WARNING_KEYS = ("span", "day", "kind", "stage", "park")
 EVENTS = ("insert", "update", "delete")
 # The last day a kept day may be: later ones are never, as a Python date cannot hold them.
-LAST_DAY = date(9999, 12, 30)
+LAST_DAY = date.max
 
 
 class WarningState(models.Model):
     """A project's stage, park and total, and the days from which it is watched, yellow
     or red (see the module's docstring), written by the database alone."""
 
-    project = models.IntegerField(_("项目"), primary_key=True, editable=False)
+    project = models.BigIntegerField(_("项目"), primary_key=True, editable=False)
     settled_on = models.DateField(_("最后日期"), null=True, editable=False)
     stage = models.CharField(_("阶段"), max_length=20, editable=False)
     park = models.IntegerField(_("园区"), editable=False)
@@ -172,11 +173,14 @@ class WarningTallySQL(Upserts):
     def date(self, text: str) -> str:
         return f"DATE '{text}'" if self.postgresql else f"'{text}'"
 
-    def plus_days(self, day: str, days: str) -> str:
-        """``day`` + ``days``, None for none or for a day after ``LAST_DAY``."""
+    def plus_days(self, day: str, days: str, more: int = 0) -> str:
+        """``day`` + ``days`` + ``more``, None for none or for a day after ``LAST_DAY``
+        (``days`` may be the largest integer a rule holds)."""
         last = self.date(f"{LAST_DAY:%Y-%m-%d}")
         if self.postgresql:
-            return f"CASE WHEN {days} <= {last} - {day} THEN {day} + {days} END"
+            days = f"({days})::bigint + {more}"
+            return f"CASE WHEN {days} <= {last} - {day} THEN {day} + ({days})::integer END"
+        days = f"({days}) + {more}"
         return (
             f"CASE WHEN {days} <= julianday({last}) - julianday({day}) "
             f"THEN date({day}, '+' || ({days}) || ' days') END"
@@ -186,8 +190,8 @@ class WarningTallySQL(Upserts):
         """The latest of ``days`` that are not None."""
         if self.postgresql:
             return f"GREATEST({', '.join(days)})"
-        # SQLite's MAX() of several values is None if one is.
-        none = self.date("0001-01-01")
+        # SQLite's MAX() of several values is None if one is; '' sorts before every day.
+        none = "''"
         return f"NULLIF(MAX({', '.join(f'COALESCE({day}, {none})' for day in days)}), {none})"
 
     def earlier(self, one: str, other: str) -> str:
@@ -214,7 +218,7 @@ class WarningTallySQL(Upserts):
         for stage, (planned, actual) in InvestmentProject.AGREED_DATES.items():
             whens.append(
                 f"WHEN r.kind = '{kinds.AGREED_DATE}' AND r.stage = '{stage}' "
-                f"AND x.{actual} IS NULL THEN {self.plus_days(f'x.{planned}', f'{days} + 1')}"
+                f"AND x.{actual} IS NULL THEN {self.plus_days(f'x.{planned}', days, 1)}"
             )
         whens.append(
             f"WHEN r.kind = '{kinds.NO_FOLLOW_UP}' AND x.stage <> '{Stage.IN_PRODUCTION}' "
@@ -246,11 +250,12 @@ class WarningTallySQL(Upserts):
         yellow, red = self.threshold("r.yellow_days"), self.threshold("r.red_days")
         return (
             f"SELECT y.project, y.settled_on, y.stage, y.park, y.total_cents, "
-            f"CASE WHEN y.watched THEN y.settled_on END, "
+            f"CASE WHEN y.watched THEN y.settled_on END AS watched_on, "
             f"CASE WHEN y.watched AND {self.earlier('y.yellow', 'y.red')} IS NOT NULL "
-            f"THEN {self.latest('y.settled_on', self.earlier('y.yellow', 'y.red'))} END, "
+            f"THEN {self.latest('y.settled_on', self.earlier('y.yellow', 'y.red'))} END "
+            f"AS flagged_on, "
             f"CASE WHEN y.watched AND y.red IS NOT NULL "
-            f"THEN {self.latest('y.settled_on', 'y.red')} END "
+            f"THEN {self.latest('y.settled_on', 'y.red')} END AS red_on "
             f"FROM (SELECT x.id AS project, {settled} AS settled_on, x.stage, x.park, "
             f"x.total_cents, {watched} AS watched, {yellow} AS yellow, {red} AS red "
             f"FROM (SELECT p.id, p.signed_date, p.terminated_date, {dates}, "
@@ -416,7 +421,7 @@ class WarningTallySQL(Upserts):
         ]
 
 
-def kept_for(rules: list[WarningRule], as_of: date) -> bool:
-    """Whether the tally answers for these rules as of ``as_of``: they are all stored
-    (none is the default of the settings), and the day is one it holds."""
-    return all(rule.pk is not None for rule in rules) and as_of <= LAST_DAY
+def kept_for(rules: list[WarningRule]) -> bool:
+    """Whether the tally answers for these rules: they are all stored, none is the
+    default of the settings."""
+    return all(rule.pk is not None for rule in rules)
