@@ -121,32 +121,44 @@ def fresh_fund_tally() -> dict:
 
 def warning_rows(fresh: bool) -> dict:
     """The projects' warning states and their tally's rows (those counting anything) as
-    stored, or worked out afresh from the projects, follow-ups and rules."""
+    stored, or worked out afresh: the states from the projects, follow-ups and rules, the
+    tally added up here from those."""
     sql = WarningTallySQL(connection.vendor)
     keys = ", ".join(WARNING_KEYS)
-    queries = {
-        "warning_states": (
-            sql.states("true") if fresh else f"SELECT {', '.join(STATE_COLUMNS)} FROM {STATES}"
-        ),
-        "warning_tally": (
-            sql.grouped({f"({sql.states('true')})": ""})
-            if fresh
-            else f"SELECT {keys}, count, total_cents FROM {WARNING_TALLY} "
-            f"WHERE count <> 0 OR total_cents <> 0"
-        ),
-    }
-    rows = {}
     with connection.cursor() as cursor:
-        for name, query in queries.items():
-            cursor.execute(query)
-            width = 1 if name == "warning_states" else len(WARNING_KEYS)
-            # SQLite gives the stored days as dates, and the days worked out as text.
-            found = [
-                [str(value) if isinstance(value, date) else value for value in row]
-                for row in cursor.fetchall()
-            ]
-            rows[name] = {tuple(row[:width]): tuple(row[width:]) for row in found}
-    return rows
+        cursor.execute(
+            sql.states("true") if fresh else f"SELECT {', '.join(STATE_COLUMNS)} FROM {STATES}"
+        )
+        # SQLite gives the stored days as dates, and the days worked out as text.
+        states = {
+            row[0]: tuple(str(value) if isinstance(value, date) else value for value in row[1:])
+            for row in cursor.fetchall()
+        }
+        if not fresh:
+            cursor.execute(
+                f"SELECT {keys}, count, total_cents FROM {WARNING_TALLY} "
+                f"WHERE count <> 0 OR total_cents <> 0"
+            )
+            tally = {
+                (span, str(day), *rest[:3]): tuple(rest[3:])
+                for span, day, *rest in cursor.fetchall()
+            }
+            return {"warning_states": states, "warning_tally": tally}
+    tally: dict = {}
+    for _settled, stage, park, cents, *days in states.values():
+        for kind, day in zip(("watched", "flagged", "red"), days, strict=True):
+            if day is None:
+                continue
+            first = date.fromisoformat(day)
+            for span, start in (
+                ("day", first),
+                ("month", first.replace(day=1)),
+                ("year", first.replace(month=1, day=1)),
+            ):
+                key = (span, str(start), kind, stage, park)
+                count, total = tally.get(key, (0, 0))
+                tally[key] = (count + 1, total + cents)
+    return {"warning_states": states, "warning_tally": tally}
 
 
 def stored() -> dict:
